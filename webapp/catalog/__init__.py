@@ -1,0 +1,1 @@
+"""Code-defined registries: providers, plugins, features."""
