@@ -1,0 +1,66 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app webapp
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-pg lint install install-test browser postgres bench clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: install, migrate the SQLite database in instance/, seed demo data if empty, serve.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## make test: lint, then the whole suite on SQLite and (when it answers) on PostgreSQL.
+test: install-test browser lint test-sqlite test-pg
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+test-sqlite: install-test
+	env -u DATABASE_URL $(VENV)/bin/pytest -q
+
+test-pg: install-test postgres
+	@if pg_isready -q -h 127.0.0.1 -p 5432; then \
+		echo "== PostgreSQL: $(PG_URL)"; \
+		DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q; \
+	else \
+		echo "== PostgreSQL does not answer on 127.0.0.1:5432: PostgreSQL run skipped"; \
+	fi
+
+# Debian's chromium for the Playwright tests (Playwright cannot download browsers here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "chromium missing: run 'sudo apt-get install -y chromium' (browser tests will be skipped)"; fi; }
+
+# Start the local cluster when it is installed but down.
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null 2>&1; then \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -n1) main start || true; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+
+bench: install-test
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

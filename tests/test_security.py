@@ -1,0 +1,62 @@
+"""CSRF is on here (as in production): a POST without the token is refused."""
+
+import pytest
+
+from tests import factories
+from webapp.extensions import db
+
+
+@pytest.fixture
+def csrf_app(app_factory):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+def test_login_post_without_csrf_token_is_400(csrf_app):
+    factories.make_user(email="eve@example.com")
+    db.session.commit()
+    response = csrf_app.test_client().post(
+        "/login/", data={"email": "eve@example.com", "password": factories.PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "could not be submitted" in response.get_data(as_text=True)
+
+
+def test_logout_without_csrf_token_is_400_and_keeps_the_session(csrf_app):
+    org = factories.make_org(slug="acme")
+    user = factories.make_user()
+    factories.make_member(org, user, "member")
+    db.session.commit()
+    client = csrf_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+    assert client.post("/logout/").status_code == 400
+    assert client.get("/settings/acme/").status_code == 200
+
+
+def test_login_with_csrf_token_works(csrf_app):
+    from bs4 import BeautifulSoup
+
+    factories.make_user(email="fay@example.com")
+    db.session.commit()
+    client = csrf_app.test_client()
+    page = BeautifulSoup(client.get("/login/").get_data(as_text=True), "html.parser")
+    token = page.find("input", attrs={"name": "csrf_token"})["value"]
+    response = client.post(
+        "/login/", data={"email": "fay@example.com", "password": factories.PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+
+
+def test_session_cookie_flags(csrf_app):
+    factories.make_user(email="gus@example.com")
+    db.session.commit()
+    csrf_app.config["WTF_CSRF_ENABLED"] = False
+    response = csrf_app.test_client().post(
+        "/login/", data={"email": "gus@example.com", "password": factories.PASSWORD}
+    )
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie

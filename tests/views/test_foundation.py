@@ -1,0 +1,198 @@
+"""The layout, login/logout, org access, tokens page, health check."""
+
+from bs4 import BeautifulSoup
+
+from tests import factories
+from webapp.extensions import db
+from webapp.models import ApiToken
+
+
+def soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def test_login_page_serves_bootstrap_locally_and_no_external_urls(client):
+    response = client.get("/login/")
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.title.string.startswith("Log in")
+    links = [tag.get("href") or tag.get("src") for tag in page.find_all(["link", "script"])]
+    assert any("/bootstrap/static/" in (link or "") for link in links)
+    assert not [link for link in links if link and link.startswith(("http:", "https:", "//"))]
+    assert page.find("label", attrs={"for": "email"}) is not None
+
+
+def test_login_then_org_shell_shows_nav(client, org):
+    user = factories.make_user(email="ann@example.com")
+    factories.make_member(org, user, "owner")
+    db.session.commit()
+    response = client.post("/login/", data={"email": "ANN@example.com", "password": factories.PASSWORD})
+    assert response.status_code == 302
+    response = client.get("/settings/acme/")
+    assert response.status_code == 200
+    page = soup(response)
+    nav = page.find("nav", attrs={"aria-label": "Main"})
+    assert nav is not None
+    assert "Acme Corp" in page.get_text()
+    assert page.find(attrs={"role": "status"}) is not None
+    assert page.find("a", class_="skip-link") is not None
+
+
+def test_wrong_password_gives_one_message_for_every_failure(client, org):
+    factories.make_user(email="bob@example.com")
+    db.session.commit()
+    for email in ("bob@example.com", "nobody@example.com"):
+        response = client.post("/login/", data={"email": email, "password": "wrong-password"})
+        assert response.status_code == 400
+        assert "Invalid email or password." in response.get_data(as_text=True)
+
+
+def test_next_is_followed_only_to_same_site_paths(client, org):
+    user = factories.make_user(email="cy@example.com")
+    factories.make_member(org, user, "member")
+    db.session.commit()
+    data = {"email": "cy@example.com", "password": factories.PASSWORD}
+    response = client.post("/login/?next=https://elsewhere.example/", data=data)
+    assert response.status_code == 302
+    assert "elsewhere.example" not in response.headers["Location"]
+    client.post("/logout/")
+    for bad in ("//elsewhere.example/", "/\\elsewhere.example", "javascript:alert(1)"):
+        response = client.post("/login/?next=" + bad, data=data)
+        assert "elsewhere" not in response.headers["Location"]
+        assert not response.headers["Location"].startswith("javascript")
+        client.post("/logout/")
+    response = client.post("/login/?next=/account/tokens/", data=data)
+    assert response.headers["Location"] == "/account/tokens/"
+
+
+def test_login_is_throttled_per_account_after_the_limit(app_factory):
+    app = app_factory(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes")
+    with app.app_context():
+        factories.make_user(email="dee@example.com")
+        db.session.commit()
+        client = app.test_client()
+        for _ in range(3):
+            assert client.post("/login/", data={"email": "dee@example.com", "password": "nope"}).status_code == 400
+        blocked = client.post("/login/", data={"email": "dee@example.com", "password": factories.PASSWORD})
+        assert blocked.status_code == 429
+        assert "Too many failed login attempts" in blocked.get_data(as_text=True)
+        # Same answer for an account that does not exist: no enumeration.
+        for _ in range(3):
+            client.post("/login/", data={"email": "ghost@example.com", "password": "nope"})
+        ghost = client.post("/login/", data={"email": "ghost@example.com", "password": "nope"})
+        assert ghost.status_code == 429
+        db.session.remove()
+
+
+def test_login_is_throttled_per_ip(app_factory):
+    app = app_factory(LOGIN_LIMIT_PER_IP="4 per 15 minutes")
+    with app.app_context():
+        client = app.test_client()
+        for n in range(4):
+            client.post("/login/", data={"email": f"x{n}@example.com", "password": "nope"})
+        response = client.post("/login/", data={"email": "fresh@example.com", "password": "nope"})
+        assert response.status_code == 429
+        db.session.remove()
+
+
+def test_pages_redirect_anonymous_users_to_login_with_next(client, org):
+    response = client.get("/settings/acme/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login/?next=")
+
+
+def test_non_member_gets_404_for_org_pages(client, login_as):
+    factories.make_org(slug="other", name="Other Inc")
+    login_as("owner")
+    assert client.get("/settings/other/").status_code == 404
+    assert client.get("/settings/does-not-exist/").status_code == 404
+    assert client.get("/settings/acme/").status_code == 200
+
+
+def test_staff_can_open_any_org(client, login_as):
+    factories.make_org(slug="other", name="Other Inc")
+    login_as("staff")
+    assert client.get("/settings/other/").status_code == 200
+
+
+def test_logout_is_post_only(client, login_as):
+    login_as("member")
+    assert client.get("/logout/").status_code == 405
+    response = client.post("/logout/")
+    assert response.status_code == 302
+    assert client.get("/settings/acme/").status_code == 302
+
+
+def test_security_headers(client):
+    response = client.get("/login/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"]
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ok"
+
+
+def test_healthz_503_when_database_does_not_answer(app_factory, tmp_path):
+    app = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
+    with app.app_context():
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 503
+        db.session.remove()
+
+
+def test_unknown_page_is_404_in_the_layout(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Not found" in response.get_data(as_text=True)
+
+
+def test_oversized_body_is_413(client):
+    response = client.post("/login/", data={"email": "a@example.com", "password": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+
+
+def test_tokens_created_shown_once_stored_hashed_and_revocable(client, login_as):
+    user = login_as("member")
+    response = client.post("/account/tokens/", data={"name": "deploy script"})
+    assert response.status_code == 200
+    page = soup(response)
+    plaintext = page.find("input", id="new-token")["value"]
+    token = db.session.scalars(db.select(ApiToken)).one()
+    assert token.user_id == user.id
+    assert token.token_hash != plaintext and plaintext not in token.token_hash
+    assert token.last_four == plaintext[-4:]
+    again = client.get("/account/tokens/")
+    assert plaintext not in again.get_data(as_text=True)
+    assert "deploy script" in again.get_data(as_text=True)
+    response = client.post(f"/account/tokens/{token.id}/revoke/", follow_redirects=True)
+    assert "revoked" in response.get_data(as_text=True)
+    db.session.refresh(token)
+    assert token.revoked_at is not None
+
+
+def test_token_form_rejects_bad_input(client, login_as):
+    login_as("member")
+    response = client.post("/account/tokens/", data={"name": "", "expires_on": "2001-01-01"})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Name is required." in text
+    assert "Expiry must be a date in the future." in text
+    response = client.post("/account/tokens/", data={"name": "x", "expires_on": "not-a-date"})
+    assert response.status_code == 400
+    assert db.session.scalars(db.select(ApiToken)).first() is None
+
+
+def test_cannot_revoke_someone_elses_token(client, login_as):
+    from webapp.services.tokens import create_token
+
+    other = factories.make_user()
+    token, _ = create_token(other, "theirs")
+    db.session.commit()
+    login_as("member")
+    assert client.post(f"/account/tokens/{token.id}/revoke/").status_code == 404

@@ -1,0 +1,144 @@
+"""Helpers shared by the HTML views: org loading, safe redirects, paging, CSV, form errors."""
+
+import csv
+import functools
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Response, g, request, stream_with_context
+from flask_login import current_user, login_required
+
+from webapp.services.permissions import Capability, get_org_access
+
+
+def org_view(capability: Capability = Capability.VIEW) -> Callable:
+    """Decorate a view taking `org_slug`: login required, non-members 404, role checked (403).
+
+    Sets g.org and g.access (an OrgAccess) for the view and the layout.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(org_slug: str, **kwargs):
+            access = get_org_access(current_user, org_slug)
+            g.org = access.organization
+            g.access = access
+            access.require(capability)
+            return view(access, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only same-site absolute paths: '/x' — never '//host', 'http://…' or a backslash trick."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(default: str) -> str:
+    """The `next` arg (query or form) when it is a same-site path, else `default`."""
+    target = request.values.get("next")
+    return target if is_safe_next(target) else default
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+@dataclass
+class Page:
+    """One page of a list, with what the pager needs."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_index(self) -> int:
+        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        return min(self.total, self.page * self.per_page)
+
+    def window(self, size: int = 2) -> list[int | None]:
+        """Page numbers to show, None where a gap is elided."""
+        shown = {1, self.pages} | set(range(self.page - size, self.page + size + 1))
+        numbers = sorted(n for n in shown if 1 <= n <= self.pages)
+        out: list[int | None] = []
+        for n in numbers:
+            if out and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Response:
+    """Stream rows as CSV (text/csv) with a download filename."""
+
+    def generate():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        yield buffer.getvalue()
+        for row in rows:
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([_csv_safe(v) for v in row])
+            yield buffer.getvalue()
+
+    return Response(
+        stream_with_context(generate()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _csv_safe(value) -> str:
+    """Neutralise spreadsheet formulas in exported text (CSV injection)."""
+    if value is None:
+        return ""
+    text = str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def apply_field_errors(form, field_errors: dict[str, list[str]]) -> None:
+    """Attach service field errors to a WTForms form (unknown fields go to form_errors)."""
+    for name, messages in field_errors.items():
+        field = getattr(form, name, None) if name != "__all__" else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors) + list(messages)
+        else:
+            form.form_errors.extend(messages)

@@ -1,0 +1,42 @@
+"""Base for GET filter forms: bound to request.args, no CSRF, validated page/per_page."""
+
+from flask import current_app, request
+from flask_wtf import FlaskForm
+from wtforms import IntegerField
+from wtforms.validators import NumberRange, Optional
+
+
+class ListFilterForm(FlaskForm):
+    """Subclass and add filter fields; call `ListFilterForm.from_args()` in the view."""
+
+    class Meta:
+        csrf = False
+
+    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, message="Page must be 1 or more.")])
+    per_page = IntegerField(
+        "Rows per page",
+        validators=[Optional(), NumberRange(min=1, max=100, message="Rows per page must be between 1 and 100.")],
+    )
+
+    @classmethod
+    def from_args(cls, **kwargs):
+        return cls(formdata=request.args, **kwargs)
+
+    def is_filtered(self, ignore=("page", "per_page", "sort", "include_config", "format")) -> bool:
+        """True when any real filter holds a value (drives "Clear filters")."""
+        for field in self:
+            if field.name in ignore:
+                continue
+            if field.data not in (None, "", [], ()):
+                return True
+        return False
+
+    @property
+    def page_number(self) -> int:
+        return self.page.data if (self.page.data and not self.page.errors) else 1
+
+    @property
+    def page_size(self) -> int:
+        if self.per_page.data and not self.per_page.errors:
+            return self.per_page.data
+        return current_app.config["PER_PAGE_DEFAULT"]

@@ -1,0 +1,39 @@
+"""Default configuration; overridden by instance/config.py, then FLASK_* / DATABASE_URL, then test_config."""
+
+from datetime import timedelta
+
+# Bootstrap and its icons are served from the app itself (intranet: no CDN).
+BOOTSTRAP_SERVE_LOCAL = True
+BOOTSTRAP_BOOTSWATCH_THEME = None
+
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# Request bodies larger than this are refused with 413 (logo uploads are ≤ 1 MB).
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_DURATION = timedelta(days=14)
+
+WTF_CSRF_TIME_LIMIT = None  # tied to the session; a long-open form still submits
+
+# Login throttling (limits' storage URI: memory:// for one process, redis://… for many).
+RATELIMIT_STORAGE_URI = "memory://"
+LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
+
+# Lists.
+PER_PAGE_DEFAULT = 25
+PER_PAGE_MAX = 100
+
+# Outgoing mail for install-request notifications; unset = written to the log.
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_DEFAULT_SENDER = "integrations-admin@localhost"

@@ -1,0 +1,22 @@
+"""All models, importable from one place."""
+
+from webapp.models.accounts import ApiToken, User
+from webapp.models.audit import AuditLogEntry
+from webapp.models.base import VISIBLE_STATUSES, ObjectStatus, utcnow
+from webapp.models.doc_integrations import (
+    DocIntegration,
+    DocIntegrationLogo,
+    IntegrationFeature,
+    IntegrationFeatureTarget,
+    SentryApp,
+)
+from webapp.models.integrations import Integration, OrganizationIntegration
+from webapp.models.organizations import Organization, OrganizationMember, Project, Role
+from webapp.models.plugins import IntegrationRequest, ProjectPluginOption
+
+__all__ = [
+    "ApiToken", "AuditLogEntry", "DocIntegration", "DocIntegrationLogo", "Integration",
+    "IntegrationFeature", "IntegrationFeatureTarget", "IntegrationRequest", "ObjectStatus",
+    "Organization", "OrganizationIntegration", "OrganizationMember", "Project",
+    "ProjectPluginOption", "Role", "SentryApp", "User", "VISIBLE_STATUSES", "utcnow",
+]

@@ -1,0 +1,39 @@
+"""Writing audit entries (in the caller's transaction) and computing before/after diffs."""
+
+from webapp.extensions import db
+from webapp.models import AuditLogEntry, Organization, User
+
+
+def diff_values(before: dict, after: dict) -> dict[str, dict[str, object]]:
+    """The fields whose value changed: {field: {"before": old, "after": new}}."""
+    changed = {}
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) != after.get(key):
+            changed[key] = {"before": before.get(key), "after": after.get(key)}
+    return changed
+
+
+def record_audit(
+    *,
+    event: str,
+    actor: User | None,
+    organization: Organization | None = None,
+    target_type: str = "",
+    target_id: int | None = None,
+    target_object: str = "",
+    data: dict | None = None,
+    ip_address: str | None = None,
+) -> AuditLogEntry:
+    """Add an audit entry to the current transaction; the caller commits it with the change."""
+    entry = AuditLogEntry(
+        organization_id=organization.id if organization is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        event=event,
+        target_type=target_type,
+        target_id=target_id,
+        target_object=target_object[:255],
+        data=data or {},
+        ip_address=ip_address,
+    )
+    db.session.add(entry)
+    return entry

@@ -1,0 +1,106 @@
+"""The one answer to "may this user do X in this org" — used by every page and the API."""
+
+import enum
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Organization, OrganizationMember, Role, User
+from webapp.services.errors import Forbidden, NotFound
+
+
+class Capability(enum.StrEnum):
+    VIEW = "view"  # org integrations, directory, plugin configs, published doc integrations
+    REQUEST_INSTALL = "request_install"
+    MANAGE_INTEGRATIONS = "manage_integrations"  # config, enable/disable, uninstall, plugins
+    RESOLVE_REQUESTS = "resolve_requests"
+    VIEW_AUDIT_LOG = "view_audit_log"
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.MEMBER: frozenset({Capability.VIEW, Capability.REQUEST_INSTALL}),
+    Role.ADMIN: frozenset(
+        {Capability.VIEW, Capability.REQUEST_INSTALL, Capability.MANAGE_INTEGRATIONS,
+         Capability.VIEW_AUDIT_LOG}
+    ),
+    Role.MANAGER: frozenset(Capability),
+    Role.OWNER: frozenset(Capability),
+}
+
+# Shown beside a disabled control: why the user cannot use it (SPEC §7.6 "Say why").
+REASONS: dict[Capability, str] = {
+    Capability.MANAGE_INTEGRATIONS: "Only owners, managers and admins can change this installation.",
+    Capability.RESOLVE_REQUESTS: "Only owners and managers can resolve install requests.",
+    Capability.VIEW_AUDIT_LOG: "Only owners, managers and admins can view the audit log.",
+}
+
+ROLE_ORDER = [Role.MEMBER, Role.ADMIN, Role.MANAGER, Role.OWNER]
+
+
+class OrgAccess:
+    """A user's standing in one organization: their role (None for staff acting as staff)."""
+
+    def __init__(self, user: User, organization: Organization, role: str | None):
+        self.user = user
+        self.organization = organization
+        self.role = role
+
+    def can(self, capability: Capability) -> bool:
+        if self.user.is_privileged:
+            return True
+        return self.role is not None and capability in ROLE_CAPABILITIES.get(self.role, ())
+
+    def require(self, capability: Capability) -> None:
+        if not self.can(capability):
+            raise Forbidden()
+
+    def reason(self, capability: Capability) -> str | None:
+        """Why the user may not do this, or None when they may."""
+        if self.can(capability):
+            return None
+        return REASONS.get(capability, "You do not have permission to perform this action.")
+
+
+def get_org_access(user: User, org_ref: str) -> OrgAccess:
+    """Resolve an org by slug (or numeric id) for this user; NotFound when not a member.
+
+    Non-members get NotFound, never Forbidden, so no one learns which orgs exist.
+    """
+    query = select(Organization, OrganizationMember.role).outerjoin(
+        OrganizationMember,
+        (OrganizationMember.organization_id == Organization.id)
+        & (OrganizationMember.user_id == user.id),
+    )
+    if org_ref.isdigit():
+        query = query.where((Organization.slug == org_ref) | (Organization.id == int(org_ref)))
+    else:
+        query = query.where(Organization.slug == org_ref)
+    row = db.session.execute(query.limit(1)).first()
+    if row is None:
+        raise NotFound("Organization not found")
+    organization, role = row
+    if role is None and not user.is_privileged:
+        raise NotFound("Organization not found")
+    return OrgAccess(user, organization, role)
+
+
+def user_organizations(user: User) -> list[tuple[Organization, str | None]]:
+    """The orgs a user may open, with their role, by name (staff: every org)."""
+    if user.is_privileged:
+        rows = db.session.execute(
+            select(Organization, OrganizationMember.role)
+            .outerjoin(
+                OrganizationMember,
+                (OrganizationMember.organization_id == Organization.id)
+                & (OrganizationMember.user_id == user.id),
+            )
+            .order_by(Organization.name, Organization.id)
+        ).all()
+    else:
+        rows = db.session.execute(
+            select(Organization, OrganizationMember.role)
+            .join(OrganizationMember, OrganizationMember.organization_id == Organization.id)
+            .where(OrganizationMember.user_id == user.id)
+            .order_by(Organization.name, Organization.id)
+        ).all()
+    return [(org, role) for org, role in rows]

@@ -1,0 +1,93 @@
+"""API tokens: created with a plaintext shown once, stored as a SHA-256 hash, revocable."""
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, time
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import ApiToken, User, utcnow
+from webapp.services.errors import NotFound, ValidationFailed
+
+TOKEN_PREFIX = "iat_"
+
+
+def hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def validate_token_fields(name: str, expires_on) -> dict:
+    """Check a token's name and optional expiry date (a date in the future)."""
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = ["Name is required."]
+    elif len(name) > 100:
+        errors["name"] = ["Name must be at most 100 characters."]
+    expires_at = None
+    if expires_on is not None:
+        expires_at = datetime.combine(expires_on, time.max, tzinfo=UTC)
+        if expires_at <= utcnow():
+            errors["expires_on"] = ["Expiry must be a date in the future."]
+    if errors:
+        raise ValidationFailed(errors)
+    return {"name": name, "expires_at": expires_at}
+
+
+def create_token(user: User, name: str, expires_on=None) -> tuple[ApiToken, str]:
+    """Create a token for `user`; returns the row and the plaintext (never stored)."""
+    fields = validate_token_fields(name, expires_on)
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=fields["name"],
+        token_hash=hash_token(plaintext),
+        last_four=plaintext[-4:],
+        expires_at=fields["expires_at"],
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, plaintext
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .where(ApiToken.user_id == user.id)
+            .order_by(ApiToken.date_added.desc(), ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token(user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens (idempotent)."""
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        raise NotFound("Token not found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token
+
+
+def authenticate_token(plaintext: str) -> User | None:
+    """The active user owning this unexpired, unrevoked token; marks it used."""
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if not token.user.is_active:
+        return None
+    token.last_used = now
+    return token.user
+
+
+def token_state(token: ApiToken) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        return "expired"
+    return "active"

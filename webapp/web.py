@@ -1,0 +1,210 @@
+"""App-wide web wiring: user loading, error pages, security headers, template helpers, logging."""
+
+import logging
+import time
+
+from flask import Flask, g, jsonify, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from jinja2 import StrictUndefined
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+from webapp.extensions import db, login_manager
+from webapp.models import ObjectStatus, User
+from webapp.services.errors import DomainError
+
+log = logging.getLogger("webapp.request")
+
+ERROR_TITLES = {
+    400: "Bad request",
+    401: "Login required",
+    403: "Permission denied",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Request too large",
+    429: "Too many requests",
+    500: "Server error",
+}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+# Left nav: (label, endpoint, needs org, staff only). Items whose endpoint is not registered
+# are left out, so the nav only ever links to pages that exist.
+NAV_ITEMS = (
+    ("Overview", "main.org_home", True, False),
+    ("Integrations", "integrations.index", True, False),
+    ("Directory", "directory.index", True, False),
+    ("Plugins", "plugins.index", True, False),
+    ("Install requests", "requests.index", True, False),
+    ("Audit log", "audit.index", True, False),
+    ("Doc integrations", "doc_integrations.index", False, True),
+)
+
+
+def register_web(app: Flask) -> None:
+    _register_user_loader()
+    _register_error_handlers(app)
+    _register_headers_and_logging(app)
+    _register_template_helpers(app)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_user_loader() -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see this page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        if not user_id.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active else None
+
+
+def render_error(status: int, message: str | None = None, **context):
+    if wants_json():
+        return jsonify({"detail": message or ERROR_TITLES.get(status, "Error")}), status
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=ERROR_TITLES.get(status, "Error"),
+            message=message,
+            changes=context.pop("changes", None),
+            **context,
+        ),
+        status,
+    )
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_error(400, f"The form could not be submitted: {exc.description} "
+                                 "Reload the page and try again.")
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()
+        changes = getattr(exc, "changes", None)
+        return render_error(exc.status, exc.message or None, changes=changes)
+
+    @app.errorhandler(StaleDataError)
+    def stale_data(exc: StaleDataError):
+        db.session.rollback()
+        return render_error(409, "This record was changed by someone else at the same time. "
+                                 "Nothing was saved; reload and try again.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        if exc.code == 401 and not wants_json():
+            return exc
+        response = render_error(exc.code, exc.description if exc.code not in (404, 500) else None)
+        if exc.code == 405:
+            body, status = response
+            return body, status, {"Allow": ", ".join(exc.valid_methods or [])}
+        return response
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        try:
+            return render_error(500, None)
+        except Exception:  # the layout itself failed: answer in plain text
+            return "Server error", 500, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _register_headers_and_logging(app: Flask) -> None:
+    @app.before_request
+    def start_timer():
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.endpoint != "static" and not request.path.startswith(("/bootstrap/", "/doc-integration-logo/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        started = g.get("request_started")
+        if started is not None and not app.testing:
+            log.info("%s %s %s %.1fms", request.method, request.full_path.rstrip("?"),
+                     response.status_code, (time.perf_counter() - started) * 1000)
+        return response
+
+
+def _layout_orgs():
+    """The org switcher's entries (one query, only when the layout renders the menu)."""
+    from webapp.services.permissions import user_organizations
+
+    return user_organizations(current_user) if current_user.is_authenticated else []
+
+
+def _register_template_helpers(app: Flask) -> None:
+    if app.testing:
+        app.jinja_env.undefined = StrictUndefined
+
+    @app.context_processor
+    def layout_context():
+        org = g.get("org")
+        items = []
+        if current_user.is_authenticated:
+            for label, endpoint, needs_org, staff_only in NAV_ITEMS:
+                if endpoint not in app.view_functions:
+                    continue
+                if staff_only and not current_user.is_privileged:
+                    continue
+                if needs_org:
+                    if org is None:
+                        continue
+                    href = url_for(endpoint, org_slug=org.slug)
+                else:
+                    href = url_for(endpoint)
+                area = endpoint.split(".")[0]
+                current = request.endpoint or ""
+                active = current == endpoint or (area != "main" and current.split(".")[0] == area)
+                items.append({"label": label, "href": href, "active": active})
+        return {
+            "nav_items": items,
+            "current_org": org,
+            "access": g.get("access"),
+            "config_endpoints": app.view_functions,
+            "layout_orgs": _layout_orgs,
+        }
+
+    @app.template_filter("status_label")
+    def status_label(value: int) -> str:
+        try:
+            return ObjectStatus(value).label
+        except ValueError:
+            return "unknown"
+
+    @app.template_filter("dt")
+    def format_datetime(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+    @app.template_global()
+    def url_with_args(**changes) -> str:
+        """This page's URL with its query args kept and `changes` applied (None removes)."""
+        args = request.args.to_dict(flat=False)
+        for key, value in changes.items():
+            if value is None:
+                args.pop(key, None)
+            else:
+                args[key] = value
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
