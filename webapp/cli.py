@@ -1,15 +1,32 @@
 """The `flask --app webapp …` commands (SPEC §9)."""
 
+import importlib
+
 import click
 from flask import Flask
 
 from webapp.extensions import db
 from webapp.services.errors import DomainError
 
+# Each area keeps its commands in its own module, as a list named `commands`.
+COMMAND_MODULES = (
+    "webapp.commands.data",  # seed-demo, load-data, export-data
+    "webapp.commands.deletions",  # run-deletions
+)
+
 
 def register_cli(app: Flask) -> None:
     for command in (create_user_command, add_member_command, create_token_command):
         app.cli.add_command(command)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:  # area not built yet
+                continue
+            raise
+        for command in module.commands:
+            app.cli.add_command(command)
 
 
 def _fail(exc: DomainError) -> None:

@@ -1,4 +1,11 @@
-"""Writing audit entries (in the caller's transaction) and computing before/after diffs."""
+"""Writing audit entries (in the caller's transaction) and computing before/after diffs.
+
+Convention for `data`: {"changes": {field: {"before": old, "after": new}}, …other context}.
+The audit-log page and every History section render "changes" as the diff.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, Organization, User
@@ -37,3 +44,16 @@ def record_audit(
     )
     db.session.add(entry)
     return entry
+
+
+def list_target_history(target_type: str, target_id: int, limit: int = 50) -> list[AuditLogEntry]:
+    """A record's audit entries, newest first, with actors loaded (one query)."""
+    return list(
+        db.session.scalars(
+            select(AuditLogEntry)
+            .options(joinedload(AuditLogEntry.actor))
+            .where(AuditLogEntry.target_type == target_type, AuditLogEntry.target_id == target_id)
+            .order_by(AuditLogEntry.datetime.desc(), AuditLogEntry.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,1 @@
+"""CLI commands by area; registered by webapp.cli."""
