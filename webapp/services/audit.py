@@ -57,3 +57,19 @@ def list_target_history(target_type: str, target_id: int, limit: int = 50) -> li
             .limit(limit)
         )
     )
+
+
+def record_export(
+    *, actor: User, organization: Organization | None, list_name: str, filters: dict,
+    ip_address: str | None = None,
+) -> AuditLogEntry:
+    """Audit a CSV export (SPEC §7.6): which list, with which filters. Caller commits."""
+    return record_audit(
+        event="EXPORT_CSV",
+        actor=actor,
+        organization=organization,
+        target_type="export",
+        target_object=list_name,
+        data={"list": list_name, "filters": filters},
+        ip_address=ip_address,
+    )
