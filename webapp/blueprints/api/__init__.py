@@ -1,0 +1,11 @@
+"""The Sentry-compatible JSON API under /api/0/ (SPEC §8), on the same services as the pages."""
+
+from flask import Blueprint
+
+from webapp.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/0")
+# CSRF is enforced by api.common.authenticate: bearer tokens need none; sessions send X-CSRFToken.
+csrf.exempt(bp)
+
+from webapp.blueprints.api import common, features  # noqa: E402,F401

@@ -1,0 +1,165 @@
+"""API plumbing: authentication, JSON errors, request bodies, Sentry-style cursor pagination."""
+
+import re
+from urllib.parse import urlencode
+
+from flask import g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from webapp.blueprints.api import bp
+from webapp.extensions import csrf, db
+from webapp.services.errors import DomainError, ValidationFailed
+from webapp.services.permissions import get_org_access
+from webapp.services.tokens import authenticate_token
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CURSOR_RE = re.compile(r"^(\d+):(\d+):([01])$")
+MAX_PER_PAGE = 100
+
+
+class ApiError(Exception):
+    """An error answered as {"detail": message} (or a field-error dict) with `status`."""
+
+    def __init__(self, status: int, detail: str | dict):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+@bp.before_request
+def authenticate():
+    """Bearer token, else the session (whose unsafe methods need X-CSRFToken); else 401."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(401, "Invalid token header. No credentials provided.")
+        user = authenticate_token(token.strip())
+        if user is None:
+            db.session.rollback()
+            raise ApiError(401, "Invalid token")
+        db.session.commit()  # last_used
+        g.api_user = user
+        return None
+    if current_user.is_authenticated:
+        if request.method in UNSAFE_METHODS:
+            csrf.protect()
+        g.api_user = current_user._get_current_object()
+        return None
+    raise ApiError(401, "Authentication credentials were not provided.")
+
+
+def api_user():
+    return g.api_user
+
+
+def org_access(org_ref: str):
+    """The caller's OrgAccess for an org slug or numeric id (404 for non-members)."""
+    access = get_org_access(api_user(), org_ref)
+    g.org = access.organization
+    return access
+
+
+def json_body() -> dict:
+    """The request body as a JSON object; anything else is a 400."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "Request body must be a JSON object.")
+    return data
+
+
+def multi_arg(*names: str) -> list[str]:
+    """A repeatable query arg under any of its names (e.g. providerKey / provider_key)."""
+    values: list[str] = []
+    for name in names:
+        values.extend(v for v in request.args.getlist(name) if v != "")
+    return values
+
+
+def paginate(query_total_and_items, default_per_page: int = MAX_PER_PAGE):
+    """Run a paged read and answer with Sentry's Link header.
+
+    `query_total_and_items(offset, limit)` returns (items, has_more).
+    Cursor format "<value>:<offset>:<is_prev>" as Sentry's; only offset is meaningful here.
+    """
+    per_page = _per_page(default_per_page)
+    offset = _cursor_offset()
+    items, has_more = query_total_and_items(offset, per_page)
+    response = jsonify(items)
+    response.headers["Link"] = _link_header(offset, per_page, has_more)
+    return response
+
+
+def _per_page(default: int) -> int:
+    raw = request.args.get("per_page")
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
+        raise ApiError(400, "Invalid per_page parameter.")
+    return int(raw)
+
+
+def _cursor_offset() -> int:
+    raw = request.args.get("cursor")
+    if raw is None or raw == "":
+        return 0
+    match = CURSOR_RE.match(raw)
+    if not match or int(match.group(2)) > 10_000_000:
+        raise ApiError(400, "Invalid cursor parameter.")
+    return int(match.group(2))
+
+
+def _link_header(offset: int, per_page: int, has_more: bool) -> str:
+    base = request.base_url
+    args = [(k, v) for k, vs in request.args.lists() for v in vs if k != "cursor"]
+
+    def link(cursor: str, rel: str, results: bool) -> str:
+        query = urlencode(args + [("cursor", cursor)])
+        return (f'<{base}?{query}>; rel="{rel}"; results="{"true" if results else "false"}"; '
+                f'cursor="{cursor}"')
+
+    prev_offset = max(0, offset - per_page)
+    return ", ".join([
+        link(f"0:{prev_offset}:1", "previous", offset > 0),
+        link(f"0:{offset + per_page}:0", "next", has_more),
+    ])
+
+
+@bp.errorhandler(ApiError)
+def api_error(exc: ApiError):
+    db.session.rollback()
+    body = exc.detail if isinstance(exc.detail, dict) else {"detail": exc.detail}
+    response = jsonify(body)
+    response.status_code = exc.status
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+@bp.errorhandler(ValidationFailed)
+def validation_failed(exc: ValidationFailed):
+    db.session.rollback()
+    errors = dict(exc.field_errors)
+    if list(errors) == ["__all__"]:
+        return jsonify({"detail": " ".join(errors["__all__"])}), 400
+    return jsonify(errors), 400
+
+
+@bp.errorhandler(DomainError)
+def domain_error(exc: DomainError):
+    db.session.rollback()
+    return jsonify({"detail": exc.message or "Error"}), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def http_error(exc: HTTPException):
+    db.session.rollback()
+    if exc.code == 404:
+        detail = "The requested resource does not exist"
+    elif isinstance(exc, CSRFError):
+        detail = f"CSRF Failed: {exc.description} Send the token in the X-CSRFToken header."
+    else:
+        detail = exc.description
+    return jsonify({"detail": detail}), exc.code
