@@ -1,0 +1,406 @@
+"""Service tests for legacy plugins (SPEC §4.4, §7.3), mirroring Sentry's
+OrganizationPluginsConfigsEndpoint cases, plus the per-plugin table and settings writes."""
+
+import pytest
+
+from tests import factories
+from webapp.catalog.plugins import PLUGINS, get_plugin, is_configured, is_enabled
+from webapp.extensions import db
+from webapp.models import AuditLogEntry, ObjectStatus, ProjectPluginOption
+from webapp.services.errors import NotFound, StaleEdit, ValidationFailed
+from webapp.services.plugins import (
+    PluginProjectFilters,
+    iter_plugin_projects,
+    plugin_project_lists,
+    plugin_project_previews,
+    plugin_projects_table,
+    project_plugin_state,
+    resolve_plugin_slugs,
+    set_plugin_enabled,
+    update_plugin_settings,
+)
+
+TRELLO = PLUGINS["trello"]
+
+
+def options(project, plugin):
+    rows = db.session.scalars(
+        db.select(ProjectPluginOption).where(
+            ProjectPluginOption.project_id == project.id, ProjectPluginOption.plugin == plugin
+        )
+    )
+    return {row.key: row.value for row in rows}
+
+
+def audit_entries(event=None):
+    query = db.select(AuditLogEntry).order_by(AuditLogEntry.id)
+    if event:
+        query = query.where(AuditLogEntry.event == event)
+    return list(db.session.scalars(query))
+
+
+# --- resolve_plugin_slugs ------------------------------------------------------------------
+
+
+def test_no_slugs_gives_every_configurable_plugin_in_catalog_order_without_deprecated():
+    plugins = resolve_plugin_slugs([])
+    slugs = [p.slug for p in plugins]
+    assert "clubhouse" not in slugs and "vsts" not in slugs  # deprecated
+    assert "trello" in slugs and "webhooks" in slugs
+    titles = [p.title.casefold() for p in plugins]
+    assert titles == sorted(titles)
+    assert all(p.has_configuration for p in plugins)
+
+
+def test_several_slugs_come_back_in_catalog_order_and_once():
+    plugins = resolve_plugin_slugs(["webhooks", "trello", "asana", "trello"])
+    assert [p.slug for p in plugins] == ["asana", "trello", "webhooks"]
+
+
+def test_explicit_deprecated_slug_is_returned():
+    assert [p.slug for p in resolve_plugin_slugs(["clubhouse"])] == ["clubhouse"]
+
+
+def test_unknown_slug_is_not_found():
+    with pytest.raises(NotFound) as exc:
+        resolve_plugin_slugs(["trello", "bad_plugin"])
+    assert exc.value.message == "Plugin bad_plugin not found"
+
+
+# --- plugin_project_lists: the upstream cases -----------------------------------------------
+
+
+def test_enabled_but_not_configured_project_is_absent(org):
+    project = factories.make_project(org, slug="bar")
+    factories.set_plugin_option(project, "trello", "enabled", True)
+    assert plugin_project_lists(org, [TRELLO]) == {"trello": []}
+
+
+def test_configured_and_disabled_project_is_listed_with_enabled_false(org):
+    project = factories.make_project(org, slug="bar", platform="python")
+    factories.set_plugin_option(project, "trello", "key", "some_value")
+    factories.set_plugin_option(project, "trello", "enabled", False)
+    [entry] = plugin_project_lists(org, [TRELLO])["trello"]
+    assert (entry.project_id, entry.project_slug, entry.project_name) == (project.id, "bar", "bar")
+    assert entry.platform == "python"
+    assert entry.enabled is False and entry.configured is True
+
+
+def test_configured_without_enabled_option_counts_as_disabled(org):
+    project = factories.make_project(org, slug="bar")
+    factories.set_plugin_option(project, "trello", "key", "some_value")
+    [entry] = plugin_project_lists(org, [TRELLO])["trello"]
+    assert entry.enabled is False
+
+
+def test_configured_and_enabled_project_is_listed_with_enabled_true(org):
+    project = factories.make_project(org, slug="bar")
+    factories.set_plugin_option(project, "trello", "key", "some_value")
+    factories.set_plugin_option(project, "trello", "enabled", True)
+    [entry] = plugin_project_lists(org, [TRELLO])["trello"]
+    assert entry.enabled is True and entry.configured is True
+
+
+@pytest.mark.parametrize(
+    "status", [ObjectStatus.DISABLED, ObjectStatus.PENDING_DELETION, ObjectStatus.DELETION_IN_PROGRESS]
+)
+def test_project_that_is_not_active_is_absent(org, status):
+    project = factories.make_project(org, slug="bar", status=status)
+    factories.set_plugin_option(project, "trello", "key", "some_value")
+    factories.set_plugin_option(project, "trello", "enabled", True)
+    assert plugin_project_lists(org, [TRELLO]) == {"trello": []}
+
+
+def test_two_projects_both_listed_in_slug_order_with_platforms(org):
+    second = factories.make_project(org, slug="zed", platform="javascript")
+    first = factories.make_project(org, slug="bar", platform="python")
+    for project in (second, first):
+        factories.set_plugin_option(project, "trello", "key", "some_value")
+        factories.set_plugin_option(project, "trello", "enabled", True)
+    entries = plugin_project_lists(org, [TRELLO])["trello"]
+    assert [(e.project_slug, e.platform) for e in entries] == [("bar", "python"), ("zed", "javascript")]
+
+
+def test_other_orgs_projects_never_appear(org):
+    other = factories.make_org()
+    project = factories.make_project(other, slug="theirs")
+    factories.set_plugin_option(project, "trello", "key", "k")
+    assert plugin_project_lists(org, [TRELLO]) == {"trello": []}
+
+
+def test_lists_of_several_plugins_each_hold_their_own_projects(org):
+    a = factories.make_project(org, slug="a")
+    b = factories.make_project(org, slug="b")
+    factories.set_plugin_option(a, "trello", "key", "k")
+    factories.set_plugin_option(b, "webhooks", "urls", "https://example.com/hook")
+    factories.set_plugin_option(b, "webhooks", "enabled", True)
+    factories.set_plugin_option(a, "opsgenie", "api_key", "")  # empty: not configured
+    lists = plugin_project_lists(org, resolve_plugin_slugs(["webhooks", "trello", "opsgenie"]))
+    assert list(lists) == ["opsgenie", "trello", "webhooks"]  # catalog order (by title)
+    assert lists["opsgenie"] == []
+    assert [e.project_slug for e in lists["trello"]] == ["a"]
+    assert [(e.project_slug, e.enabled) for e in lists["webhooks"]] == [("b", True)]
+
+
+def test_project_lists_cost_one_statement_for_many_plugins_and_projects(org, count_queries):
+    plugins = resolve_plugin_slugs([])
+    for n in range(30):
+        project = factories.make_project(org, slug=f"p-{n:02d}")
+        for plugin in plugins[: n % 5 + 1]:
+            factories.set_plugin_option(project, plugin.slug, plugin.required_field, "value")
+            factories.set_plugin_option(project, plugin.slug, "enabled", n % 2 == 0)
+    db.session.commit()
+    org_id = org.id
+    assert org_id
+    with count_queries() as counter:
+        lists = plugin_project_lists(org, plugins)
+    assert counter.count == 1
+    assert len(lists[plugins[0].slug]) == 30
+    with count_queries() as counter:
+        previews = plugin_project_previews(org, plugins, limit=10)
+    assert counter.count == 1
+    first = previews[plugins[0].slug]
+    assert first.total == 30 and len(first.entries) == 10 and first.enabled == 15
+    assert [e.project_slug for e in first.entries] == [f"p-{n:02d}" for n in range(10)]
+
+
+# --- SQL predicates agree with the catalog's Python rules -----------------------------------
+
+VALUES = [None, False, True, "", "x", "false", "0", 0, 1, 0.0, 2.5, [], ["a"], {}, {"a": 1}]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+def test_sql_configured_and_enabled_agree_with_catalog(org, value):
+    project = factories.make_project(org, slug="p")
+    factories.set_plugin_option(project, "trello", "key", value)
+    factories.set_plugin_option(project, "trello", "enabled", value)
+    listed = plugin_project_lists(org, [TRELLO])["trello"]
+    stored = {"key": value, "enabled": value}
+    assert bool(listed) == is_configured(TRELLO, stored)
+    table = plugin_projects_table(org, TRELLO)
+    [row] = table.items
+    assert row.configured == is_configured(TRELLO, stored)
+    assert row.enabled == is_enabled(stored)
+    if listed:
+        assert listed[0].enabled == is_enabled(stored)
+
+
+def test_sql_null_value_counts_as_no_value(org):
+    project = factories.make_project(org, slug="p")
+    db.session.execute(
+        db.insert(ProjectPluginOption).values(project_id=project.id, plugin="trello", key="key", value=db.null())
+    )
+    assert plugin_project_lists(org, [TRELLO]) == {"trello": []}
+
+
+# --- plugin_projects_table --------------------------------------------------------------------
+
+
+def _table_fixture(org):
+    rows = {
+        "alpha": dict(key="k", enabled=True),  # configured, enabled
+        "beta": dict(key="k"),  # configured, disabled
+        "gamma": dict(enabled=True),  # enabled, not configured
+        "delta": {},  # nothing
+    }
+    for slug, opts in rows.items():
+        project = factories.make_project(org, slug=slug, name=slug.title(), platform="go")
+        for key, value in opts.items():
+            factories.set_plugin_option(project, "trello", key, value)
+    factories.make_project(org, slug="omega", status=ObjectStatus.DISABLED)
+    db.session.commit()
+
+
+def test_table_lists_every_active_project_sorted_with_both_columns(org):
+    _table_fixture(org)
+    table = plugin_projects_table(org, TRELLO)
+    assert [(e.project_slug, e.enabled, e.configured) for e in table.items] == [
+        ("alpha", True, True), ("beta", False, True), ("delta", False, False), ("gamma", True, False),
+    ]
+    assert table.total == 4
+    assert table.enabled_facets == {True: 2, False: 2}
+    assert table.configured_facets == {True: 2, False: 2}
+
+
+def test_table_filters_combine_and_facets_follow_the_other_filters(org):
+    _table_fixture(org)
+    table = plugin_projects_table(org, TRELLO, PluginProjectFilters(enabled=True))
+    assert [e.project_slug for e in table.items] == ["alpha", "gamma"]
+    assert table.configured_facets == {True: 1, False: 1}
+    assert table.enabled_facets == {True: 2, False: 2}
+    table = plugin_projects_table(org, TRELLO, PluginProjectFilters(enabled=False, configured=True))
+    assert [e.project_slug for e in table.items] == ["beta"]
+    table = plugin_projects_table(org, TRELLO, PluginProjectFilters(configured=False))
+    assert [e.project_slug for e in table.items] == ["delta", "gamma"]
+    table = plugin_projects_table(org, TRELLO, PluginProjectFilters(q="AMM"))  # gamma, by slug/name
+    assert [e.project_slug for e in table.items] == ["gamma"]
+    table = plugin_projects_table(org, TRELLO, PluginProjectFilters(q="100%_"))
+    assert table.items == [] and table.total == 0
+
+
+def test_table_paginates_in_sql_and_clamps_past_the_end(org):
+    _table_fixture(org)
+    table = plugin_projects_table(org, TRELLO, PluginProjectFilters(page=2, per_page=3))
+    assert [e.project_slug for e in table.items] == ["gamma"] and table.page == 2
+    table = plugin_projects_table(org, TRELLO, PluginProjectFilters(page=9, per_page=3))
+    assert table.page == 2
+    assert [e.project_slug for e in iter_plugin_projects(org, TRELLO, PluginProjectFilters(enabled=True))] == [
+        "alpha", "gamma",
+    ]
+
+
+@pytest.mark.parametrize("n_projects", [3, 60])
+def test_table_costs_two_statements_whatever_the_size(org, count_queries, n_projects):
+    for n in range(n_projects):
+        project = factories.make_project(org, slug=f"p-{n:03d}")
+        if n % 2:
+            factories.set_plugin_option(project, "trello", "key", "k")
+    db.session.commit()
+    assert org.id
+    with count_queries() as counter:
+        table = plugin_projects_table(org, TRELLO, PluginProjectFilters(configured=True, per_page=25))
+    assert counter.count == 2
+    assert table.total == n_projects // 2
+
+
+# --- set_plugin_enabled / update_plugin_settings ----------------------------------------------
+
+
+def test_enable_then_disable_keeps_settings_and_audits_both(org):
+    actor = factories.make_user()
+    project = factories.make_project(org, slug="web")
+    factories.set_plugin_option(project, "trello", "key", "k")
+    assert set_plugin_enabled(actor, org, TRELLO, "web", True, "10.0.0.1") is True
+    db.session.commit()
+    assert options(project, "trello") == {"key": "k", "enabled": True}
+    assert set_plugin_enabled(actor, org, TRELLO, "web", False, "10.0.0.1") is True
+    db.session.commit()
+    assert options(project, "trello") == {"key": "k", "enabled": False}  # settings kept
+    [enable, disable] = audit_entries()
+    assert (enable.event, disable.event) == ("PLUGIN_ENABLE", "PLUGIN_DISABLE")
+    assert disable.target_type == "project_plugin" and disable.target_id == project.id
+    assert disable.target_object == "trello/web"
+    assert disable.data["changes"] == {"enabled": {"before": True, "after": False}}
+    assert disable.actor_id == actor.id and disable.ip_address == "10.0.0.1"
+    assert disable.organization_id == org.id
+    [entry] = plugin_project_lists(org, [TRELLO])["trello"]
+    assert entry.enabled is False  # configured-but-disabled stays listed
+
+
+def test_enable_when_already_enabled_changes_and_audits_nothing(org):
+    project = factories.make_project(org, slug="web")
+    factories.set_plugin_option(project, "trello", "enabled", True)
+    assert set_plugin_enabled(None, org, TRELLO, "web", True) is False
+    assert audit_entries() == []
+
+
+@pytest.mark.parametrize("slug", ["nope", "gone"])
+def test_enable_unknown_or_inactive_project_is_a_project_field_error(org, slug):
+    factories.make_project(org, slug="gone", status=ObjectStatus.PENDING_DELETION)
+    with pytest.raises(ValidationFailed) as exc:
+        set_plugin_enabled(None, org, TRELLO, slug, True)
+    assert exc.value.field_errors == {"project": [f"Project {slug} not found."]}
+
+
+def test_update_settings_writes_options_and_audits_the_diff(org):
+    actor = factories.make_user()
+    project = factories.make_project(org, slug="web")
+    factories.set_plugin_option(project, "trello", "key", "old")
+    factories.set_plugin_option(project, "trello", "legacy_thing", {"kept": 1})
+    result = update_plugin_settings(actor, org, TRELLO, "web", {"key": " new ", "token": "t"},
+                                    enabled=True, ip_address="10.1.1.1")
+    db.session.commit()
+    assert result.changes == {
+        "key": {"before": "old", "after": "new"},
+        "token": {"before": None, "after": "t"},
+    }
+    assert result.enabled_changed and result.state.enabled and result.state.configured
+    assert options(project, "trello") == {
+        "key": "new", "token": "t", "enabled": True, "legacy_thing": {"kept": 1},
+    }
+    edit, enable = audit_entries()
+    assert (edit.event, enable.event) == ("PLUGIN_EDIT", "PLUGIN_ENABLE")
+    assert edit.data["changes"] == result.changes
+    assert edit.data["plugin"] == "trello" and edit.data["project"] == "web"
+    assert edit.target_object == "trello/web" and edit.ip_address == "10.1.1.1"
+
+
+def test_update_settings_clearing_an_optional_field_removes_it(org):
+    project = factories.make_project(org, slug="web")
+    factories.set_plugin_option(project, "trello", "key", "k")
+    factories.set_plugin_option(project, "trello", "organization", "acme")
+    update_plugin_settings(None, org, TRELLO, "web", {"organization": "  "})
+    assert options(project, "trello") == {"key": "k"}
+    [edit] = audit_entries()
+    assert edit.data["changes"] == {"organization": {"before": "acme", "after": None}}
+
+
+def test_update_settings_with_nothing_changed_writes_no_audit(org):
+    project = factories.make_project(org, slug="web")
+    factories.set_plugin_option(project, "trello", "key", "k")
+    result = update_plugin_settings(None, org, TRELLO, "web", {"key": "k"}, enabled=False)
+    assert not result.changed
+    assert audit_entries() == []
+
+
+def test_disabling_through_settings_keeps_every_option(org):
+    project = factories.make_project(org, slug="web")
+    factories.set_plugin_option(project, "trello", "key", "k")
+    factories.set_plugin_option(project, "trello", "token", "t")
+    factories.set_plugin_option(project, "trello", "enabled", True)
+    update_plugin_settings(None, org, TRELLO, "web", {}, enabled=False)
+    assert options(project, "trello") == {"key": "k", "token": "t", "enabled": False}
+    assert [e.event for e in audit_entries()] == ["PLUGIN_DISABLE"]
+
+
+@pytest.mark.parametrize(
+    ("plugin", "values", "field", "message"),
+    [
+        ("trello", {"nope": "x"}, "nope", "Unknown field for Trello."),
+        ("trello", {"key": ""}, "key", "Trello API key is required."),
+        ("trello", {"key": 5}, "key", "Must be text."),
+        ("trello", {"key": "x" * 10_001}, "key", "At most 10,000 characters (you entered 10,001)."),
+        ("jira", {"username": "u", "auto_create": "yes"}, "auto_create", "Must be true or false."),
+        ("amazon-sqs", {"queue_url": "q", "region": "mars-1"}, "region", "“mars-1” is not one of the choices."),
+        ("amazon-sqs", {"queue_url": "q", "region": ["us-east-1"]}, "region", "“['us-east-1']” is not one of the choices."),
+    ],
+)
+def test_update_settings_rejects_bad_values_and_writes_nothing(org, plugin, values, field, message):
+    project = factories.make_project(org, slug="web")
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as exc:
+        update_plugin_settings(None, org, get_plugin(plugin), "web", values, enabled=True)
+    assert exc.value.field_errors[field] == [message]
+    db.session.rollback()
+    assert options(project, plugin) == {}
+    assert audit_entries() == []
+
+
+def test_update_settings_unknown_project_is_a_project_field_error_with_the_other_errors(org):
+    with pytest.raises(ValidationFailed) as exc:
+        update_plugin_settings(None, org, TRELLO, "missing", {"nope": 1})
+    assert exc.value.field_errors == {
+        "nope": ["Unknown field for Trello."], "project": ["Project missing not found."],
+    }
+
+
+def test_choice_field_accepts_a_listed_value_and_boolean_true(org):
+    project = factories.make_project(org, slug="web")
+    update_plugin_settings(None, org, get_plugin("amazon-sqs"), "web",
+                           {"queue_url": "https://q", "region": "eu-west-1"})
+    update_plugin_settings(None, org, get_plugin("jira"), "web", {"username": "u", "auto_create": True})
+    assert options(project, "amazon-sqs") == {"queue_url": "https://q", "region": "eu-west-1"}
+    assert options(project, "jira") == {"username": "u", "auto_create": True}
+
+
+def test_stale_version_is_refused_and_nothing_written(org):
+    project = factories.make_project(org, slug="web")
+    factories.set_plugin_option(project, "trello", "key", "k")
+    version = project_plugin_state(org, TRELLO, "web").version
+    update_plugin_settings(None, org, TRELLO, "web", {"key": "someone-else"})
+    db.session.commit()
+    with pytest.raises(StaleEdit) as exc:
+        update_plugin_settings(None, org, TRELLO, "web", {"key": "mine"}, expected_version=version)
+    assert exc.value.changes == {"key": ("mine", "someone-else")}
+    db.session.rollback()
+    assert options(project, "trello") == {"key": "someone-else"}
