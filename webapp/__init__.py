@@ -20,6 +20,7 @@ BLUEPRINT_MODULES = (
     "webapp.blueprints.plugins",
     "webapp.blueprints.requests",
     "webapp.blueprints.audit",
+    "webapp.blueprints.saved_views",
     "webapp.blueprints.api",
 )
 

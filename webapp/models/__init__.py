@@ -13,10 +13,11 @@ from webapp.models.doc_integrations import (
 from webapp.models.integrations import Integration, OrganizationIntegration
 from webapp.models.organizations import Organization, OrganizationMember, Project, Role
 from webapp.models.plugins import IntegrationRequest, ProjectPluginOption
+from webapp.models.saved_views import SavedView
 
 __all__ = [
     "ApiToken", "AuditLogEntry", "DocIntegration", "DocIntegrationLogo", "Integration",
     "IntegrationFeature", "IntegrationFeatureTarget", "IntegrationRequest", "ObjectStatus",
     "Organization", "OrganizationIntegration", "OrganizationMember", "Project",
-    "ProjectPluginOption", "Role", "SentryApp", "User", "VISIBLE_STATUSES", "utcnow",
+    "ProjectPluginOption", "Role", "SavedView", "SentryApp", "User", "VISIBLE_STATUSES", "utcnow",
 ]

@@ -4,11 +4,15 @@ Convention for `data`: {"changes": {field: {"before": old, "after": new}}, …ot
 The audit-log page and every History section render "changes" as the diff.
 """
 
-from sqlalchemy import select
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, String, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
-from webapp.models import AuditLogEntry, Organization, User
+from webapp.models import AuditLogEntry, Organization, OrganizationMember, User
+from webapp.services.errors import ValidationFailed
 
 
 def diff_values(before: dict, after: dict) -> dict[str, dict[str, object]]:
@@ -73,3 +77,216 @@ def record_export(
         data={"list": list_name, "filters": filters},
         ip_address=ip_address,
     )
+
+
+# --- The org audit log page (SPEC §6, §7.6, §7.7): filters, facet counts, pages, CSV -----------
+
+SYSTEM_ACTOR = "system"  # the `actor` filter value for entries without a user (actor_id NULL)
+
+
+@dataclass
+class AuditFacets:
+    """Entry counts per (event, actor_id) for one org, plus the names of every possible actor.
+
+    One query fills it; the event and actor facet counts and the filtered total are all
+    derived from it, so the page needs no separate COUNT.
+    """
+
+    pairs: dict[tuple[str, int | None], int] = field(default_factory=dict)
+    users: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (name, email)
+
+    def _matches(self, key: tuple[str, int | None], filters: dict, skip: str = "") -> bool:
+        event, actor_id = key
+        if skip != "event" and filters.get("event") and event != filters["event"]:
+            return False
+        actor = filters.get("actor")
+        if skip != "actor" and actor is not None:
+            if actor == SYSTEM_ACTOR:
+                return actor_id is None
+            return actor_id == actor
+        return True
+
+    def total(self, filters: dict) -> int:
+        """How many entries the filters select."""
+        return sum(n for key, n in self.pairs.items() if self._matches(key, filters))
+
+    def event_counts(self, filters: dict) -> dict[str, int]:
+        """Every event present in the org → entries it would give with the other filters."""
+        counts = {event: 0 for event, _ in self.pairs}
+        for key, n in self.pairs.items():
+            if self._matches(key, filters, skip="event"):
+                counts[key[0]] += n
+        return counts
+
+    def actor_counts(self, filters: dict) -> dict[int | None, int]:
+        """Every actor id (None = system) in the log → entries it would give with the other filters."""
+        counts: dict[int | None, int] = {actor_id: 0 for _, actor_id in self.pairs}
+        for key, n in self.pairs.items():
+            if self._matches(key, filters, skip="actor"):
+                counts[key[1]] += n
+        return counts
+
+
+@dataclass(frozen=True)
+class ActorChoice:
+    """One choice of the actor filter: value is the user id as text, or "system"."""
+
+    value: str
+    name: str
+    email: str
+    count: int
+
+    @property
+    def label(self) -> str:
+        if self.value == SYSTEM_ACTOR:
+            who = "system"
+        elif self.name and self.name != self.email:
+            who = f"{self.name} · {self.email}"
+        else:
+            who = self.email
+        return f"{who} ({self.count:,})"
+
+
+@dataclass
+class AuditLogPage:
+    entries: list[AuditLogEntry]
+    total: int
+    page: int
+    per_page: int
+
+
+def audit_facets(org: Organization) -> AuditFacets:
+    """Counts per (event, actor) of the org's log and the names of its members and actors (1 query)."""
+    counted = (
+        select(
+            AuditLogEntry.event.label("event"),
+            AuditLogEntry.actor_id.label("actor_id"),
+            func.count().label("n"),
+        )
+        .where(AuditLogEntry.organization_id == org.id)
+        .group_by(AuditLogEntry.event, AuditLogEntry.actor_id)
+        .subquery()
+    )
+    log_rows = select(
+        counted.c.event, counted.c.actor_id, counted.c.n, User.name, User.email
+    ).outerjoin(User, User.id == counted.c.actor_id)
+    member_rows = (
+        select(
+            cast(null(), String(64)).label("event"),
+            OrganizationMember.user_id,
+            literal(0).label("n"),
+            User.name,
+            User.email,
+        )
+        .join(User, User.id == OrganizationMember.user_id)
+        .where(OrganizationMember.organization_id == org.id)
+    )
+    facets = AuditFacets()
+    for event, actor_id, n, name, email in db.session.execute(union_all(log_rows, member_rows)):
+        if actor_id is not None and email is not None:
+            facets.users[actor_id] = (name or "", email)
+        if event is not None:
+            facets.pairs[(event, actor_id)] = int(n)
+    return facets
+
+
+def audit_event_facets(
+    org: Organization, filters: dict, facets: AuditFacets | None = None
+) -> list[tuple[str, int]]:
+    """The events present in the org's log, by name, each with the entries it would give."""
+    facets = facets if facets is not None else audit_facets(org)
+    return sorted(facets.event_counts(filters).items())
+
+
+def audit_actor_choices(
+    org: Organization, filters: dict | None = None, facets: AuditFacets | None = None
+) -> list[ActorChoice]:
+    """Who the log can be filtered by: "system" (when it acted), then members and actors by name."""
+    facets = facets if facets is not None else audit_facets(org)
+    counts = facets.actor_counts(filters or {})
+    choices = []
+    if None in counts:
+        choices.append(ActorChoice(SYSTEM_ACTOR, "", "", counts[None]))
+    people = [
+        ActorChoice(str(user_id), name, email, counts.get(user_id, 0))
+        for user_id, (name, email) in facets.users.items()
+    ]
+    people.sort(key=lambda c: ((c.name or c.email).casefold(), c.email.casefold()))
+    return choices + people
+
+
+def clean_audit_filters(
+    event: str | None, actor: str | None, facets: AuditFacets
+) -> dict:
+    """Check raw `event` / `actor` values (actor: a user id, an email or "system").
+
+    Returns {"event": str | None, "actor": int | "system" | None}; raises ValidationFailed
+    for an event not in this org's log or an actor who is neither a member nor in the log.
+    """
+    errors: dict[str, list[str]] = {}
+    event = (event or "").strip() or None
+    if event is not None and event not in {e for e, _ in facets.pairs}:
+        errors["event"] = [f"Unknown event: {event}"]
+    actor_value: int | str | None = None
+    raw_actor = (actor or "").strip()
+    if raw_actor:
+        actor_value = _resolve_actor(raw_actor, facets)
+        if actor_value is None:
+            errors["actor"] = [f"Unknown actor: {raw_actor}"]
+    if errors:
+        raise ValidationFailed(errors)
+    return {"event": event, "actor": actor_value}
+
+
+def _resolve_actor(raw: str, facets: AuditFacets) -> int | str | None:
+    if raw.casefold() == SYSTEM_ACTOR:
+        return SYSTEM_ACTOR if any(a is None for _, a in facets.pairs) else None
+    if raw.isdigit():
+        return int(raw) if int(raw) in facets.users else None
+    wanted = raw.casefold()
+    for user_id, (_, email) in facets.users.items():
+        if email.casefold() == wanted:
+            return user_id
+    return None
+
+
+def audit_log_query(org: Organization, filters: dict) -> Select:
+    """The org's entries matching cleaned filters, newest first, actors joined (page and CSV)."""
+    query = (
+        select(AuditLogEntry)
+        .options(joinedload(AuditLogEntry.actor))
+        .where(AuditLogEntry.organization_id == org.id)
+    )
+    if filters.get("event"):
+        query = query.where(AuditLogEntry.event == filters["event"])
+    actor = filters.get("actor")
+    if actor == SYSTEM_ACTOR:
+        query = query.where(AuditLogEntry.actor_id.is_(None))
+    elif actor is not None:
+        query = query.where(AuditLogEntry.actor_id == actor)
+    return query.order_by(AuditLogEntry.datetime.desc(), AuditLogEntry.id.desc())
+
+
+def list_audit_log(
+    org: Organization, filters: dict, page: int, per_page: int, total: int | None = None
+) -> AuditLogPage:
+    """One page of the org's log (1 query when `total` is known from the facets, else 2).
+
+    A page past the end shows the last page.
+    """
+    if total is None:
+        total = audit_facets(org).total(filters)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    entries = list(
+        db.session.scalars(
+            audit_log_query(org, filters).limit(per_page).offset((page - 1) * per_page)
+        ).unique()
+    )
+    return AuditLogPage(entries=entries, total=total, page=page, per_page=per_page)
+
+
+def iter_audit_log(org: Organization, filters: dict, batch: int = 500) -> Iterator[AuditLogEntry]:
+    """Every matching entry, newest first, fetched in batches (for the streamed CSV export)."""
+    result = db.session.scalars(audit_log_query(org, filters).execution_options(yield_per=batch))
+    yield from result
