@@ -1,0 +1,152 @@
+"""Plugin forms: the configs filter, the per-plugin project filter, the settings form
+(built from the plugin's config schema; field names are the schema's names, SPEC §6.1)."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, Length, Optional
+
+from webapp.blueprints.filters import ListFilterForm
+from webapp.catalog.plugins import Plugin
+from webapp.catalog.providers import ConfigField
+
+YES_NO = ("", "yes", "no")
+
+
+class PluginConfigsFilterForm(ListFilterForm):
+    """GET filter of /settings/<org>/plugins/: `plugins` (repeatable). Unknown slugs are
+    not a form error: the page answers 404 "Plugin <slug> not found" (SPEC §7.3)."""
+
+    plugins = SelectMultipleField(
+        "Plugins",
+        validate_choice=False,
+        description="Show only these plugins (Ctrl/Cmd-click to pick several).",
+    )
+
+
+class PluginProjectFilterForm(ListFilterForm):
+    """GET filter of one plugin's project table: `q`, `enabled`, `configured` (yes/no)."""
+
+    q = StringField(
+        "Search projects",
+        validators=[Optional(), Length(max=100, message="At most 100 characters.")],
+        description="Part of a project slug or name.",
+    )
+    enabled = SelectField(
+        "Enabled",
+        choices=[SelectChoice("", "Any"), SelectChoice("yes", "Enabled"), SelectChoice("no", "Disabled")],
+        validate_choice=False,
+        validators=[Optional(), AnyOf(YES_NO, message="Choose Enabled, Disabled or Any.")],
+    )
+    configured = SelectField(
+        "Configured",
+        choices=[SelectChoice("", "Any"), SelectChoice("yes", "Configured"),
+                 SelectChoice("no", "Not configured")],
+        validate_choice=False,
+        validators=[Optional(), AnyOf(YES_NO, message="Choose Configured, Not configured or Any.")],
+    )
+
+    def flag(self, name: str) -> bool | None:
+        """The yes/no filter as True/False, None when unset or invalid."""
+        field = self[name]
+        if field.errors or not field.data:
+            return None
+        return field.data == "yes"
+
+    def set_facets(self, enabled: dict[bool, int], configured: dict[bool, int]) -> None:
+        """Show how many rows each choice would give."""
+        self.enabled.choices = [
+            SelectChoice("", "Any"),
+            SelectChoice("yes", f"Enabled ({enabled.get(True, 0):,})"),
+            SelectChoice("no", f"Disabled ({enabled.get(False, 0):,})"),
+        ]
+        self.configured.choices = [
+            SelectChoice("", "Any"),
+            SelectChoice("yes", f"Configured ({configured.get(True, 0):,})"),
+            SelectChoice("no", f"Not configured ({configured.get(False, 0):,})"),
+        ]
+
+
+class ProjectActionForm(FlaskForm):
+    """Enable / disable buttons: `project` (slug) and `csrf_token`."""
+
+    project = HiddenField("Project")
+
+
+class PluginSettingsFormBase(FlaskForm):
+    """Fields every settings form has; the schema's fields are added per plugin."""
+
+    version = HiddenField("Version")
+
+
+def is_multiline(config_field: ConfigField) -> bool:
+    """Text fields whose help speaks of lines (lists of URLs, routes…) get a textarea."""
+    return config_field.name == "certificate" or "line" in config_field.help.lower()
+
+
+def _schema_field(config_field: ConfigField):
+    kwargs = {"description": config_field.help}
+    if config_field.type == "boolean":
+        return BooleanField(config_field.label, **kwargs)
+    if config_field.type == "choice":
+        choices = [SelectChoice(value, label) for value, label in config_field.choices]
+        if config_field.default is None:
+            choices = [SelectChoice("", "— not set —"), *choices]
+        return SelectField(config_field.label, choices=choices, validate_choice=False, **kwargs)
+    if config_field.type == "multichoice":
+        return SelectMultipleField(
+            config_field.label,
+            choices=[SelectChoice(value, label) for value, label in config_field.choices],
+            validate_choice=False,
+            **kwargs,
+        )
+    if is_multiline(config_field):
+        return TextAreaField(config_field.label, **kwargs)
+    return StringField(config_field.label, **kwargs)
+
+
+def settings_form_class(plugin: Plugin) -> type[PluginSettingsFormBase]:
+    """The settings form for *plugin*: `project` (slug, hidden), `enabled`, one field per
+    schema entry named as the schema's `name`, `version`, `csrf_token`.
+
+    A schema field named like a form field (Pivotal's and Clubhouse's `project`) wins:
+    the form then identifies the project by its URL only.
+    """
+    schema_names = {f.name for f in plugin.config_schema}
+    attrs: dict = {}
+    if "project" not in schema_names:
+        attrs["project"] = HiddenField("Project")
+    if "enabled" not in schema_names:
+        attrs["enabled"] = BooleanField(
+            "Enabled for this project",
+            description="Switching it off keeps the settings below.",
+        )
+    for config_field in plugin.config_schema:
+        attrs[config_field.name] = _schema_field(config_field)
+    return type(f"{plugin.slug.title().replace('-', '')}SettingsForm", (PluginSettingsFormBase,), attrs)
+
+
+def settings_initial(plugin: Plugin, settings: dict, enabled: bool, project_slug: str,
+                     version: str) -> dict:
+    """Form data for GET: stored values, the schema default where nothing is stored."""
+    data: dict = {"version": version}
+    schema_names = {f.name for f in plugin.config_schema}
+    if "project" not in schema_names:
+        data["project"] = project_slug
+    if "enabled" not in schema_names:
+        data["enabled"] = enabled
+    for config_field in plugin.config_schema:
+        value = settings.get(config_field.name)
+        if value is None and config_field.default is not None:
+            value = config_field.default
+        if config_field.type == "multichoice" and isinstance(value, tuple):
+            value = list(value)
+        data[config_field.name] = value
+    return data

@@ -1,0 +1,277 @@
+"""/settings/<org>/plugins/…: plugin configs (SPEC §7.3), one plugin's page, per-project
+settings and enable/disable buttons. Thin: parse → service → flash/redirect or render."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from webapp.blueprints.common import (
+    Page,
+    apply_field_errors,
+    client_ip,
+    csv_response,
+    org_view,
+    safe_next,
+)
+from webapp.blueprints.plugins import bp
+from webapp.blueprints.plugins.forms import (
+    PluginConfigsFilterForm,
+    PluginProjectFilterForm,
+    ProjectActionForm,
+    settings_form_class,
+    settings_initial,
+)
+from webapp.catalog.plugins import PLUGINS, Plugin
+from webapp.extensions import db
+from webapp.services.audit import record_export
+from webapp.services.errors import ValidationFailed
+from webapp.services.permissions import Capability
+from webapp.services.plugins import (
+    PluginProjectFilters,
+    get_plugin_or_404,
+    iter_plugin_project_entries,
+    iter_plugin_projects,
+    plugin_history,
+    plugin_project_previews,
+    plugin_projects_table,
+    project_plugin_state,
+    resolve_plugin_slugs,
+    set_plugin_enabled,
+    update_plugin_settings,
+)
+from webapp.web import render_error
+
+PREVIEW_ROWS = 10  # projects shown per plugin on the configs page; the plugin page has all
+MANAGE_REASON = "Only owners, managers and admins can change plugin settings."
+CONFIGS_CSV_HEADER = [
+    "plugin", "plugin_title", "project_id", "project_slug", "project_name", "platform",
+    "enabled", "configured",
+]
+TABLE_CSV_HEADER = ["project_id", "project_slug", "project_name", "platform", "enabled", "configured"]
+
+
+def _export_format() -> str:
+    value = request.args.get("format", "")
+    if value not in ("", "csv"):
+        abort(400, description=f"Unknown format: {value}. The only export format is csv.")
+    return value
+
+
+def _filter_args() -> dict:
+    """The current query args worth keeping in links (not page/format)."""
+    return {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "format")}
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+@bp.route("/settings/<org_slug>/plugins/")
+@org_view()
+def index(access):
+    """Members and up: each plugin with its project list (configured active projects);
+    `plugins` narrows the list, an unknown slug is a 404; `format=csv` exports the lists."""
+    org = access.organization
+    export_format = _export_format()
+    form = PluginConfigsFilterForm.from_args()
+    shown = resolve_plugin_slugs(form.plugins.data or [])
+    if export_format == "csv":
+        return _export_configs(access, shown, form.plugins.data or [])
+    # One statement: previews of the shown plugins and the counts behind the filter's choices.
+    selectable = [p for p in PLUGINS.values() if p.has_configuration]
+    queried = selectable + [p for p in shown if p not in selectable]
+    previews = plugin_project_previews(org, queried, limit=PREVIEW_ROWS)
+    form.plugins.choices = [
+        SelectChoice(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''} · "
+                             f"{previews[p.slug].total:,}")
+        for p in selectable
+    ]
+    return render_template(
+        "plugins/index.html",
+        form=form,
+        plugins=shown,
+        previews=previews,
+        preview_rows=PREVIEW_ROWS,
+        can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
+        export_href=url_for("plugins.index", org_slug=org.slug, **{**_filter_args(), "format": "csv"}),
+        clear_href=url_for("plugins.index", org_slug=org.slug),
+    )
+
+
+def _export_configs(access, plugins: list[Plugin], slugs: list[str]):
+    org = access.organization
+    record_export(actor=current_user, organization=org, list_name="plugin_project_lists",
+                  filters={"plugins": [p.slug for p in plugins] if slugs else []},
+                  ip_address=client_ip())
+    db.session.commit()
+    rows = (
+        [plugin.slug, plugin.title, entry.project_id, entry.project_slug, entry.project_name,
+         entry.platform, _yes_no(entry.enabled), _yes_no(entry.configured)]
+        for plugin, entry in iter_plugin_project_entries(org, plugins)
+    )
+    return csv_response(f"{org.slug}-plugin-projects.csv", CONFIGS_CSV_HEADER, rows)
+
+
+def _table_filters(form: PluginProjectFilterForm) -> PluginProjectFilters:
+    q = form.q.data if not form.q.errors else ""
+    return PluginProjectFilters(
+        q=q or "",
+        enabled=form.flag("enabled"),
+        configured=form.flag("configured"),
+        page=form.page_number,
+        per_page=form.page_size,
+    )
+
+
+@bp.route("/settings/<org_slug>/plugins/<slug>/")
+@org_view()
+def detail(access, slug: str):
+    """Members and up: the plugin's description, features, links and every active project
+    with enabled/configured (filter, pager, `format=csv`); admins get the buttons."""
+    org = access.organization
+    plugin = get_plugin_or_404(slug)
+    export_format = _export_format()
+    form = PluginProjectFilterForm.from_args()
+    valid = form.validate()
+    filters = _table_filters(form)
+    if export_format == "csv" and valid:
+        record_export(actor=current_user, organization=org, list_name=f"plugin_projects:{plugin.slug}",
+                      filters=_filter_args(), ip_address=client_ip())
+        db.session.commit()
+        rows = (
+            [e.project_id, e.project_slug, e.project_name, e.platform, _yes_no(e.enabled),
+             _yes_no(e.configured)]
+            for e in iter_plugin_projects(org, plugin, filters)
+        )
+        return csv_response(f"{org.slug}-{plugin.slug}-projects.csv", TABLE_CSV_HEADER, rows)
+    table = plugin_projects_table(org, plugin, filters)
+    form.set_facets(table.enabled_facets, table.configured_facets)
+    return render_template(
+        "plugins/detail.html",
+        plugin=plugin,
+        form=form,
+        page=Page(table.items, table.total, table.page, table.per_page),
+        can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
+        manage_reason=MANAGE_REASON,
+        action_form=ProjectActionForm(),
+        export_href=url_for("plugins.detail", org_slug=org.slug, slug=plugin.slug,
+                            **{**_filter_args(), "format": "csv"}),
+        clear_href=url_for("plugins.detail", org_slug=org.slug, slug=plugin.slug),
+        here=request.full_path.rstrip("?"),
+    ), (200 if valid else 400)
+
+
+def _toggle(access, slug: str, enabled: bool):
+    access.require(Capability.MANAGE_INTEGRATIONS)
+    org = access.organization
+    plugin = get_plugin_or_404(slug)
+    form = ProjectActionForm()
+    if not form.validate_on_submit():
+        return render_error(400, "The form could not be submitted. Reload the page and try again.")
+    project_slug = (form.project.data or "").strip()
+    try:
+        changed = set_plugin_enabled(current_user, org, plugin, project_slug, enabled, client_ip())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        return render_error(400, " ".join(m for ms in exc.field_errors.values() for m in ms))
+    db.session.commit()
+    verb = "enabled" if enabled else "disabled"
+    if not changed:
+        flash(f"{plugin.title} was already {verb} on {project_slug}.", "info")
+    else:
+        flash(f"{plugin.title} {verb} on {project_slug}."
+              + ("" if not enabled else _unconfigured_hint(org, plugin, project_slug)), "success")
+    default = url_for("plugins.detail", org_slug=org.slug, slug=plugin.slug)
+    return redirect(safe_next(default))
+
+
+def _unconfigured_hint(org, plugin: Plugin, project_slug: str) -> str:
+    state = project_plugin_state(org, plugin, project_slug)
+    return "" if state.configured else " It is not configured yet: fill in its settings."
+
+
+@bp.route("/settings/<org_slug>/plugins/<slug>/enable/", methods=["POST"])
+@org_view()
+def enable(access, slug: str):
+    """Admins and up: switch the plugin on for the project in `project`."""
+    return _toggle(access, slug, True)
+
+
+@bp.route("/settings/<org_slug>/plugins/<slug>/disable/", methods=["POST"])
+@org_view()
+def disable(access, slug: str):
+    """Admins and up: switch the plugin off for the project in `project` (settings kept)."""
+    return _toggle(access, slug, False)
+
+
+@bp.route("/settings/<org_slug>/plugins/<slug>/projects/<project_slug>/", methods=["GET", "POST"])
+@org_view()
+def project_settings(access, slug: str, project_slug: str):
+    """Members: the plugin's settings on one project, read-only, with history. Admins and
+    up: POST saves them (all-or-nothing; errors beside the fields with status 400)."""
+    org = access.organization
+    plugin = get_plugin_or_404(slug)
+    can_manage = access.can(Capability.MANAGE_INTEGRATIONS)
+    if request.method == "POST":
+        access.require(Capability.MANAGE_INTEGRATIONS)
+    state = project_plugin_state(org, plugin, project_slug)
+    form_class = settings_form_class(plugin)
+    schema_names = {f.name for f in plugin.config_schema}
+    own_project, own_enabled = "project" not in schema_names, "enabled" not in schema_names
+    status = 200
+    if request.method == "POST":
+        form = form_class()
+        if form.validate_on_submit():
+            posted_project = form.project.data if own_project else project_slug
+            values = {f.name: form[f.name].data for f in plugin.config_schema}
+            enabled = form.enabled.data if own_enabled else None
+            try:
+                if (posted_project or "").strip() != project_slug:
+                    raise ValidationFailed({"project": [
+                        f"This form belongs to project {project_slug}; "
+                        f"got “{posted_project or ''}”."]})
+                result = update_plugin_settings(
+                    current_user, org, plugin, project_slug, values, enabled=enabled,
+                    ip_address=client_ip(), expected_version=form.version.data or None,
+                )
+            except ValidationFailed as exc:
+                db.session.rollback()
+                apply_field_errors(form, exc.field_errors)
+                status = 400
+            else:
+                db.session.commit()
+                flash(_saved_message(plugin, project_slug, result), "success" if result.changed else "info")
+                return redirect(safe_next(url_for(
+                    "plugins.project_settings", org_slug=org.slug, slug=plugin.slug,
+                    project_slug=project_slug)))
+        else:
+            status = 400
+    else:
+        form = form_class(data=settings_initial(plugin, state.settings, state.enabled,
+                                                project_slug, state.version))
+    return render_template(
+        "plugins/project_settings.html",
+        plugin=plugin,
+        state=state,
+        form=form,
+        schema_fields=[form[f.name] for f in plugin.config_schema],
+        required_field=plugin.required_field,
+        own_project=own_project,
+        own_enabled=own_enabled,
+        can_manage=can_manage,
+        manage_reason=MANAGE_REASON,
+        history=plugin_history(plugin, state.project),
+        next_url=safe_next(""),
+    ), status
+
+
+def _saved_message(plugin: Plugin, project_slug: str, result) -> str:
+    if not result.changed:
+        return "No changes to save."
+    parts = []
+    if result.changes:
+        count = len(result.changes)
+        parts.append(f"{count} setting{'s' if count != 1 else ''} saved")
+    if result.enabled_changed:
+        parts.append("enabled" if result.state.enabled else "disabled")
+    return f"{plugin.title} on {project_slug}: {' and '.join(parts)}."
