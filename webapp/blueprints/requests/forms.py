@@ -1,0 +1,46 @@
+"""Install-request forms: the request (POST), the queue filter (GET), resolve buttons (POST)."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from webapp.blueprints.filters import ListFilterForm
+from webapp.services.install_requests import (
+    MESSAGE_MAX_LENGTH,
+    PROVIDER_TYPE_LABELS,
+    QUEUE_SORTS,
+)
+
+TYPE_CHOICES = [SelectChoice(value, label) for value, label in PROVIDER_TYPE_LABELS.items()]
+
+
+class InstallRequestForm(FlaskForm):
+    """SPEC §6.1 names: provider_type, provider_slug, message. The service validates them
+    (one rule for the page and the API); the form carries CSRF and keeps the values."""
+
+    provider_type = SelectField("Type", choices=TYPE_CHOICES, validate_choice=False)
+    provider_slug = StringField(
+        "Provider slug",
+        description="The slug shown in the directory, e.g. slack, jira or trello. "
+        "“Request installation” in the directory fills it in.",
+    )
+    message = TextAreaField(
+        "Message (optional)",
+        description=f"Why your team needs it, at most {MESSAGE_MAX_LENGTH:,} characters.",
+    )
+
+
+class QueueFilterForm(ListFilterForm):
+    """GET filters of the open-request queue (names differ from the request form's)."""
+
+    q = StringField(
+        "Search",
+        validators=[Optional(), Length(max=200, message="Search must be at most 200 characters.")],
+    )
+    kind = SelectField("Type", choices=[SelectChoice("", "Any type"), *TYPE_CHOICES], validate_choice=False)
+    sort = SelectField("Sort", choices=[SelectChoice(key) for key in QUEUE_SORTS], validate_choice=False)
+
+
+class ResolveForm(FlaskForm):
+    """CSRF only (Mark done / Dismiss)."""
