@@ -1,0 +1,294 @@
+"""/settings/<org>/integrations/: the filter form, facets, table, pager, empty states, CSV."""
+
+import csv
+import io
+
+import pytest
+from flask import g
+
+from tests import factories
+from tests.integrations.helpers import VISIBLE, bulk_install, oracle, seed, soup
+from webapp.extensions import db
+from webapp.models import AuditLogEntry, ObjectStatus
+
+URL = "/settings/acme/integrations/"
+
+
+def row_names(response):
+    table = soup(response).find("table", class_="integrations-table")
+    if table is None:
+        return []
+    return [tr.find_all("td")[1].get_text(strip=True) for tr in table.tbody.find_all("tr")]
+
+
+def option_text(page, select_name, value):
+    option = page.find("select", attrs={"name": select_name}).find("option", attrs={"value": value})
+    return option.get_text(strip=True)
+
+
+@pytest.fixture
+def data(org):
+    seed(org, factories.make_org(slug="other"))
+    return org
+
+
+def test_member_sees_the_list_with_filter_form_and_table(client, login_as, data):
+    login_as("member")
+    response = client.get(URL)
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.title.string.startswith("Installed integrations")
+    assert row_names(response) == sorted(r[0] for r in VISIBLE)
+    text = page.get_text(" ", strip=True)
+    assert "Theta Slack" not in text and "Other Org" not in text
+    assert "Showing 1–8 of 8 installations" in text
+    form = page.find("form", attrs={"role": "search"})
+    assert form["method"] == "get"
+    for name in ("q", "provider_key", "features", "integration_type", "status", "include_config"):
+        field = form.find(attrs={"name": name})
+        assert field is not None, name
+        assert page.find("label", attrs={"for": field["id"]}) is not None, name
+    for name in ("provider_key", "features", "status"):
+        assert form.find("select", attrs={"name": name}).has_attr("multiple")
+    # No filter active: no "Clear filters".
+    assert page.find("a", string="Clear filters") is None
+    # Badges and provider initials, no images.
+    row = page.find("table", class_="integrations-table").tbody.find("tr")
+    assert row.find(class_="provider-icon").get_text(strip=True) == "SL"  # Alpha Slack
+    assert page.find("table", class_="integrations-table").find("img") is None
+
+
+def test_row_shows_every_column_and_links_to_the_detail_with_next(client, login_as, data):
+    login_as("member")
+    response = client.get(URL + "?status=disabled&sort=-name")
+    table = soup(response).find("table", class_="integrations-table")
+    headers = [th.get_text(" ", strip=True) for th in table.thead.find_all("th")]
+    assert [h.split(" (")[0] for h in headers] == [
+        "Provider", "Name", "External ID", "Status", "Integration status", "Added",
+        "Grace period ends", "Config"]
+    first = table.tbody.find("tr")
+    cells = [td.get_text(" ", strip=True) for td in first.find_all("td")]
+    assert cells[:6] == ["GL GitLab", "Zeta GitLab", "gl-zeta", "Disabled", "Active", "2024-01-06"]
+    assert cells[7] == "seeded: 5"
+    link = first.find("a")["href"]
+    integration_id = data and db.session.execute(
+        db.text("select id from integration where name = 'Zeta GitLab'")).scalar()
+    assert link.startswith(f"/settings/acme/integrations/gitlab/{integration_id}/?next=")
+    assert "status%3Ddisabled" in link or "status=disabled" in link
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("q=SLACK", ["Alpha Slack"]),
+    ("provider_key=jira&provider_key=gitlab", ["Gamma Jira", "Zeta GitLab"]),
+    ("providerKey=vercel", ["Epsilon Vercel"]),
+    ("features=issue_basic", oracle(features=("issue-basic",))),
+    ("features=chat-unfurl&features=deployment", oracle(features=("chat-unfurl", "deployment"))),
+    ("integration_type=on_call_scheduling", ["Delta PagerDuty"]),
+    ("status=pending_deletion", ["Delta PagerDuty"]),
+    ("status=active&status=disabled", oracle(statuses=("active", "disabled"))),
+    ("features=issue-basic&status=active", ["Beta GitHub", "Eta Example"]),
+    ("q=eta&features=commits&integration_type=source_code_management&status=active", ["Beta GitHub"]),
+])
+def test_filters_through_the_page(client, login_as, data, query, expected):
+    login_as("member")
+    response = client.get(URL + "?" + query)
+    assert response.status_code == 200
+    assert row_names(response) == expected
+    page = soup(response)
+    assert page.find("a", string="Clear filters")["href"] == URL
+
+
+def test_filter_values_are_kept_in_the_form_canonically(client, login_as, data):
+    login_as("member")
+    page = soup(client.get(URL + "?q=eta&features=issue_basic&status=active&integration_type=general"
+                           "&provider_key=example&include_config=0"))
+    assert page.find("input", attrs={"name": "q"})["value"] == "eta"
+    selected = {s["name"]: [o["value"] for o in s.find_all("option", selected=True)]
+                for s in page.find_all("select")}
+    assert selected["features"] == ["issue-basic"]
+    assert selected["status"] == ["active"]
+    assert selected["integration_type"] == ["general"]
+    assert selected["provider_key"] == ["example"]
+    assert selected["include_config"] == ["0"]
+    # include_config=0 hides the config column.
+    headers = [th.get_text(" ", strip=True) for th in page.find("table").thead.find_all("th")]
+    assert not any(h.startswith("Config") for h in headers)
+
+
+def test_facet_counts_beside_each_choice_given_the_other_filters(client, login_as, data):
+    login_as("member")
+    page = soup(client.get(URL + "?features=issue-basic&status=active"))
+    # Providers: counts with features+status applied, the provider filter itself ignored.
+    assert option_text(page, "provider_key", "github") == "GitHub (1)"
+    assert option_text(page, "provider_key", "jira") == "Jira (0)"  # disabled
+    assert option_text(page, "provider_key", "slack") == "Slack (0)"  # no issue-basic
+    # Statuses: counts with the features filter, the status filter ignored.
+    assert option_text(page, "status", "active") == "Active (2)"
+    assert option_text(page, "status", "disabled") == "Disabled (2)"
+    assert option_text(page, "status", "pending_deletion") == "Pending deletion (0)"
+    # Features: counts with the status filter, the features filter ignored.
+    assert option_text(page, "features", "chat-unfurl") == "chat-unfurl (2)"  # slack + teams
+    assert option_text(page, "features", "issue-basic") == "issue-basic (2)"
+    assert option_text(page, "integration_type", "messaging") == "Messaging (0)"
+    assert option_text(page, "integration_type", "general") == "General (1)"
+
+
+@pytest.mark.parametrize("query, field, message", [
+    ("features=nope", "features", "Unknown feature: nope"),
+    ("integration_type=chat", "integration_type", "Invalid integration type"),
+    ("status=deletion_in_progress", "status", "Unknown status: deletion_in_progress"),
+    ("sort=external_id", "sort", "Unknown sort: external_id"),
+    ("provider_key=myspace", "provider_key", "Unknown provider: myspace"),
+    ("per_page=1000", "per_page", "Rows per page must be between 1 and 100."),
+])
+def test_bad_filter_values_give_400_with_the_message_beside_the_field(client, login_as, data,
+                                                                      query, field, message):
+    login_as("member")
+    response = client.get(URL + "?q=alpha&" + query)
+    assert response.status_code == 400
+    page = soup(response)
+    assert message in page.get_text(" ", strip=True)
+    summary = page.find(id="error-summary")
+    assert summary is not None and message in summary.get_text()
+    error = page.find(id=f"{field}-error")
+    if error is not None:  # fields rendered in the form carry their message beside them
+        assert message in error.get_text()
+        assert f"{field}-error" in page.find(attrs={"name": field})["aria-describedby"]
+    else:
+        assert field in ("sort", "per_page")
+    # Values kept, no table.
+    assert page.find("input", attrs={"name": "q"})["value"] == "alpha"
+    assert page.find("table", class_="integrations-table") is None
+    assert page.find("a", string="Clear filters") is not None
+
+
+def test_unknown_feature_in_csv_export_is_400_too(client, login_as, data):
+    login_as("member")
+    response = client.get(URL + "?format=csv&features=bogus")
+    assert response.status_code == 400
+    assert "Unknown feature: bogus" in response.get_data(as_text=True)
+
+
+def test_empty_state_when_nothing_installed(client, login_as, org):
+    login_as("member")
+    response = client.get(URL)
+    text = soup(response).get_text(" ", strip=True)
+    assert response.status_code == 200
+    assert "No integrations installed yet" in text
+    assert "No installations match" not in text
+
+
+def test_empty_state_when_nothing_matches(client, login_as, data):
+    login_as("member")
+    response = client.get(URL + "?q=zzz-nothing")
+    page = soup(response)
+    text = page.get_text(" ", strip=True)
+    assert "No installations match these filters" in text
+    assert "No integrations installed yet" not in text
+    assert [a["href"] for a in page.find_all("a", string="Clear filters")] == [URL, URL]
+
+
+def test_sortable_headers_have_aria_sort_and_keep_filters(client, login_as, data):
+    login_as("member")
+    page = soup(client.get(URL + "?status=active&sort=-date_added"))
+    headers = {th.get_text(" ", strip=True).split(" ")[0]: th
+               for th in page.find("table").thead.find_all("th")}
+    assert headers["Added"]["aria-sort"] == "descending"
+    assert headers["Name"]["aria-sort"] == "none"
+    href = headers["Name"].find("a")["href"]
+    assert "status=active" in href and "sort=name" in href
+    # The filter form keeps the sort when filters are re-applied.
+    form = page.find("form", attrs={"role": "search"})
+    assert form.find("input", attrs={"name": "sort"})["value"] == "-date_added"
+    names = row_names(client.get(URL + "?status=active&sort=-date_added"))
+    assert names == [r[0] for r in reversed(VISIBLE) if r[3] == ObjectStatus.ACTIVE]
+
+
+def test_pager_keeps_filters_and_marks_the_current_page(client, login_as, org):
+    bulk_install(org, 60, providers=("github", "slack"), statuses=(ObjectStatus.ACTIVE,))
+    login_as("member")
+    response = client.get(URL + "?features=commits&per_page=10&page=2")
+    page = soup(response)
+    assert len(row_names(response)) == 10
+    assert "Showing 11–20 of 30 installations" in page.get_text(" ", strip=True)
+    pager = page.find("nav", attrs={"aria-label": "Installed integrations pages"})
+    assert pager.find(attrs={"aria-current": "page"}).get_text(strip=True) == "2"
+    next_href = pager.find("a", string="Next")["href"]
+    assert "features=commits" in next_href and "per_page=10" in next_href and "page=3" in next_href
+    third = client.get(next_href)
+    assert len(row_names(third)) == 10
+    assert all(name.startswith("Bulk") for name in row_names(third))
+
+
+def test_csv_exports_every_filtered_row_and_is_audit_logged(client, login_as, org):
+    bulk_install(org, 40, providers=("github", "slack"))  # statuses rotate over three
+    user = login_as("admin")
+    page = soup(client.get(URL + "?features=commits&status=active&per_page=5"))
+    export = next(a for a in page.find_all("a") if "Export CSV" in a.get_text())
+    assert "format=csv" in export["href"] and "features=commits" in export["href"]
+    response = client.get(export["href"])
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:6] == ["integration_id", "provider", "provider_name", "name", "external_id", "status"]
+    assert rows[0][-1] == "config"
+    body = rows[1:]
+    assert len(body) == 7  # github (i % 2 == 0) and active (i % 3 == 0): i in 0, 6, … 36
+    assert {r[1] for r in body} == {"github"} and {r[5] for r in body} == {"active"}
+    assert [r[3] for r in body] == sorted(r[3] for r in body)
+    entry = db.session.scalars(db.select(AuditLogEntry).where(AuditLogEntry.event == "EXPORT_CSV")).one()
+    assert entry.actor_id == user.id and entry.target_object == "integrations"
+    assert entry.data["filters"]["features"] == ["commits"]
+    assert entry.data["filters"]["statuses"] == ["active"]
+
+
+def test_csv_without_config_column(client, login_as, data):
+    login_as("member")
+    response = client.get(URL + "?format=csv&include_config=0")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert "config" not in rows[0]
+    assert len(rows) == 1 + len(VISIBLE)
+
+
+def test_user_text_is_escaped(client, login_as, org):
+    integration = factories.make_integration(name="<script>alert(1)</script>", external_id="<b>x</b>")
+    factories.install(org, integration, config={"k": "<img src=x>"})
+    db.session.commit()
+    login_as("member")
+    body = client.get(URL).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;" in body
+    assert "<img src=x>" not in body
+
+
+def test_anonymous_is_sent_to_login(client, data):
+    response = client.get(URL)
+    assert response.status_code == 302 and "/login/" in response.headers["Location"]
+
+
+def test_non_member_gets_404(client, data):
+    outsider = factories.make_user()
+    factories.make_member(factories.make_org(slug="elsewhere"), outsider, "owner")
+    db.session.commit()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(outsider.id)
+    assert client.get(URL).status_code == 404
+
+
+@pytest.mark.parametrize("query", ["", "?features=issue-basic&status=active&sort=-provider&include_config=0",
+                                   "?q=0&per_page=100"])
+def test_list_page_runs_a_constant_number_of_queries(client, login_as, org, count_queries, query):
+    """Same statement count at 5 and at 500 installations, and at most 6."""
+    login_as("admin")
+    org_id = org.id
+    counts = []
+    for size in (5, 495):
+        bulk_install(org_id, size, prefix=f"S{size}")
+        db.session.remove()  # measure a fresh request, as in production:
+        g.pop("_login_user", None)  # (tests share one app context, so g outlives requests)
+        with count_queries() as counter:
+            response = client.get(URL + query)
+        assert response.status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1] <= 6, counts

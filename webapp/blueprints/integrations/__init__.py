@@ -1,0 +1,7 @@
+"""Installed integrations: the list with filters, provider pages, one installation's page."""
+
+from flask import Blueprint
+
+bp = Blueprint("integrations", __name__, url_prefix="/settings")
+
+from webapp.blueprints.integrations import views  # noqa: E402,F401

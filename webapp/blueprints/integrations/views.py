@@ -1,0 +1,386 @@
+"""Pages of installed integrations (SPEC §6, §7.1, §7.5): thin views over services.integrations.
+
+- /settings/<org>/integrations/                       list, filters, facets, CSV (?format=csv)
+- /settings/<org>/integrations/<provider>/            provider page
+- /settings/<org>/integrations/<provider>/<id>/       one installation; POST saves its config
+- …/<id>/disable/, …/<id>/enable/ (POST), …/<id>/uninstall/ (GET confirm, POST)
+"""
+
+import json
+from urllib.parse import quote
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from webapp.blueprints.common import (
+    apply_field_errors,
+    client_ip,
+    csv_response,
+    org_view,
+    safe_next,
+)
+from webapp.blueprints.integrations import bp
+from webapp.blueprints.integrations.forms import (
+    ConfirmForm,
+    IntegrationFilterForm,
+    SelectChoice,
+    config_form_class,
+)
+from webapp.catalog.features import IntegrationFeatures
+from webapp.catalog.providers import DOMAIN_LABELS, DOMAINS, PROVIDERS, get_provider
+from webapp.extensions import db
+from webapp.models import ObjectStatus
+from webapp.services import integrations as svc
+from webapp.services.audit import list_target_history, record_export
+from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
+from webapp.services.permissions import Capability
+
+STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
+# Features some catalog provider has; others stay accepted in the URL but are not offered.
+OFFERED_FEATURES = [f for f in IntegrationFeatures if svc.providers_with_features([f])]
+PROVIDERS_BY_NAME = sorted(PROVIDERS.values(), key=lambda p: p.name.lower())
+INSTALL_REASON = "Only owners, managers and admins can install integrations."
+DOMAIN_BADGES = {
+    "messaging": "bg-primary-subtle text-primary-emphasis",
+    "source_code_management": "bg-dark-subtle text-dark-emphasis",
+    "project_management": "bg-info-subtle text-info-emphasis",
+    "on_call_scheduling": "bg-danger-subtle text-danger-emphasis",
+    "general": "bg-secondary-subtle text-secondary-emphasis",
+}
+
+
+def provider_initials(name: str) -> str:
+    """Two letters for the provider badge: "Microsoft Teams" → MT, "GitHub" → GH, "Slack" → SL."""
+    words = name.split()
+    if len(words) > 1:
+        return (words[0][0] + words[1][0]).upper()
+    capitals = [c for c in name if c.isupper()]
+    return "".join(capitals[:2]) if len(capitals) >= 2 else name[:2].upper()
+
+
+@bp.context_processor
+def provider_badges():
+    """`badge(key)` → (initials, classes) for the small provider icon (no external images)."""
+
+    def badge(key: str) -> tuple[str, str]:
+        provider = PROVIDERS.get(key)
+        if provider is None:
+            return (key[:2].upper() or "?"), DOMAIN_BADGES["general"]
+        return provider_initials(provider.name), DOMAIN_BADGES.get(provider.domain, "")
+
+    return {"provider_badge": badge, "domain_labels": DOMAIN_LABELS}
+
+
+def _with_count(label: str, facets, group: str, key: str) -> str:
+    if facets is None:
+        return label
+    return f"{label} ({getattr(facets, group).get(key, 0):,})"
+
+
+def _fill_choices(form: IntegrationFilterForm, facets) -> None:
+    """Choices with the facet count beside each (how many rows choosing it would give)."""
+    selected_features = set(form.features.data or [])
+    form.provider_key.choices = [
+        SelectChoice(p.key, _with_count(p.name, facets, "providers", p.key))
+        for p in PROVIDERS_BY_NAME
+    ]
+    form.features.choices = [
+        SelectChoice(f.value, _with_count(f.value, facets, "features", f.value))
+        for f in sorted(IntegrationFeatures, key=lambda f: f.value)
+        if f in OFFERED_FEATURES or f.value in selected_features
+    ]
+    form.integration_type.choices = [SelectChoice("", "Any type")] + [
+        SelectChoice(d, _with_count(DOMAIN_LABELS[d], facets, "integration_types", d))
+        for d in DOMAINS
+    ]
+    form.status.choices = [
+        SelectChoice(s, _with_count(label, facets, "statuses", s))
+        for s, label in STATUS_LABELS.items()
+    ]
+
+
+def _show_filters(form: IntegrationFilterForm, filters: svc.IntegrationFilters) -> None:
+    """Show the parsed (canonical) values, e.g. `issue_basic` selects `issue-basic`."""
+    form.q.data = filters.q
+    form.provider_key.data = list(filters.provider_keys)
+    form.features.data = [f.value for f in filters.features]
+    form.integration_type.data = filters.integration_type or ""
+    form.status.data = [s.label for s in filters.statuses]
+    form.include_config.data = "1" if filters.include_config else "0"
+    form.sort.data = filters.sort if filters.sort != svc.DEFAULT_SORT else ""
+
+
+@bp.route("/<org_slug>/integrations/")
+@org_view()
+def index(access):
+    """Members: the org's installations, filtered in the URL; `format=csv` exports them all."""
+    org = access.organization
+    form = IntegrationFilterForm.from_args()
+    paging_ok = form.validate()
+    try:
+        filters = svc.parse_integration_filters(request.args.to_dict(flat=False))
+    except ValidationFailed as exc:
+        apply_field_errors(form, exc.field_errors)
+        filters = None
+    if filters is None or not paging_ok:
+        _fill_choices(form, None)
+        return render_template("integrations/index.html", form=form, filters=None, page=None,
+                               facets=None, can_manage=access.can(Capability.MANAGE_INTEGRATIONS)), 400
+
+    if request.args.get("format") == "csv":
+        return _export_csv(access, filters)
+
+    facets = svc.facet_counts(org, filters)
+    page = svc.list_org_integrations(org, filters, form.page_number, form.page_size,
+                                     total=facets.total)
+    _show_filters(form, filters)
+    _fill_choices(form, facets)
+    base = url_for("integrations.index", org_slug=org.slug)
+    return render_template(
+        "integrations/index.html",
+        form=form,
+        filters=filters,
+        facets=facets,
+        page=page,
+        base=base,
+        next_arg="?next=" + quote(request.full_path.rstrip("?"), safe="/"),
+        providers=PROVIDERS,
+        config_summary=svc.config_summary,
+        can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
+    )
+
+
+def _export_csv(access, filters: svc.IntegrationFilters):
+    """Every matching row (all pages) as CSV; the export is audit-logged first."""
+    org = access.organization
+    org_slug = org.slug
+    record_export(actor=current_user, organization=org, list_name="integrations",
+                  filters=filters.as_dict(), ip_address=client_ip())
+    db.session.commit()
+    header = ["integration_id", "provider", "provider_name", "name", "external_id", "status",
+              "integration_status", "date_added", "grace_period_end", "domain_name",
+              "account_type"]
+    if filters.include_config:
+        header.append("config")
+
+    def rows():
+        for oi in svc.iter_org_integrations(org, filters):
+            integration = oi.integration
+            provider = PROVIDERS.get(integration.provider)
+            metadata = integration.metadata_ or {}
+            row = [
+                integration.id, integration.provider, provider.name if provider else "",
+                integration.name, integration.external_id, _label(oi.status),
+                _label(integration.status), oi.date_added.isoformat(),
+                oi.grace_period_end.isoformat() if oi.grace_period_end else "",
+                metadata.get("domain_name", ""), metadata.get("account_type", ""),
+            ]
+            if filters.include_config:
+                row.append(json.dumps(oi.config or {}, sort_keys=True))
+            yield row
+
+    return csv_response(f"{org_slug}-integrations.csv", header, rows())
+
+
+def _label(status: int) -> str:
+    try:
+        return ObjectStatus(status).label
+    except ValueError:
+        return "unknown"
+
+
+@bp.route("/<org_slug>/integrations/<provider_key>/")
+@org_view()
+def provider(access, provider_key: str):
+    """Members: one provider — what it does, and this org's installations of it."""
+    provider = get_provider(provider_key)
+    if provider is None:
+        abort(404)
+    org = access.organization
+    if "requests.index" in current_app.view_functions:
+        request_href = url_for("requests.index", org_slug=org.slug, provider_type="first_party",
+                               provider_slug=provider.key)
+    else:
+        request_href = (f"/settings/{quote(org.slug)}/integration-requests/"
+                        f"?provider_type=first_party&provider_slug={quote(provider.key)}")
+    return render_template(
+        "integrations/provider.html",
+        provider=provider,
+        domain_label=DOMAIN_LABELS.get(provider.domain, provider.domain),
+        installations=svc.provider_installations(org, provider.key),
+        base=url_for("integrations.index", org_slug=org.slug),
+        can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
+        install_reason=None if access.can(Capability.MANAGE_INTEGRATIONS) else INSTALL_REASON,
+        request_href=request_href,
+    )
+
+
+def _load(access, provider_key: str, integration_id: int):
+    """The installation named by the URL; 404 when the provider part does not match."""
+    oi = svc.get_org_integration(access.organization, integration_id)
+    if oi.integration.provider != provider_key:
+        abort(404)
+    return oi
+
+
+def _detail_url(oi, next_url: str | None = None) -> str:
+    args = {"next": next_url} if next_url else {}
+    return url_for("integrations.detail", org_slug=oi.organization.slug,
+                   provider_key=oi.integration.provider, integration_id=oi.integration_id, **args)
+
+
+def _list_url(access) -> str:
+    return url_for("integrations.index", org_slug=access.organization.slug)
+
+
+def _returning_next(access) -> str | None:
+    """The validated list URL to go back to (from ?next= or the form), if any."""
+    target = safe_next("")
+    return target or None
+
+
+def _config_form(oi):
+    """The config form filled with the stored values (None for a provider not in the catalog)."""
+    provider = svc.provider_of(oi)
+    if provider is None:
+        return None
+    return config_form_class(provider)(formdata=None, data=svc.config_values(oi),
+                                       version=oi.version, next=safe_next(""))
+
+
+def _render_detail(access, oi, form, status: int = 200):
+    provider = svc.provider_of(oi)
+    reason = access.reason(Capability.MANAGE_INTEGRATIONS)
+    back = safe_next(_list_url(access))
+    return render_template(
+        "integrations/detail.html",
+        oi=oi,
+        integration=oi.integration,
+        provider=provider,
+        form=form,
+        extra_config=svc.extra_config(oi),
+        history=list_target_history(svc.TARGET_TYPE, oi.id),
+        manage_reason=reason,
+        disable_reason=svc.disable_reason(oi),
+        action_form=ConfirmForm(formdata=None, next=_returning_next(access) or ""),
+        back=back,
+        status_label=_label(oi.status),
+    ), status
+
+
+@bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/", methods=["GET", "POST"])
+@org_view()
+def detail(access, provider_key: str, integration_id: int):
+    """Members: one installation (read-only); admins and up: POST saves its config."""
+    oi = _load(access, provider_key, integration_id)
+    provider = svc.provider_of(oi)
+    form_class = config_form_class(provider) if provider else None
+    if request.method == "GET":
+        return _render_detail(access, oi, _config_form(oi))
+
+    access.require(Capability.MANAGE_INTEGRATIONS)
+    if form_class is None:
+        abort(404)
+    form = form_class()
+    if not form.validate_on_submit():  # CSRF
+        return _render_detail(access, oi, form, 400)
+    try:
+        expected_version = int(form.version.data)
+    except (TypeError, ValueError):
+        form.form_errors.append("The form is missing its version; reload the page and try again.")
+        return _render_detail(access, oi, form, 400)
+    values = _posted_config(provider, form)
+    try:
+        changes = svc.update_integration_config(current_user, oi, values, expected_version,
+                                                client_ip())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_field_errors(form, exc.field_errors)
+        return _render_detail(access, oi, form, 400)
+    except StaleEdit as exc:
+        db.session.rollback()
+        return render_template("integrations/conflict.html", oi=oi, changes=exc.changes,
+                               message=exc.message,
+                               reload_href=_detail_url(oi, _returning_next(access))), 409
+    db.session.commit()
+    if changes:
+        flash(f"Saved the configuration of {oi.integration.name} ({len(changes)} "
+              f"{'setting' if len(changes) == 1 else 'settings'} changed).", "success")
+    else:
+        flash("Nothing to save: the values are unchanged.", "info")
+    return redirect(_detail_url(oi, _returning_next(access)))
+
+
+def _posted_config(provider, form) -> dict:
+    """The schema fields as posted, plus any unknown names (the service refuses those).
+
+    HTML semantics: an unchecked checkbox (boolean or multichoice) is absent from the post
+    and means off / none; a text or choice field absent from the post is left unchanged.
+    """
+    values = {}
+    for field in provider.config_schema:
+        if field.type in ("boolean", "multichoice") or field.name in request.form:
+            values[field.name] = form[field.name].data
+    for name in request.form:
+        if name not in values and name not in ("csrf_token", "version", "next") and \
+                name not in {f.name for f in provider.config_schema}:
+            values[name] = request.form.get(name)
+    return values
+
+
+def _status_action(access, provider_key, integration_id, action, done: str):
+    oi = _load(access, provider_key, integration_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(current_user, oi, client_ip())
+    except Conflict as exc:  # e.g. a second click on Disable: say so on the page
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_detail(access, oi, _config_form(oi), 409)
+    db.session.commit()
+    flash(done.format(name=oi.integration.name), "success")
+    return redirect(_detail_url(oi, _returning_next(access)))
+
+
+@bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/disable/", methods=["POST"])
+@org_view(Capability.MANAGE_INTEGRATIONS)
+def disable(access, provider_key: str, integration_id: int):
+    """Admins and up: disable an active installation."""
+    return _status_action(access, provider_key, integration_id, svc.disable_integration,
+                          "{name} is disabled.")
+
+
+@bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/enable/", methods=["POST"])
+@org_view(Capability.MANAGE_INTEGRATIONS)
+def enable(access, provider_key: str, integration_id: int):
+    """Admins and up: enable a disabled installation."""
+    return _status_action(access, provider_key, integration_id, svc.enable_integration,
+                          "{name} is enabled again.")
+
+
+@bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/uninstall/",
+          methods=["GET", "POST"])
+@org_view(Capability.MANAGE_INTEGRATIONS)
+def uninstall(access, provider_key: str, integration_id: int):
+    """Admins and up: GET shows what goes with the installation; POST marks it for deletion."""
+    oi = _load(access, provider_key, integration_id)
+    form = ConfirmForm(next=_returning_next(access) or "")
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        svc.uninstall_integration(current_user, oi, client_ip())
+        db.session.commit()
+        flash(f"{oi.integration.name} will be uninstalled: it is pending deletion and is "
+              "removed by the next deletion run.", "success")
+        return redirect(safe_next(_list_url(access)))
+    return render_template(
+        "integrations/confirm_uninstall.html",
+        oi=oi,
+        integration=oi.integration,
+        provider=svc.provider_of(oi),
+        impact=svc.uninstall_impact(oi),
+        form=form,
+        cancel_href=_detail_url(oi, _returning_next(access)),
+    )
