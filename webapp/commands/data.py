@@ -1,0 +1,88 @@
+"""Data commands (SPEC §9, §9.1, §9.2): seed-demo, load-data, export-data."""
+
+
+import click
+
+from webapp.extensions import db
+
+
+@click.command("seed-demo")
+@click.option("--scale", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Make N times as many projects, integrations and installations (benchmarks).")
+@click.option("--if-empty", is_flag=True,
+              help="Do nothing when the database already has a user (used by `make run`).")
+def seed_demo_command(scale, if_empty):
+    """Fill the demo organizations and print the demo logins (random passwords, shown once)."""
+    from webapp.services.demo import DemoAlreadySeeded, database_has_users, seed_demo
+
+    if if_empty and database_has_users():
+        click.echo("Database already has data; not seeding. "
+                   "Log in with the users you created earlier.")
+        return
+    try:
+        result = seed_demo(scale=scale)
+    except DemoAlreadySeeded as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(result.summary())
+    click.echo("")
+    click.echo("Demo logins (passwords are random and shown only now):")
+    width = max(len(login.email) for login in result.logins)
+    click.echo(f"  {'email'.ljust(width)}  {'role'.ljust(16)}  password")
+    for login in result.logins:
+        click.echo(f"  {login.email.ljust(width)}  {login.role.ljust(16)}  {login.password}")
+    click.echo("")
+    click.echo(f"Log in at {result.login_url}")
+
+
+@click.command("export-data")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--with-secrets", is_flag=True,
+              help="Include users' password hashes (keep the file private).")
+def export_data_command(path, with_secrets):
+    """Write the whole data set as JSON (docs/data-format.md) to PATH, or `-` for stdout."""
+    from webapp.services.datafile import dump_data, export_data
+
+    text = dump_data(export_data(with_secrets=with_secrets))
+    db.session.rollback()  # read-only; end the transaction
+    with click.open_file(path, "w", encoding="utf-8", atomic=path != "-") as fh:
+        fh.write(text)
+    if path != "-":
+        click.echo(f"Wrote {path}", err=True)
+
+
+@click.command("load-data")
+@click.argument("path", type=click.Path(dir_okay=False, allow_dash=True))
+def load_data_command(path):
+    """Load a data file (docs/data-format.md): validate all of it, then write it in one transaction.
+
+    Creates or updates records by natural key (never deletes) and prints one line per table.
+    On any fault, prints every error with its JSON path to stderr, changes nothing, exits 1.
+    """
+    from webapp.services.datafile import DataFileInvalid, load_data, parse_data_file
+
+    try:
+        with click.open_file(path, "r", encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"Cannot read {path}: {exc}") from None
+    try:
+        summary = load_data(parse_data_file(text))
+    except DataFileInvalid as exc:
+        db.session.rollback()
+        for line in exc.errors:
+            click.echo(line, err=True)
+        count = len(exc.errors)
+        click.echo(f"{path}: {count} error{'s' if count != 1 else ''}; nothing was loaded.",
+                   err=True)
+        click.get_current_context().exit(1)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    for line in summary.lines():
+        click.echo(line)
+
+
+commands = [seed_demo_command, load_data_command, export_data_command]
