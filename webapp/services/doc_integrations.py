@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, delete, func, null, or_, select
 from sqlalchemy.orm import joinedload
 
 from webapp.catalog.features import FEATURES
@@ -59,6 +59,9 @@ POPULARITY_RANGE = f"Popularity must be a whole number from {POPULARITY_MIN} to 
 LOGO_BAD_FORMAT = "Invalid image format."
 LOGO_BAD_DIMENSIONS = "Invalid image dimensions."
 LOGO_TOO_LARGE = "Image too large"
+
+# Slugs that would collide with the pages' own paths (/doc-integrations/new/).
+RESERVED_SLUGS = frozenset({"new"})
 
 STATES = ("draft", "published")
 SORTS = ("name", "-name", "popularity", "-popularity", "date_added", "-date_added")
@@ -216,7 +219,9 @@ def _name_and_slug(data: Mapping, instance: DocIntegration | None, errors: dict)
         errors["name"] = [NAME_NO_SLUG]
     elif len(slug) > SLUG_MAX:
         errors["name"] = [f"Generated slug '{slug}' is too long, please use a shorter name."]
-    elif db.session.scalar(select(DocIntegration.id).where(DocIntegration.slug == slug)) is not None:
+    elif slug in RESERVED_SLUGS or db.session.scalar(
+        select(DocIntegration.id).where(DocIntegration.slug == slug)
+    ) is not None:
         errors["name"] = [f"Name '{name}' is already taken, please use another."]
     return name, slug
 
@@ -385,22 +390,9 @@ def doc_integrations_query(user: User | None, q: str | None = None, state: str |
     if errors:
         raise ValidationFailed(errors)
 
-    query = select(DocIntegration)
-    if not is_staff(user):
-        query = query.where(DocIntegration.is_draft.is_(False))
-    elif state:
-        query = query.where(DocIntegration.is_draft.is_(state == "draft"))
-    if q and q.strip():
-        pattern = "%" + _escape_like(q.strip().lower()) + "%"
-        query = query.where(
-            or_(
-                func.lower(DocIntegration.name).like(pattern, escape="\\"),
-                func.lower(DocIntegration.slug).like(pattern, escape="\\"),
-                func.lower(DocIntegration.author).like(pattern, escape="\\"),
-            )
-        )
+    query = select(DocIntegration).where(*_conditions(user, q, state))
     column = {
-        "name": DocIntegration.name,
+        "name": func.lower(DocIntegration.name),  # what people expect: "beta" between "Alpha" and "Gamma"
         "popularity": DocIntegration.popularity,
         "date_added": DocIntegration.date_added,
     }[sort.lstrip("-")]
@@ -411,6 +403,38 @@ def doc_integrations_query(user: User | None, q: str | None = None, state: str |
         order = column.asc().nulls_last()
         tiebreak = DocIntegration.id.asc()
     return query.order_by(order, tiebreak)
+
+
+def _conditions(user: User | None, q: str | None, state: str | None) -> list:
+    """WHERE clauses: drafts only for staff, the state filter, the search."""
+    conditions = []
+    if not is_staff(user):
+        conditions.append(DocIntegration.is_draft.is_(False))
+    elif state:
+        conditions.append(DocIntegration.is_draft.is_(state == "draft"))
+    if q and q.strip():
+        pattern = "%" + _escape_like(q.strip().lower()) + "%"
+        conditions.append(
+            or_(
+                func.lower(DocIntegration.name).like(pattern, escape="\\"),
+                func.lower(DocIntegration.slug).like(pattern, escape="\\"),
+                func.lower(DocIntegration.author).like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+def state_counts(user: User | None, q: str | None = None) -> dict[str, int]:
+    """How many records each state filter would give with this search (one query)."""
+    counts = {state: 0 for state in STATES}
+    rows = db.session.execute(
+        select(DocIntegration.is_draft, func.count(DocIntegration.id))
+        .where(*_conditions(user, q, None))
+        .group_by(DocIntegration.is_draft)
+    )
+    for is_draft, count in rows:
+        counts["draft" if is_draft else "published"] = count
+    return counts
 
 
 def _escape_like(text: str) -> str:
@@ -515,7 +539,9 @@ def create_doc_integration(actor: User, data: Mapping, ip_address: str | None = 
     cleaned = validate_doc_integration({**data, "is_draft": True})
     instance = DocIntegration(
         name=cleaned["name"], slug=cleaned["slug"], author=cleaned["author"],
-        description=cleaned["description"], url=cleaned["url"], popularity=cleaned["popularity"],
+        description=cleaned["description"], url=cleaned["url"],
+        # None would make the ORM fire the column default (1); null() stores a real NULL.
+        popularity=null() if cleaned["popularity"] is None else cleaned["popularity"],
         is_draft=True, resources=cleaned["resources"],
     )
     db.session.add(instance)

@@ -1,0 +1,130 @@
+"""Doc-integration forms: the list filter (GET), the create/edit form with resource rows, logo
+upload and delete confirmation.
+
+The fields only parse what the browser sends; every rule (required fields, url scheme,
+popularity bounds, resource rows, feature ids, publish rule) lives in
+`webapp.services.doc_integrations.validate_doc_integration`, shared with the API and load-data.
+"""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from webapp.blueprints.filters import ListFilterForm
+from webapp.catalog.features import FEATURES
+from webapp.services.doc_integrations import SORTS, STATES
+
+
+class DocIntegrationFilterForm(ListFilterForm):
+    """`q` (name, slug or author), `state` (staff only), `sort` (allow-listed by the service)."""
+
+    q = StringField("Search", description=None)
+    state = SelectField("State", choices=[SelectChoice("", "All")] + [SelectChoice(s, s.capitalize()) for s in STATES],
+                        validate_choice=False)
+    sort = HiddenField("Sort")
+    format = HiddenField("Format")
+
+    def set_state_counts(self, counts: dict[str, int]) -> None:
+        """Show how many rows each state choice gives (facet counts)."""
+        total = sum(counts.values())
+        choices = [SelectChoice("", f"All ({total:,})")] + [
+            SelectChoice(s, f"{s.capitalize()} ({counts.get(s, 0):,})") for s in STATES
+        ]
+        if self.state.data and self.state.data not in STATES:
+            choices.append(SelectChoice(self.state.data, f"{self.state.data} (unknown)"))
+        self.state.choices = choices
+
+    def check_values(self) -> None:
+        """Attach allow-list errors for state/sort (the same lists the service enforces)."""
+        if self.state.data and self.state.data not in STATES:
+            self.state.errors = [f"Unknown state: {self.state.data}. Use draft or published."]
+        if self.sort.data and self.sort.data not in SORTS:
+            self.form_errors.append(f"Unknown sort: {self.sort.data}.")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes posting the same name several times."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ResourceRowForm(Form):
+    """One resource row: `resources-<i>-title`, `resources-<i>-url`, and its Remove button."""
+
+    title = StringField("Title")
+    url = StringField("URL")
+    remove = SubmitField("Remove")
+
+
+def feature_choices() -> list[SelectChoice]:
+    return [SelectChoice(str(feature.id), feature.gate) for feature in FEATURES.values()]
+
+
+class DocIntegrationForm(FlaskForm):
+    """Create form; the edit form adds `is_draft` and `version`."""
+
+    name = StringField("Name", description="At most 64 characters. The slug (the address) is made "
+                                             "from it when the record is created and never changes.")
+    author = StringField("Author", description="Who makes the integration.")
+    description = TextAreaField("Description")
+    url = StringField("URL", description="The integration's home page, starting with http:// or https://.")
+    popularity = StringField("Popularity", description="A whole number from 0 to 32767; leave empty for none. "
+                                                        "Higher numbers list first in the directory.")
+    features = MultiCheckboxField("Features", choices=feature_choices(), coerce=str,
+                                  validate_choice=False)
+    resources = FieldList(FormField(ResourceRowForm), label="Resources", min_entries=1)
+    add_resource = SubmitField("Add resource row")
+
+    def values(self) -> dict:
+        """The submitted values as plain Python data for the service."""
+        return {
+            "name": self.name.data or "",
+            "author": self.author.data or "",
+            "description": self.description.data or "",
+            "url": self.url.data or "",
+            "popularity": self.popularity.data or "",
+            "resources": [
+                {"title": entry.form.title.data or "", "url": entry.form.url.data or ""}
+                for entry in self.resources
+            ],
+            "features": list(self.features.data or []),
+        }
+
+    def removed_row(self) -> int | None:
+        """The position of the row whose Remove button was pressed, if any."""
+        for position, entry in enumerate(self.resources):
+            if entry.form.remove.data:
+                return position
+        return None
+
+
+class DocIntegrationEditForm(DocIntegrationForm):
+    is_draft = BooleanField("Draft", description="Drafts are visible to staff only. Untick to publish "
+                                                  "(a logo is required for publishing).")
+    version = HiddenField("Version")
+
+    def values(self) -> dict:
+        return {**super().values(), "is_draft": bool(self.is_draft.data)}
+
+
+class LogoForm(FlaskForm):
+    logo = FileField("Logo image", validators=[FileRequired("Choose an image file to upload.")],
+                     description="PNG, JPEG or GIF, 256 to 1024 pixels on each side, at most 1 MB.")
+
+
+class ConfirmForm(FlaskForm):
+    """CSRF only."""

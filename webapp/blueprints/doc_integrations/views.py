@@ -1,0 +1,339 @@
+"""/doc-integrations/…: the list (search, state filter, sort, pages, CSV), detail with history,
+create/edit (resource rows added and removed without JavaScript), logo upload and serving,
+delete with confirmation. Anyone logged in sees published records; staff see drafts and make
+every change.
+"""
+
+import functools
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.blueprints.common import Page, apply_field_errors, client_ip, csv_response, safe_next
+from webapp.blueprints.doc_integrations import bp
+from webapp.blueprints.doc_integrations.forms import (
+    ConfirmForm,
+    DocIntegrationEditForm,
+    DocIntegrationFilterForm,
+    DocIntegrationForm,
+    LogoForm,
+)
+from webapp.catalog.features import FEATURES, feature_description_text, render_feature_description
+from webapp.extensions import db
+from webapp.services import doc_integrations as service
+from webapp.services.audit import list_target_history, record_export
+from webapp.services.errors import Forbidden, StaleEdit, ValidationFailed
+
+LOGO_MAX_AGE = 365 * 24 * 3600
+
+
+def staff_only(view):
+    """Login required; 403 for anyone but staff (drafts were already 404 for them)."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not service.is_staff(current_user):
+            raise Forbidden("Only staff can change doc integrations.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _load(slug: str):
+    """The record for this user: 404 for a missing one, and for a draft unless staff."""
+    return service.get_doc_integration(current_user, slug)
+
+
+def _list_url() -> str:
+    return url_for("doc_integrations.index")
+
+
+def _template_helpers() -> dict:
+    return {
+        "FEATURES": FEATURES,
+        "render_feature_description": render_feature_description,
+        "feature_description_text": feature_description_text,
+        "is_staff": service.is_staff(current_user),
+    }
+
+
+# --------------------------------------------------------------------------- list
+
+
+@bp.route("/doc-integrations/")
+@login_required
+def index():
+    """Anyone logged in: published doc integrations (staff: drafts too), filtered, sorted, paged."""
+    form = DocIntegrationFilterForm.from_args()
+    form.validate()
+    form.check_values()
+    staff = service.is_staff(current_user)
+    q = (form.q.data or "").strip() or None
+    state = form.state.data if (staff and form.state.data in service.STATES) else None
+    sort = form.sort.data if form.sort.data in service.SORTS else service.DEFAULT_SORT
+    bad_input = bool(form.form_errors or any(field.errors for field in form))
+
+    if request.args.get("format") == "csv" and not bad_input:
+        return _export(q, state, sort)
+
+    page = service.list_doc_integrations(current_user, q=q, state=state, sort=sort,
+                                         page=form.page_number, per_page=form.page_size)
+    if staff:
+        form.set_state_counts(service.state_counts(current_user, q))
+    pager = Page(items=page.items, total=page.total, page=page.page, per_page=page.per_page)
+    return render_template(
+        "doc_integrations/index.html",
+        form=form,
+        page=pager,
+        features=page.features,
+        sort=sort,
+        list_url=request.full_path.rstrip("?"),
+        **_template_helpers(),
+    ), (400 if bad_input else 200)
+
+
+def _export(q, state, sort):
+    """CSV of every matching row (same query as the page), audit-logged."""
+    record_export(actor=current_user, organization=None, list_name="doc_integrations",
+                  filters={k: v for k, v in {"q": q, "state": state, "sort": sort}.items() if v},
+                  ip_address=client_ip())
+    db.session.commit()
+    header = ["name", "slug", "author", "url", "popularity", "state", "features", "resources",
+              "logo", "date_added", "date_updated"]
+
+    def rows():
+        for doc, has_logo, feature_ids in service.iter_doc_integrations_export(current_user, q, state, sort):
+            yield [
+                doc.name, doc.slug, doc.author, doc.url,
+                "" if doc.popularity is None else doc.popularity,
+                "draft" if doc.is_draft else "published",
+                " ".join(FEATURES[f].gate for f in feature_ids if f in FEATURES),
+                " ".join(r.get("url", "") for r in (doc.resources or [])),
+                "yes" if has_logo else "no",
+                doc.date_added.isoformat(), doc.date_updated.isoformat(),
+            ]
+
+    return csv_response("doc-integrations.csv", header, rows())
+
+
+# --------------------------------------------------------------------------- detail
+
+
+@bp.route("/doc-integrations/<slug>/")
+@login_required
+def detail(slug: str):
+    """Anyone logged in (drafts: staff): everything about one doc integration; staff see its history."""
+    doc = _load(slug)
+    features = service.features_for([doc])[doc.id]
+    staff = service.is_staff(current_user)
+    history = list_target_history(service.TARGET_TYPE, doc.id) if staff else []
+    back = safe_next(_list_url())
+    return render_template("doc_integrations/detail.html", doc=doc, features=features,
+                           history=history, back=back, **_template_helpers())
+
+
+# --------------------------------------------------------------------------- create / edit
+
+
+def _rebuilt(form_class, form, *, remove: int | None = None, add: bool = False):
+    """The same form with a resource row added or removed (no validation, no errors)."""
+    data = dict(form.data)
+    rows = [{"title": row.get("title") or "", "url": row.get("url") or ""} for row in data["resources"]]
+    if remove is not None and 0 <= remove < len(rows):
+        del rows[remove]
+    if add or not rows:
+        rows.append({"title": "", "url": ""})
+    data["resources"] = rows
+    for key in ("csrf_token", "add_resource"):
+        data.pop(key, None)
+    return form_class(formdata=None, data=data)
+
+
+def _row_action(form_class, form):
+    """Handle "Add resource row" / "Remove": the rebuilt form and the row to focus, or None."""
+    removed = form.removed_row()
+    if removed is not None:
+        rebuilt = _rebuilt(form_class, form, remove=removed)
+        return rebuilt, min(removed, len(rebuilt.resources) - 1)
+    if form.add_resource.data:
+        rebuilt = _rebuilt(form_class, form, add=True)
+        return rebuilt, len(rebuilt.resources) - 1
+    return None
+
+
+def _apply_errors(form, exc: ValidationFailed) -> None:
+    """Put service errors beside their fields: resource rows per row, the publish rule beside Draft."""
+    errors = dict(exc.field_errors)
+    if "resources" in errors:
+        form.resources.errors = errors.pop("resources")
+        for index, fields in getattr(exc, "resource_rows", {}).items():
+            if index < len(form.resources.entries):
+                row = form.resources.entries[index].form
+                for name, messages in fields.items():
+                    row[name].errors = list(messages)
+    if "avatar" in errors and hasattr(form, "is_draft"):
+        form.is_draft.errors = errors.pop("avatar")
+    apply_field_errors(form, errors)
+
+
+def _render_form(form, doc=None, status=200, focus_row=None):
+    return render_template(
+        "doc_integrations/form.html",
+        form=form,
+        doc=doc,
+        focus_row=focus_row,
+        cancel_url=safe_next(url_for("doc_integrations.detail", slug=doc.slug) if doc else _list_url()),
+        **_template_helpers(),
+    ), status
+
+
+@bp.route("/doc-integrations/new/", methods=["GET", "POST"])
+@staff_only
+def new():
+    """Staff: create a doc integration (always a draft); DOC_INTEGRATION_ADD."""
+    form = DocIntegrationForm()
+    if request.method == "GET":
+        return _render_form(form)
+    action = _row_action(DocIntegrationForm, form)
+    if action is not None:
+        return _render_form(action[0], focus_row=action[1])
+    if not form.validate_on_submit():
+        return _render_form(form, status=400)
+    try:
+        doc = service.create_doc_integration(current_user, form.values(), ip_address=client_ip())
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _apply_errors(form, exc)
+        return _render_form(form, status=400)
+    db.session.commit()
+    flash(f"Doc integration “{doc.name}” created as a draft. Upload a logo to be able to publish it.",
+          "success")
+    return redirect(url_for("doc_integrations.detail", slug=doc.slug))
+
+
+def _edit_data(doc) -> dict:
+    features = service.features_for([doc])[doc.id]
+    return {
+        "name": doc.name,
+        "author": doc.author,
+        "description": doc.description,
+        "url": doc.url,
+        "popularity": "" if doc.popularity is None else str(doc.popularity),
+        "is_draft": doc.is_draft,
+        "features": [str(row.feature) for row in features],
+        "resources": list(doc.resources or []) or [{"title": "", "url": ""}],
+        "version": str(doc.version),
+    }
+
+
+@bp.route("/doc-integrations/<slug>/edit/", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    """Staff: change fields, features and draft state, all or nothing; DOC_INTEGRATION_EDIT."""
+    doc = _load(slug)
+    if not service.is_staff(current_user):
+        raise Forbidden("Only staff can change doc integrations.")
+    if request.method == "GET":
+        return _render_form(DocIntegrationEditForm(data=_edit_data(doc)), doc)
+    form = DocIntegrationEditForm()
+    action = _row_action(DocIntegrationEditForm, form)
+    if action is not None:
+        return _render_form(action[0], doc, focus_row=action[1])
+    version = (form.version.data or "").strip()
+    if not version.isdigit():
+        form.form_errors.append("The form has no valid version number. Reload the page and make "
+                                "your changes again.")
+    if not form.validate_on_submit() or form.form_errors:
+        return _render_form(form, doc, status=400)
+    try:
+        service.update_doc_integration(current_user, doc, form.values(), expected_version=int(version),
+                                       ip_address=client_ip())
+    except StaleEdit as exc:
+        db.session.rollback()
+        return render_template("doc_integrations/conflict.html", doc=_load(slug), changes=exc.changes,
+                               message=exc.message, **_template_helpers()), 409
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _apply_errors(form, exc)
+        return _render_form(form, doc, status=400)
+    db.session.commit()
+    flash(f"Doc integration “{doc.name}” saved{'' if doc.is_draft else ' and published'}.", "success")
+    return redirect(safe_next(url_for("doc_integrations.detail", slug=doc.slug)))
+
+
+# --------------------------------------------------------------------------- logo
+
+
+@bp.route("/doc-integrations/<slug>/logo/", methods=["GET", "POST"])
+@login_required
+def logo(slug: str):
+    """Staff: upload or replace the logo (new uuid each time); DOC_INTEGRATION_LOGO."""
+    doc = _load(slug)
+    if not service.is_staff(current_user):
+        raise Forbidden("Only staff can change doc integrations.")
+    form = LogoForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                service.set_logo(current_user, doc, form.logo.data.read(), ip_address=client_ip())
+            except ValidationFailed as exc:
+                db.session.rollback()
+                apply_field_errors(form, exc.field_errors)
+                status = 400
+            else:
+                db.session.commit()
+                flash(f"Logo of “{doc.name}” saved.", "success")
+                return redirect(safe_next(url_for("doc_integrations.detail", slug=doc.slug)))
+        else:
+            status = 400
+    return render_template("doc_integrations/logo.html", doc=doc, form=form,
+                           cancel_url=safe_next(url_for("doc_integrations.detail", slug=doc.slug)),
+                           **_template_helpers()), status
+
+
+@bp.route("/doc-integration-logo/<uuid>/")
+def logo_image(uuid: str):
+    """A logo's bytes; cacheable for a year (a replaced logo gets a new uuid). Drafts: staff only."""
+    user = current_user if current_user.is_authenticated else None
+    image = service.get_logo(user, uuid)
+    response = Response(image.data, mimetype=image.content_type)
+    response.set_etag(image.uuid)
+    response.cache_control.max_age = LOGO_MAX_AGE
+    response.cache_control.immutable = True
+    if image.doc_integration.is_draft:
+        response.cache_control.private = True
+    else:
+        response.cache_control.public = True
+    response.headers["Content-Disposition"] = "inline"
+    return response.make_conditional(request)
+
+
+# --------------------------------------------------------------------------- delete
+
+
+@bp.route("/doc-integrations/<slug>/delete/", methods=["GET", "POST"])
+@login_required
+def delete(slug: str):
+    """Staff: GET lists what goes (feature rows, logo); POST deletes it all; DOC_INTEGRATION_REMOVE."""
+    doc = _load(slug)
+    if not service.is_staff(current_user):
+        raise Forbidden("Only staff can change doc integrations.")
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        name = doc.name
+        result = service.delete_doc_integration(current_user, doc, ip_address=client_ip())
+        db.session.commit()
+        parts = [f"{result['features']} feature row{'s' if result['features'] != 1 else ''}"]
+        if result["logo"]:
+            parts.append("its logo")
+        flash(f"Doc integration “{name}” deleted, with {' and '.join(parts)}.", "success")
+        target = safe_next(_list_url())
+        if target.startswith(url_for("doc_integrations.detail", slug=slug)):
+            target = _list_url()  # the record's own pages are gone
+        return redirect(target)
+    impact = service.delete_impact(doc)
+    return render_template("doc_integrations/delete.html", doc=doc, form=form, impact=impact,
+                           cancel_url=safe_next(url_for("doc_integrations.detail", slug=doc.slug)),
+                           **_template_helpers()), (400 if request.method == "POST" else 200)
