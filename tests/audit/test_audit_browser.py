@@ -1,0 +1,94 @@
+"""The audit log in headless Chromium: filter, save a view, re-apply it; screenshots audit-*.png."""
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests import factories
+from tests.browser.conftest import (  # noqa: F401 - fixtures shared with the browser suite
+    CHROMIUM,
+    browser_login,
+    browser_type_launch_args,
+    live_server,
+)
+from webapp.extensions import db
+from webapp.services.audit import diff_values, record_audit
+
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="chromium is not installed"),
+]
+
+
+def seed(org):
+    owner = factories.make_user(email="olga@example.com", name="Olga Owner")
+    factories.make_member(org, owner, "owner")
+    admin = factories.make_user(email="adam@example.com", name="Adam Admin")
+    factories.make_member(org, admin, "admin")
+    start = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+    events = [
+        ("INTEGRATION_EDIT", owner, "Slack · acme-team",
+         diff_values({"channel": "#ops", "unfurl": False}, {"channel": "#alerts", "unfurl": True})),
+        ("INTEGRATION_DISABLE", admin, "GitHub · acme-org", {"status": {"before": "active", "after": "disabled"}}),
+        ("INTEGRATION_REQUEST", admin, "PagerDuty", {}),
+        ("INTEGRATION_EDIT", admin, "Jira · acme.atlassian.net",
+         diff_values({"sync_status": "off"}, {"sync_status": "two-way"})),
+        ("INTEGRATION_REMOVE", None, "Opsgenie · acme", {"status": {"before": "pending_deletion", "after": "removed"}}),
+        ("INTEGRATION_ENABLE", owner, "GitHub · acme-org", {"status": {"before": "disabled", "after": "active"}}),
+    ]
+    for i, (event, actor, target, changes) in enumerate(events):
+        entry = record_audit(event=event, actor=actor, organization=org,
+                             target_type="organization_integration", target_id=10 + i,
+                             target_object=target, data={"changes": changes} if changes else {},
+                             ip_address=None if actor is None else f"10.1.0.{20 + i}")
+        entry.datetime = start + timedelta(hours=3 * i, minutes=7 * i)
+    record_audit(event="EXPORT_CSV", actor=owner, organization=org, target_type="export",
+                 target_object="integrations", data={"list": "integrations", "filters": {"status": ["active"]}},
+                 ip_address="10.1.0.20").datetime = start + timedelta(days=1)
+    db.session.commit()
+
+
+def test_audit_log_filter_and_saved_view_in_chromium(page, live_server, browser_login, org):  # noqa: F811
+    seed(org)
+    SHOTS.mkdir(exist_ok=True)
+    browser_login("olga@example.com", factories.PASSWORD)
+    page.goto(f"{live_server}/settings/acme/audit-log/")
+    assert page.title().startswith("Audit log")
+    page.screenshot(path=str(SHOTS / "audit-log.png"), full_page=True)
+    rows = page.locator("table.audit-log tbody tr")
+    assert rows.count() == 7
+    assert rows.first.locator("code").inner_text() == "EXPORT_CSV"
+
+    page.get_by_label("Event").select_option("INTEGRATION_EDIT")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_load_state()
+    assert rows.count() == 2
+    assert "event=INTEGRATION_EDIT" in page.url
+
+    page.locator("details.saved-views summary").click()
+    page.get_by_label("Name for the current filters").fill("Config edits")
+    page.screenshot(path=str(SHOTS / "audit-saved-views-open.png"), full_page=True)
+    page.get_by_role("button", name="Save current view").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Saved view “Config edits” created.").is_visible()
+
+    page.get_by_role("link", name="Clear filters").click()
+    page.wait_for_load_state()
+    assert rows.count() == 7
+    page.locator("details.saved-views summary").click()
+    page.get_by_role("link", name="Config edits").click()
+    page.wait_for_load_state()
+    assert rows.count() == 2
+    assert page.get_by_label("Event").input_value() == "INTEGRATION_EDIT"
+    page.screenshot(path=str(SHOTS / "audit-filtered.png"), full_page=True)
+    page.locator("details.saved-views summary").click()
+    assert page.get_by_role("link", name="Config edits").get_attribute("aria-current") == "true"
+    page.screenshot(path=str(SHOTS / "audit-saved-views-list.png"), full_page=True)
+
+    page.goto(f"{live_server}/settings/acme/audit-log/?event=NOPE")
+    assert page.get_by_text("Unknown event: NOPE").first.is_visible()
+    page.screenshot(path=str(SHOTS / "audit-bad-filter.png"), full_page=True)
