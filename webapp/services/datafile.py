@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from webapp.catalog.features import FEATURES
 from webapp.catalog.plugins import PLUGINS
@@ -63,14 +64,6 @@ PROJECT_SLUG_RE = re.compile(r"^[a-z0-9_-]{1,100}$")
 APP_SLUG_RE = re.compile(r"^[a-z0-9_-]{1,64}$")
 PASSWORD_HASH_RE = re.compile(r"^(scrypt|pbkdf2):[^$\s]+\$[^$\s]+\$[^$\s]+$")
 PASSWORD_MIN = 8
-
-# Doc-integration name errors that only concern the slug generated from the name; they do
-# not apply when the file names the slug itself.
-_SLUG_FROM_NAME_ERRORS = (
-    lambda m: m == docs.NAME_NO_SLUG,
-    lambda m: m.startswith("Generated slug "),
-    lambda m: m.endswith("is already taken, please use another."),
-)
 
 AUDIT_SOURCE = "load-data"
 
@@ -462,6 +455,8 @@ def _assign(obj, attr: str, value) -> bool:
     if _same(getattr(obj, attr), value):
         return False
     setattr(obj, attr, value)
+    # The ORM compares JSON values with ==, for which 1 == True: force the UPDATE.
+    flag_modified(obj, attr)
     return True
 
 
@@ -758,10 +753,15 @@ class _Validator:
             # Fields the file leaves out keep their stored values.
             current = docs.doc_integration_values(instance, features)
             data = {**current, **data}
+        probe = instance
+        if instance is None and explicit:
+            # The file names the slug, so the slug the name would generate does not matter
+            # (it may be taken by another record): validate as a new record with that slug.
+            probe = DocIntegration(popularity=docs.POPULARITY_DEFAULT, is_draft=True)
         try:
-            cleaned = docs.validate_doc_integration(data, instance=instance, has_logo=has_logo)
+            cleaned = docs.validate_doc_integration(data, instance=probe, has_logo=has_logo)
         except ValidationFailed as exc:
-            self._doc_errors(path, exc, explicit)
+            self._doc_errors(path, exc)
             return
         if not cleaned["is_draft"] and logo_action == "remove":
             self.error(f"{path}.logo", docs.PUBLISH_NEEDS_LOGO)
@@ -769,12 +769,12 @@ class _Validator:
         if logo_action == "bad":
             return
         if instance is None:
-            cleaned["slug"] = slug if explicit else cleaned["slug"]
+            cleaned["slug"] = slug
         self.plan.doc_integrations.append(
             _Entry(path, cleaned, instance, {"features": features, "logo": logo_action})
         )
 
-    def _doc_errors(self, path: str, exc: ValidationFailed, explicit: bool) -> None:
+    def _doc_errors(self, path: str, exc: ValidationFailed) -> None:
         rows = getattr(exc, "resource_rows", {}) or {}
         for name, messages in exc.field_errors.items():
             target = {"avatar": "logo"}.get(name, name)
@@ -785,8 +785,6 @@ class _Validator:
                             self.error(f"{path}.resources[{index}].{sub}", message)
                 continue
             for message in messages:
-                if explicit and name == "name" and any(test(message) for test in _SLUG_FROM_NAME_ERRORS):
-                    continue  # the file names the slug; the name's own slug does not matter
                 self.error(f"{path}.{target}", message)
 
     def _logo(self, value, path: str):

@@ -472,7 +472,7 @@ class _Seeder:
             status = ObjectStatus.DISABLED if i % 37 == 11 else ObjectStatus.ACTIVE
             added = self.ago(700, 30)
             rows.append({"provider": provider, "external_id": external_id, "name": name,
-                         "metadata": metadata, "status": int(status), "date_added": added,
+                         "metadata_": metadata, "status": int(status), "date_added": added,
                          "date_updated": added})
         self.count("integrations", len(rows))
         self.bulk(Integration, rows)
