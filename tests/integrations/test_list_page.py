@@ -292,3 +292,28 @@ def test_list_page_runs_a_constant_number_of_queries(client, login_as, org, coun
         assert response.status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1] <= 6, counts
+
+
+def test_active_filters_show_as_chips_that_remove_one_filter_each(client, login_as, data):
+    login_as("member")
+    page = soup(client.get(URL + "?q=eta&features=issue_basic&features=commits&status=active"
+                           "&providerKey=github&sort=-name"))
+    chips = {a.get_text(" ", strip=True).split(" (")[0]: a["href"]
+             for a in page.select(".active-filters a")}
+    assert set(chips) == {"Search “eta”", "Provider: GitHub", "Feature: issue-basic",
+                          "Feature: commits", "Status: active"}
+    without_feature = client.get(chips["Feature: issue-basic"])
+    assert without_feature.status_code == 200
+    kept = soup(without_feature).select(".active-filters a")
+    assert [a.get_text(" ", strip=True).split(" (")[0] for a in kept] == [
+        "Search “eta”", "Provider: GitHub", "Feature: commits", "Status: active"]
+    assert "sort=-name" in chips["Status: active"]
+    assert row_names(client.get(chips["Provider: GitHub"])) == ["Eta Example", "Beta GitHub"]
+
+
+def test_saved_views_menu_is_on_the_list(client, login_as, data):
+    login_as("member")
+    page = soup(client.get(URL + "?status=active"))
+    form = page.find("input", attrs={"name": "list_key", "value": "integrations"})
+    assert form is not None
+    assert page.find("input", attrs={"name": "query_string"})["value"] == "status=active"

@@ -59,6 +59,7 @@ def test_parse_defaults_and_empty_values():
     ({"include_config": ["maybe"]}, "include_config", "Must be 1 (show) or 0 (hide)."),
     ({"sort": ["external_id"]}, "sort", "Unknown sort: external_id"),
     ({"q": ["x" * 201]}, "q", "Search text must be at most 200 characters."),
+    ({"q": ["a\x00b"]}, "q", "Search text cannot contain control characters."),
 ])
 def test_parse_rejects_bad_values_with_field_errors(raw, field, message):
     with pytest.raises(ValidationFailed) as info:

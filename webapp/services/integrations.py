@@ -81,6 +81,11 @@ class IntegrationFilters:
         return data
 
 
+def _has_control_characters(text: str, allowed: str = "\t\n\r") -> bool:
+    """NUL and other control characters (PostgreSQL refuses NUL in text and JSON)."""
+    return any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in text)
+
+
 def _values(raw: Mapping[str, object], *names: str) -> list[str]:
     """Every value given for any of `names` (repeatable args; a plain string counts once)."""
     out: list[str] = []
@@ -114,6 +119,8 @@ def parse_integration_filters(raw: Mapping[str, object]) -> IntegrationFilters:
     q = q_values[-1] if q_values else ""
     if len(q) > Q_MAX_LENGTH:
         errors.setdefault("q", []).append(f"Search text must be at most {Q_MAX_LENGTH} characters.")
+    elif _has_control_characters(q, allowed=""):
+        errors.setdefault("q", []).append("Search text cannot contain control characters.")
 
     provider_keys = []
     for value in _values(raw, "provider_key", "providerKey"):
@@ -506,6 +513,8 @@ def _clean_value(field_: ConfigField, value: object) -> tuple[object, str | None
         value = value.strip()
         if len(value) > TEXT_MAX_LENGTH:
             return None, f"Must be at most {TEXT_MAX_LENGTH} characters."
+        if _has_control_characters(value):
+            return None, "Cannot contain control characters."
         return value, None
     if field_.type == "choice":
         if not isinstance(value, str) or value not in choices:

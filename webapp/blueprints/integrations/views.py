@@ -33,6 +33,7 @@ from webapp.models import ObjectStatus
 from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
+from webapp.services.saved_views import list_saved_views
 from webapp.services.permissions import Capability
 
 STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
@@ -125,7 +126,8 @@ def index(access):
     if filters is None or not paging_ok:
         _fill_choices(form, None)
         return render_template("integrations/index.html", form=form, filters=None, page=None,
-                               facets=None, can_manage=access.can(Capability.MANAGE_INTEGRATIONS)), 400
+                               facets=None,
+                               saved_views=list_saved_views(current_user, org, "integrations")), 400
 
     if request.args.get("format") == "csv":
         return _export_csv(access, filters)
@@ -146,7 +148,7 @@ def index(access):
         next_arg="?next=" + quote(request.full_path.rstrip("?"), safe="/"),
         providers=PROVIDERS,
         config_summary=svc.config_summary,
-        can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
+        saved_views=list_saved_views(current_user, org, "integrations"),
     )
 
 
@@ -209,7 +211,6 @@ def provider(access, provider_key: str):
         domain_label=DOMAIN_LABELS.get(provider.domain, provider.domain),
         installations=svc.provider_installations(org, provider.key),
         base=url_for("integrations.index", org_slug=org.slug),
-        can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
         install_reason=None if access.can(Capability.MANAGE_INTEGRATIONS) else INSTALL_REASON,
         request_href=request_href,
     )
