@@ -33,8 +33,8 @@ from webapp.models import ObjectStatus
 from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
-from webapp.services.saved_views import list_saved_views
 from webapp.services.permissions import Capability
+from webapp.services.saved_views import list_saved_views
 
 STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
 # Features some catalog provider has; others stay accepted in the URL but are not offered.
