@@ -54,7 +54,8 @@ def test_create_is_a_draft_with_features_and_audit(app, staff):
     assert entry.target_type == "doc_integration" and entry.target_id == doc.id
     assert entry.organization_id is None
     assert entry.data["changes"]["name"] == {"before": None, "after": "Acme Tracker"}
-    assert entry.data["changes"]["features"] == {"before": None, "after": [1, 3]}
+    assert entry.data["changes"]["features"] == {
+        "before": None, "after": ["integrations-issue-link", "integrations-event-hooks"]}
 
 
 def test_only_staff_change_anything(app, staff, member):

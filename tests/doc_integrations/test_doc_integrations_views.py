@@ -164,6 +164,7 @@ def test_staff_creates_a_draft(client, login_as):
         assert field is not None and page.find("label", attrs={"for": field["id"]}) is not None
     assert len(page.find_all("input", attrs={"name": "features"})) == 12
     assert page.find(attrs={"name": "is_draft"}) is None
+    assert page.find("input", attrs={"name": "popularity"})["value"] == "1"  # the default
     # Each feature shows its description (bold kept).
     assert page.find("label", attrs={"for": "features-0"}).find("strong").get_text() == "utilize the API"
 
@@ -309,7 +310,9 @@ def test_edit_form_is_prefilled_and_saves(client, login_as):
     assert feature_ids(doc) == [3, 4]
     entry = db.session.scalar(select(AuditLogEntry).where(AuditLogEntry.event == "DOC_INTEGRATION_EDIT"))
     assert entry.data["changes"]["name"] == {"before": "Acme Tracker", "after": "Renamed"}
-    assert entry.data["changes"]["features"] == {"before": [1, 3], "after": [3, 4]}
+    assert entry.data["changes"]["features"] == {
+        "before": ["integrations-issue-link", "integrations-event-hooks"],
+        "after": ["integrations-event-hooks", "integrations-project-management"]}
 
 
 def test_unsafe_next_is_ignored(client, login_as):

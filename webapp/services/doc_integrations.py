@@ -356,6 +356,16 @@ def doc_integration_values(instance: DocIntegration, features: Iterable[Integrat
     }
 
 
+def _audit_changes(before: dict, after: dict) -> dict:
+    """diff_values with feature ids shown as their gates (what an admin reads in the log)."""
+    def readable(values: dict) -> dict:
+        if "features" not in values:
+            return values
+        return {**values, "features": [FEATURES[f].gate if f in FEATURES else f for f in values["features"]]}
+
+    return diff_values(readable(before), readable(after))
+
+
 def get_doc_integration(user: User | None, id_or_slug: int | str, *, for_api: bool = False) -> DocIntegration:
     """One doc integration by id or slug, logo loaded; a draft is NotFound (HTML) or
     Forbidden (API) for anyone but staff."""
@@ -551,7 +561,7 @@ def create_doc_integration(actor: User, data: Mapping, ip_address: str | None = 
     after = doc_integration_values(instance, cleaned["features"])
     record_audit(event="DOC_INTEGRATION_ADD", actor=actor, target_type=TARGET_TYPE,
                  target_id=instance.id, target_object=instance.name,
-                 data={"changes": diff_values({}, after), "slug": instance.slug},
+                 data={"changes": _audit_changes({}, after), "slug": instance.slug},
                  ip_address=ip_address)
     return instance
 
@@ -604,7 +614,7 @@ def update_doc_integration(actor: User, instance: DocIntegration, data: Mapping,
     after = doc_integration_values(instance, cleaned["features"])
     record_audit(event="DOC_INTEGRATION_EDIT", actor=actor, target_type=TARGET_TYPE,
                  target_id=instance.id, target_object=instance.name,
-                 data={"changes": diff_values(before, after)}, ip_address=ip_address)
+                 data={"changes": _audit_changes(before, after)}, ip_address=ip_address)
     return instance
 
 
@@ -634,7 +644,7 @@ def delete_doc_integration(actor: User, instance: DocIntegration, ip_address: st
     result = {"features": len(rows), "logo": had_logo}
     record_audit(event="DOC_INTEGRATION_REMOVE", actor=actor, target_type=TARGET_TYPE,
                  target_id=instance.id, target_object=instance.name,
-                 data={"changes": diff_values(before, {}), "slug": instance.slug,
+                 data={"changes": _audit_changes(before, {}), "slug": instance.slug,
                        "deleted": result},
                  ip_address=ip_address)
     db.session.execute(

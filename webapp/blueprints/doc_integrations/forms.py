@@ -31,7 +31,7 @@ from webapp.services.doc_integrations import SORTS, STATES
 class DocIntegrationFilterForm(ListFilterForm):
     """`q` (name, slug or author), `state` (staff only), `sort` (allow-listed by the service)."""
 
-    q = StringField("Search", description=None)
+    q = StringField("Search", render_kw={"placeholder": "Name, slug or author", "type": "search"})
     state = SelectField("State", choices=[SelectChoice("", "All")] + [SelectChoice(s, s.capitalize()) for s in STATES],
                         validate_choice=False)
     sort = HiddenField("Sort")
@@ -80,10 +80,12 @@ class DocIntegrationForm(FlaskForm):
     name = StringField("Name", description="At most 64 characters. The slug (the address) is made "
                                              "from it when the record is created and never changes.")
     author = StringField("Author", description="Who makes the integration.")
-    description = TextAreaField("Description")
     url = StringField("URL", description="The integration's home page, starting with http:// or https://.")
-    popularity = StringField("Popularity", description="A whole number from 0 to 32767; leave empty for none. "
-                                                        "Higher numbers list first in the directory.")
+    popularity = StringField("Popularity", default="1",
+                             description="A whole number from 0 to 32767; leave empty for none. "
+                                         "Higher numbers list first in the directory.")
+    description = TextAreaField("Description", description="What it does, for the people choosing "
+                                                            "integrations. Line breaks are kept.")
     features = MultiCheckboxField("Features", choices=feature_choices(), coerce=str,
                                   validate_choice=False)
     resources = FieldList(FormField(ResourceRowForm), label="Resources", min_entries=1)
