@@ -1,0 +1,120 @@
+"""In Chromium: a member finds a provider in the directory and requests it with a message;
+the owner sees it in the queue and marks it done. Screenshots land in screenshots/."""
+
+import re
+from pathlib import Path
+
+from tests import factories
+from webapp.extensions import db
+from webapp.models import (
+    AuditLogEntry,
+    DocIntegration,
+    IntegrationFeature,
+    IntegrationRequest,
+    SentryApp,
+)
+
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+
+
+def log_in(page, live_server, email):
+    page.goto(f"{live_server}/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def test_member_requests_owner_marks_done(page, browser, live_server, org):
+    factories.make_member(org, factories.make_user(email="mia@example.com", name="Mia Member"), "member")
+    factories.make_member(org, factories.make_user(email="olga@example.com", name="Olga Owner"), "owner")
+    factories.install(org, factories.make_integration("slack"))
+    triage = SentryApp(slug="acme-triage", name="Acme Triage", author="Acme",
+                       overview="Routes issues to the right team.\n\nSet up in two minutes.",
+                       status="published")
+    db.session.add(triage)
+    db.session.flush()
+    db.session.add_all(IntegrationFeature(target_type=0, target_id=triage.id, feature=f,
+                                          user_description=note)
+                       for f, note in ((0, None), (3, "Sends events to the triage queue.")))
+    db.session.add(DocIntegration(name="Datadog Docs", slug="datadog-docs", author="Datadog",
+                                  description="How to forward Sentry events to Datadog.",
+                                  url="https://docs.example/", is_draft=False))
+    db.session.commit()
+    SHOTS.mkdir(exist_ok=True)
+    external = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server) else None)
+
+    # The member searches the directory for PagerDuty.
+    log_in(page, live_server, "mia@example.com")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Directory").click()
+    page.wait_for_url(re.compile(r"/settings/acme/directory/"))
+    page.screenshot(path=str(SHOTS / "directory.png"), full_page=True)
+    page.get_by_label("Search").fill("pager")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"q=pager"))
+    row = page.locator("tr.directory-entry[data-kind='first_party'][data-slug='pagerduty']")
+    assert row.get_by_text("Not installed").is_visible()
+    page.screenshot(path=str(SHOTS / "directory-search.png"), full_page=True)
+    row.get_by_role("link", name="Request installation").click()
+
+    # The form arrives prefilled; the member adds a message and sends it.
+    page.wait_for_url(re.compile(r"/settings/acme/integration-requests/\?provider_type=first_party"))
+    assert page.get_by_label("Provider slug").input_value() == "pagerduty"
+    assert page.get_by_label("Type").input_value() == "first_party"
+    assert page.get_by_text("You are requesting PagerDuty (integration).").is_visible()
+    assert page.get_by_text("Only owners and managers can resolve install requests.").is_visible()
+    page.get_by_label("Message (optional)").fill("We need on-call paging for the payments team.")
+    page.screenshot(path=str(SHOTS / "request-form.png"), full_page=True)
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Your request for PagerDuty was sent.").is_visible()
+    mine = page.locator("table.my-requests")
+    assert mine.get_by_role("link", name="PagerDuty").is_visible()
+    assert mine.get_by_text("Open", exact=True).is_visible()
+    page.screenshot(path=str(SHOTS / "request-sent.png"), full_page=True)
+
+    # Asking again is refused beside the field.
+    page.get_by_label("Provider slug").fill("pagerduty")
+    page.get_by_role("button", name="Send request").click()
+    page.wait_for_load_state()
+    assert page.locator("#provider_slug-error").inner_text() == "You already requested PagerDuty."
+    page.screenshot(path=str(SHOTS / "request-duplicate.png"), full_page=True)
+
+    # The owner, in a separate browser context, sees it in the queue and marks it done.
+    context = browser.new_context()
+    owner_page = context.new_page()
+    log_in(owner_page, live_server, "olga@example.com")
+    owner_page.goto(f"{live_server}/settings/acme/integration-requests/")
+    queue_row = owner_page.locator("table.request-queue tbody tr")
+    assert queue_row.count() == 1
+    assert queue_row.get_by_role("cell", name="Mia Member mia@example.com").is_visible()
+    assert queue_row.get_by_text("We need on-call paging for the payments team.").is_visible()
+    assert queue_row.get_by_text("just now").is_visible()
+    owner_page.screenshot(path=str(SHOTS / "request-queue.png"), full_page=True)
+    queue_row.get_by_role("button", name="Mark done").click()
+    owner_page.wait_for_load_state()
+    assert owner_page.get_by_text("Marked as done: the request for PagerDuty by Mia Member.").is_visible()
+    assert owner_page.get_by_role("heading", name="No open requests").is_visible()
+    owner_page.screenshot(path=str(SHOTS / "request-queue-done.png"), full_page=True)
+
+    # The sentry-app page, seen by the owner.
+    owner_page.goto(f"{live_server}/settings/acme/sentry-apps/acme-triage/")
+    assert owner_page.locator("ul.feature-list li").count() == 2
+    assert owner_page.locator("ul.feature-list strong").first.inner_text() == "utilize the API"
+    owner_page.screenshot(path=str(SHOTS / "sentry-app.png"), full_page=True)
+    context.close()
+
+    # The member now sees the request as done.
+    page.goto(f"{live_server}/settings/acme/integration-requests/")  # not reload: that re-POSTs
+    assert page.locator("table.my-requests").get_by_text("Done", exact=True).is_visible()
+    page.goto(f"{live_server}/settings/acme/sentry-apps/acme-triage/")
+    assert page.get_by_role("link", name="Request installation").is_visible()
+    page.screenshot(path=str(SHOTS / "sentry-app-member.png"), full_page=True)
+
+    db.session.expire_all()
+    [stored] = db.session.query(IntegrationRequest).all()
+    assert stored.status == "done" and stored.provider_slug == "pagerduty"
+    events = sorted(e.event for e in db.session.query(AuditLogEntry).all())
+    assert events == ["INTEGRATION_REQUEST", "INTEGRATION_REQUEST_RESOLVE"]
+    assert external == []
