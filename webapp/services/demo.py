@@ -18,6 +18,7 @@ passwords and the timestamps (relative to now).
 from __future__ import annotations
 
 import io
+import json
 import random
 import secrets
 import uuid as uuid_lib
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from PIL import Image, ImageDraw, ImageFont
-from sqlalchemy import func, insert, select
+from sqlalchemy import JSON, func, insert, select
 from werkzeug.security import generate_password_hash
 
 from webapp.catalog.plugins import PLUGINS
@@ -257,6 +258,37 @@ def _initials(name: str) -> str:
 # --------------------------------------------------------------------------- seeding
 
 
+def _copy_rows(model, rows: list[dict]) -> None:
+    """PostgreSQL: COPY rows (dicts keyed by ORM attribute) into the model's table.
+
+    Columns the rows leave out get their Python-side default (as an INSERT would), JSON
+    values are sent as JSON text. Runs in the session's transaction.
+    """
+    table = model.__table__
+    mapper = model.__mapper__
+    keys = {mapper.get_property_by_column(column).key: column for column in table.columns}
+    given = [key for key in keys if key in rows[0]]
+    defaults = {}
+    for key, column in keys.items():
+        if key in rows[0] or column.primary_key or column.default is None:
+            continue
+        if column.default.is_scalar:
+            defaults[key] = lambda arg=column.default.arg: arg
+        elif column.default.is_callable:
+            defaults[key] = lambda fn=column.default.arg: fn(None)
+    names = given + list(defaults)
+    json_keys = {key for key in names if isinstance(keys[key].type, JSON)}
+    connection = db.session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    statement = (f"COPY {quote(table.name)} ({', '.join(quote(keys[key].name) for key in names)})"
+                 " FROM STDIN")
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            values = [row[key] for key in given] + [make() for make in defaults.values()]
+            copy.write_row([json.dumps(value) if key in json_keys else value
+                            for key, value in zip(names, values, strict=True)])
+
+
 class _Seeder:
     def __init__(self, scale: int):
         self.scale = scale
@@ -277,9 +309,15 @@ class _Seeder:
         """Insert rows in chunks; with `returning`, their new ids in row order.
 
         RETURNING makes PostgreSQL's bulk insert 3× slower, so big tables insert without it
-        and look their ids up by natural key afterwards (one query).
+        and look their ids up by natural key afterwards (one query). On PostgreSQL, big
+        tables go through COPY, which is 2–3× faster than multi-row INSERTs.
         """
         ids: list[int] = []
+        if not rows:
+            return ids
+        if not returning and db.engine.dialect.name == "postgresql":
+            _copy_rows(model, rows)
+            return ids
         for start in range(0, len(rows), CHUNK):
             chunk = rows[start:start + CHUNK]
             if returning:
