@@ -1,6 +1,8 @@
 """Service tests for legacy plugins (SPEC §4.4, §7.3), mirroring Sentry's
 OrganizationPluginsConfigsEndpoint cases, plus the per-plugin table and settings writes."""
 
+import dataclasses
+
 import pytest
 
 from tests import factories
@@ -160,8 +162,12 @@ def test_project_lists_cost_one_statement_for_many_plugins_and_projects(org, cou
         previews = plugin_project_previews(org, plugins, limit=10)
     assert counter.count == 1
     first = previews[plugins[0].slug]
-    assert first.total == 30 and len(first.entries) == 10 and first.enabled == 15
+    assert first.has_more and first.total is None and first.enabled is None
     assert [e.project_slug for e in first.entries] == [f"p-{n:02d}" for n in range(10)]
+    last = previews[plugins[4].slug]  # configured on every fifth project: 6 of them
+    assert not last.has_more and last.total == 6
+    assert last.enabled == sum(1 for e in last.entries if e.enabled)
+    assert [e.project_slug for e in last.entries] == [f"p-{n:02d}" for n in range(4, 30, 5)]
 
 
 # --- SQL predicates agree with the catalog's Python rules -----------------------------------
@@ -171,6 +177,7 @@ VALUES = [None, False, True, "", "x", "false", "0", 0, 1, 0.0, 2.5, [], ["a"], {
 
 @pytest.mark.parametrize("value", VALUES, ids=repr)
 def test_sql_configured_and_enabled_agree_with_catalog(org, value):
+    """The SQL predicates behind lists and filters give the catalog's answers."""
     project = factories.make_project(org, slug="p")
     factories.set_plugin_option(project, "trello", "key", value)
     factories.set_plugin_option(project, "trello", "enabled", value)
@@ -404,3 +411,21 @@ def test_stale_version_is_refused_and_nothing_written(org):
     assert exc.value.changes == {"key": ("mine", "someone-else")}
     db.session.rollback()
     assert options(project, "trello") == {"key": "someone-else"}
+
+
+def test_plugin_without_required_field_counts_any_other_valued_option(org):
+    """The catalog allows plugins without a required field: any option but `enabled`."""
+    loose = dataclasses.replace(TRELLO, required_field=None)
+    two = factories.make_project(org, slug="two-values")
+    factories.set_plugin_option(two, "trello", "token", "t")
+    factories.set_plugin_option(two, "trello", "organization", "o")
+    only_enabled = factories.make_project(org, slug="only-enabled")
+    factories.set_plugin_option(only_enabled, "trello", "enabled", True)
+    empty = factories.make_project(org, slug="empty-value")
+    factories.set_plugin_option(empty, "trello", "token", "")
+    entries = plugin_project_lists(org, [loose])["trello"]
+    assert [e.project_slug for e in entries] == ["two-values"]  # once, despite two values
+    table = plugin_projects_table(org, loose)
+    assert {e.project_slug: e.configured for e in table.items} == {
+        "empty-value": False, "only-enabled": False, "two-values": True,
+    }

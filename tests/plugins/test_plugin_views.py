@@ -86,7 +86,8 @@ def test_configs_page_lists_plugins_in_catalog_order_with_project_rows(client, l
     assert "Trello" in card(page, "trello").get_text()
     assert card(page, "trello").find(string=lambda s: s and "Create Trello cards" in s)
     asana = card(page, "asana")
-    assert "No project uses Asana yet." in asana.get_text()
+    assert "No project uses Asana yet" in asana.get_text()
+    assert "Not used" in asana.get_text()
 
 
 def test_configs_page_badges_read_exactly_enabled_or_disabled(client, login_as, org):
@@ -151,9 +152,12 @@ def test_long_lists_show_a_preview_and_link_to_the_full_list(client, login_as, o
     page = soup(client.get(BASE + "?plugins=trello"))
     assert len(card_rows(page, "trello")) == 10
     text = card(page, "trello").get_text(" ", strip=True)
-    assert "12 projects · 3 enabled" in text
-    link = card(page, "trello").find("a", string=lambda s: s and s.startswith("See all 12"))
+    assert "More than 10 projects" in text
+    link = card(page, "trello").find("a", string="See all projects using Trello")
     assert link["href"] == BASE + "trello/?configured=yes"
+    assert page.select_one("select[name=plugins] option[value=trello]").get_text() == "Trello · 10+"
+    detail = soup(client.get(link["href"]))
+    assert "Showing 1–12 of 12 projects" in detail.get_text(" ", strip=True)
 
 
 def test_anonymous_is_sent_to_login(client, org):

@@ -11,13 +11,25 @@ agree value by value on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import Text, and_, case, cast, func, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy import (
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import joinedload
 
 from webapp.catalog.plugins import (
     PLUGINS,
@@ -109,59 +121,95 @@ class ProjectEntry:
 
 @dataclass(frozen=True)
 class ProjectListPreview:
-    """The first rows of a plugin's project list, with the counts of the whole list."""
+    """The first rows of a plugin's project list, and whether there are more.
+
+    Counting a whole list costs a scan of every configured project; the configs page
+    shows exact numbers only up to the preview size ("10+" beyond) and links to the
+    plugin's page, whose table counts exactly.
+    """
 
     entries: list[ProjectEntry]
-    total: int  # active projects where the plugin is configured
-    enabled: int  # … of which it is enabled
+    has_more: bool
 
     @property
-    def truncated(self) -> bool:
-        return self.total > len(self.entries)
+    def total(self) -> int | None:
+        """The list's length when the preview holds all of it, else None."""
+        return None if self.has_more else len(self.entries)
+
+    @property
+    def enabled(self) -> int | None:
+        return None if self.has_more else sum(1 for e in self.entries if e.enabled)
 
 
-def _configured_select(org: Organization, plugins: list[Plugin]):
-    """(plugin, project id/slug/name/platform, enabled) for every active project of *org*
-    where one of *plugins* is configured. Unordered; callers add order or windows."""
-    required = aliased(ProjectPluginOption, name="required_option")
-    enabled = aliased(ProjectPluginOption, name="enabled_option")
-    which = []
-    for plugin in plugins:
-        if plugin.required_field is not None:
-            which.append(and_(required.plugin == plugin.slug, required.key == plugin.required_field))
-        else:  # catalog rule: any option other than "enabled" holding a value
-            which.append(and_(required.plugin == plugin.slug, required.key != "enabled"))
-    anchor = (
-        select(required.project_id.label("project_id"), required.plugin.label("plugin"))
-        .join(Project, Project.id == required.project_id)
-        .where(
-            Project.organization_id == org.id,
-            Project.status == int(ObjectStatus.ACTIVE),
-            or_(*which),
-            has_value_sql(required.value),
-        )
-        .group_by(required.project_id, required.plugin)
-        .subquery("configured")
+# Core tables, not ORM aliases: these statements are built per plugin, and building ORM
+# aliases for 24 plugins cost more than running the SQL. The built statements are cached.
+_OPTION = ProjectPluginOption.__table__
+_PROJECT = Project.__table__
+
+
+def _enabled_sql(plugin: Plugin):
+    """Is the plugin enabled on the project (correlated): its `enabled` option is truthy."""
+    enabled = _OPTION.alias("enabled_option")
+    return truthy_sql(
+        select(enabled.c.value)
+        .where(enabled.c.project_id == _PROJECT.c.id, enabled.c.plugin == plugin.slug,
+               enabled.c.key == "enabled")
+        .scalar_subquery()
+    )
+
+
+def _configured_sql(plugin: Plugin):
+    """Is the plugin configured on the project (correlated): its required option holds a
+    value (no required field: any option but `enabled` does). One index probe."""
+    required = _OPTION.alias("required_option")
+    key_rule = (
+        required.c.key == plugin.required_field
+        if plugin.required_field is not None
+        else required.c.key != "enabled"
     )
     return (
-        select(
-            anchor.c.plugin,
-            Project.id.label("project_id"),
-            Project.slug.label("project_slug"),
-            Project.name.label("project_name"),
-            Project.platform.label("platform"),
-            truthy_sql(enabled.value).label("enabled"),
-        )
-        .join(Project, Project.id == anchor.c.project_id)
-        .outerjoin(
-            enabled,
-            and_(
-                enabled.project_id == anchor.c.project_id,
-                enabled.plugin == anchor.c.plugin,
-                enabled.key == "enabled",
-            ),
-        )
+        select(required.c.id)
+        .where(required.c.project_id == _PROJECT.c.id, required.c.plugin == plugin.slug, key_rule,
+               has_value_sql(required.c.value))
+        .exists()
     )
+
+
+def _active_projects(org_id) -> list:
+    """Conditions for the org's ACTIVE projects (*org_id*: a value or a bindparam)."""
+    return [_PROJECT.c.organization_id == org_id, _PROJECT.c.status == int(ObjectStatus.ACTIVE)]
+
+
+@functools.lru_cache(maxsize=128)
+def _project_list_union(plugins: tuple[Plugin, ...], limit: int | None):
+    """One statement (org id bound as `org_id`): per plugin, the active projects where it
+    is configured, by slug (at most *limit* each), glued with UNION ALL; each row carries
+    the plugin's position in *plugins*."""
+    org_id = bindparam("org_id", type_=Integer)
+    parts = []
+    for position, plugin in enumerate(plugins):
+        part = select(
+            literal_column(str(position), Integer).label("position"),
+            _PROJECT.c.id.label("project_id"),
+            _PROJECT.c.slug.label("project_slug"),
+            _PROJECT.c.name.label("project_name"),
+            _PROJECT.c.platform.label("platform"),
+            _enabled_sql(plugin).label("enabled"),
+        ).where(*_active_projects(org_id))
+        if plugin.required_field is not None:
+            required = _OPTION.alias("required_option")
+            part = part.join(required, and_(
+                required.c.project_id == _PROJECT.c.id, required.c.plugin == plugin.slug,
+                required.c.key == plugin.required_field)).where(has_value_sql(required.c.value))
+        else:
+            part = part.where(_configured_sql(plugin))
+        part = part.order_by(_PROJECT.c.slug, _PROJECT.c.id)
+        if limit is not None:
+            part = part.limit(limit)
+        # SQLite refuses ORDER BY/LIMIT directly inside a compound SELECT: wrap each part.
+        parts.append(select(part.subquery(f"plugin_{position}")))
+    union = union_all(*parts).subquery("project_lists")
+    return select(union).order_by(union.c.position, union.c.project_slug, union.c.project_id)
 
 
 def _entry(row) -> ProjectEntry:
@@ -175,24 +223,16 @@ def _entry(row) -> ProjectEntry:
     )
 
 
-def _catalog_position(column, plugins: list[Plugin]):
-    return case({plugin.slug: index for index, plugin in enumerate(plugins)}, value=column, else_=len(plugins))
-
-
 def iter_plugin_project_entries(
     org: Organization, plugins: list[Plugin]
 ) -> Iterator[tuple[Plugin, ProjectEntry]]:
     """Every (plugin, project entry) of the project lists, plugins in the given order and
-    projects by slug; one streamed query (the CSV export and plugin_project_lists)."""
+    projects by slug; one streamed statement (the CSV export and plugin_project_lists)."""
     if not plugins:
         return
-    base = _configured_select(org, plugins).subquery("entries")
-    query = select(base).order_by(
-        _catalog_position(base.c.plugin, plugins), base.c.project_slug, base.c.project_id
-    )
-    by_slug = {plugin.slug: plugin for plugin in plugins}
-    for row in db.session.execute(query.execution_options(yield_per=1000)):
-        yield by_slug[row.plugin], _entry(row)
+    query = _project_list_union(tuple(plugins), None)
+    for row in db.session.execute(query.execution_options(yield_per=1000), {"org_id": org.id}):
+        yield plugins[row.position], _entry(row)
 
 
 def plugin_project_lists(org: Organization, plugins: list[Plugin]) -> dict[str, list[ProjectEntry]]:
@@ -210,35 +250,18 @@ def plugin_project_lists(org: Organization, plugins: list[Plugin]) -> dict[str, 
 def plugin_project_previews(
     org: Organization, plugins: list[Plugin], limit: int = 10
 ) -> dict[str, ProjectListPreview]:
-    """Like plugin_project_lists, but at most *limit* projects per plugin plus the counts
-    of the whole lists (what the HTML page shows); one SQL statement."""
-    previews = {plugin.slug: ProjectListPreview([], 0, 0) for plugin in plugins}
-    if not plugins:
-        return previews
-    base = _configured_select(org, plugins).subquery("entries")
-    enabled_int = case((base.c.enabled, 1), else_=0)
-    ranked = select(
-        base,
-        func.row_number()
-        .over(partition_by=base.c.plugin, order_by=[base.c.project_slug, base.c.project_id])
-        .label("position"),
-        func.count().over(partition_by=base.c.plugin).label("total"),
-        func.sum(enabled_int).over(partition_by=base.c.plugin).label("enabled_total"),
-    ).subquery("ranked")
-    query = (
-        select(ranked)
-        .where(ranked.c.position <= limit)
-        .order_by(ranked.c.plugin, ranked.c.position)
-    )
+    """Like plugin_project_lists, but at most *limit* projects per plugin and whether the
+    list goes on (what the HTML page shows); one SQL statement, whose cost depends on
+    *limit* and the number of plugins, not on how many projects use them."""
     entries: dict[str, list[ProjectEntry]] = {plugin.slug: [] for plugin in plugins}
-    totals: dict[str, tuple[int, int]] = {}
-    for row in db.session.execute(query):
-        entries[row.plugin].append(_entry(row))
-        totals[row.plugin] = (int(row.total), int(row.enabled_total or 0))
-    for slug, rows in entries.items():
-        total, enabled = totals.get(slug, (0, 0))
-        previews[slug] = ProjectListPreview(rows, total, enabled)
-    return previews
+    if plugins:
+        query = _project_list_union(tuple(plugins), limit + 1)
+        for row in db.session.execute(query, {"org_id": org.id}):
+            entries[plugins[row.position].slug].append(_entry(row))
+    return {
+        slug: ProjectListPreview(rows[:limit], has_more=len(rows) > limit)
+        for slug, rows in entries.items()
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -269,39 +292,16 @@ class PluginProjectsTable:
     configured_facets: dict[bool, int] = field(default_factory=dict)
 
 
-def _plugin_columns(plugin: Plugin):
-    """(enabled expression, configured expression) for one plugin, correlated to Project."""
-    enabled = aliased(ProjectPluginOption, name="enabled_option")
-    enabled_expr = truthy_sql(
-        select(enabled.value)
-        .where(enabled.project_id == Project.id, enabled.plugin == plugin.slug, enabled.key == "enabled")
-        .scalar_subquery()
-    )
-    required = aliased(ProjectPluginOption, name="required_option")
-    key_rule = (
-        required.key == plugin.required_field
-        if plugin.required_field is not None
-        else required.key != "enabled"
-    )
-    configured_expr = (
-        select(required.id)
-        .where(required.project_id == Project.id, required.plugin == plugin.slug, key_rule,
-               has_value_sql(required.value))
-        .exists()
-    )
-    return enabled_expr, configured_expr
-
-
 def _table_query(org: Organization, plugin: Plugin, filters: PluginProjectFilters):
     """(conditions without the yes/no filters, enabled expr, configured expr, row select)."""
-    enabled_expr, configured_expr = _plugin_columns(plugin)
-    conditions = [Project.organization_id == org.id, Project.status == int(ObjectStatus.ACTIVE)]
+    enabled_expr, configured_expr = _enabled_sql(plugin), _configured_sql(plugin)
+    conditions = _active_projects(org.id)
     if filters.q and filters.q.strip():
         needle = filters.q.strip().lower()
         conditions.append(
             or_(
-                func.lower(Project.slug).contains(needle, autoescape=True),
-                func.lower(Project.name).contains(needle, autoescape=True),
+                func.lower(_PROJECT.c.slug).contains(needle, autoescape=True),
+                func.lower(_PROJECT.c.name).contains(needle, autoescape=True),
             )
         )
     filtered = list(conditions)
@@ -310,10 +310,10 @@ def _table_query(org: Organization, plugin: Plugin, filters: PluginProjectFilter
     if filters.configured is not None:
         filtered.append(configured_expr if filters.configured else ~configured_expr)
     rows = (
-        select(Project.id, Project.slug, Project.name, Project.platform,
+        select(_PROJECT.c.id, _PROJECT.c.slug, _PROJECT.c.name, _PROJECT.c.platform,
                enabled_expr.label("enabled"), configured_expr.label("configured"))
         .where(*filtered)
-        .order_by(Project.slug, Project.id)
+        .order_by(_PROJECT.c.slug, _PROJECT.c.id)
     )
     return conditions, enabled_expr, configured_expr, rows
 
@@ -332,7 +332,7 @@ def plugin_projects_table(
 
     # Counts per (enabled, configured) bucket: the total and both facets in one statement.
     buckets = select(enabled_expr.label("enabled"), configured_expr.label("configured"),
-                     Project.id).where(*conditions).subquery("buckets")
+                     _PROJECT.c.id).where(*conditions).subquery("buckets")
     counts = {
         (bool(row.enabled), bool(row.configured)): int(row.n)
         for row in db.session.execute(

@@ -27,7 +27,9 @@ class PluginConfigsFilterForm(ListFilterForm):
     plugins = SelectMultipleField(
         "Plugins",
         validate_choice=False,
-        description="Show only these plugins (Ctrl/Cmd-click to pick several).",
+        description="Show only these plugins (Ctrl/Cmd-click to pick several). "
+                    "The number is how many active projects have it configured.",
+        render_kw={"size": 6},
     )
 
 

@@ -83,7 +83,7 @@ def index(access):
     previews = plugin_project_previews(org, queried, limit=PREVIEW_ROWS)
     form.plugins.choices = [
         SelectChoice(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''} · "
-                             f"{previews[p.slug].total:,}")
+                             f"{_count_label(previews[p.slug])}")
         for p in selectable
     ]
     return render_template(
@@ -91,11 +91,16 @@ def index(access):
         form=form,
         plugins=shown,
         previews=previews,
-        preview_rows=PREVIEW_ROWS,
+        count_label=_count_label,
         can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
         export_href=url_for("plugins.index", org_slug=org.slug, **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("plugins.index", org_slug=org.slug),
     )
+
+
+def _count_label(preview) -> str:
+    """"3", or "10+" when the preview does not hold the whole list."""
+    return f"{PREVIEW_ROWS}+" if preview.has_more else str(preview.total)
 
 
 def _export_configs(access, plugins: list[Plugin], slugs: list[str]):
