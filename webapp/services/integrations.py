@@ -203,6 +203,7 @@ def providers_with_features(features: Iterable[IntegrationFeatures]) -> set[str]
 
 
 def providers_in_domain(domain: str) -> set[str]:
+    """Keys of catalog providers of one domain (`integration_type`)."""
     return {key for key, provider in PROVIDERS.items() if provider.domain == domain}
 
 
@@ -221,6 +222,7 @@ def allowed_providers(filters: IntegrationFilters) -> set[str] | None:
 
 
 def allowed_statuses(filters: IntegrationFilters) -> tuple[ObjectStatus, ...]:
+    """The statuses shown: the chosen ones, else every visible status."""
     return filters.statuses or FILTER_STATUSES
 
 
@@ -340,45 +342,16 @@ def facet_counts(org: Organization, filters: IntegrationFilters) -> Facets:
 
 @dataclass
 class IntegrationPage:
-    """One page of installations, with what the pager needs (same shape as blueprints Page)."""
+    """One page of installations (views wrap it in their pager's Page)."""
 
     items: list[OrganizationIntegration]
     total: int
     page: int
     per_page: int
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_index(self) -> int:
-        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.page * self.per_page)
-
-    def window(self, size: int = 2) -> list[int | None]:
-        shown = {1, self.pages} | set(range(self.page - size, self.page + size + 1))
-        numbers = sorted(n for n in shown if 1 <= n <= self.pages)
-        out: list[int | None] = []
-        for n in numbers:
-            if out and n - out[-1] > 1:
-                out.append(None)
-            out.append(n)
-        return out
-
 
 def count_org_integrations(org: Organization, filters: IntegrationFilters) -> int:
+    """How many installations match `filters` (one COUNT over the same query)."""
     query = (
         org_integrations_query(org, filters)
         .with_only_columns(func.count(), maintain_column_froms=True)
@@ -449,6 +422,7 @@ def get_org_integration(org: Organization, integration_id: int | str) -> Organiz
 
 
 def provider_of(oi: OrganizationIntegration) -> Provider | None:
+    """The catalog provider of an installation (None for a provider this version lacks)."""
     return get_provider(oi.integration.provider)
 
 

@@ -13,6 +13,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from webapp.blueprints.common import (
+    Page,
     apply_field_errors,
     client_ip,
     csv_response,
@@ -133,8 +134,9 @@ def index(access):
         return _export_csv(access, filters)
 
     facets = svc.facet_counts(org, filters)
-    page = svc.list_org_integrations(org, filters, form.page_number, form.page_size,
-                                     total=facets.total)
+    result = svc.list_org_integrations(org, filters, form.page_number, form.page_size,
+                                       total=facets.total)
+    page = Page(result.items, result.total, result.page, result.per_page)
     _show_filters(form, filters)
     _fill_choices(form, facets)
     base = url_for("integrations.index", org_slug=org.slug)
