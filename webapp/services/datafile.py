@@ -93,10 +93,6 @@ class LoadSummary:
     def lines(self) -> list[str]:
         return [f"{table}: created {c}, updated {u}" for table, (c, u) in self.counts.items()]
 
-    @property
-    def changed(self) -> bool:
-        return any(c or u for c, u in self.counts.values())
-
 
 # --------------------------------------------------------------------------- export
 
