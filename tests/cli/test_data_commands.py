@@ -410,3 +410,11 @@ def test_unreadable_file_is_a_clear_error(runner, tmp_path):
     result = runner.invoke(args=["load-data", str(tmp_path / "missing.json")])
     assert result.exit_code == 1
     assert "Cannot read" in result.output
+
+
+def test_load_from_stdin(runner):
+    data = {"organizations": [{"slug": "stdin-org", "name": "From stdin"}]}
+    result = runner.invoke(args=["load-data", "-"], input=json.dumps(data))
+    assert result.exit_code == 0, result.output
+    assert "organization: created 1, updated 0" in result.stdout.splitlines()
+    assert db.session.scalar(select(Organization.name).where(Organization.slug == "stdin-org")) == "From stdin"
