@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from jinja2 import BytecodeCache
 from sqlalchemy import event
 
 from tests import factories
@@ -30,9 +31,28 @@ BASE_CONFIG = {
 }
 
 
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by the many apps of a run (each test builds its own app)."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = _MemoryBytecodeCache()
+
+
 def _make_app(uri: str, tmp_instance, **extra):
     config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": uri, "INSTANCE_PATH": str(tmp_instance), **extra}
-    return create_app(config)
+    app = create_app(config)
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
+    return app
 
 
 @pytest.fixture(scope="session")

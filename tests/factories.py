@@ -2,6 +2,8 @@
 
 import itertools
 
+from werkzeug.security import generate_password_hash
+
 from webapp.extensions import db
 from webapp.models import (
     Integration,
@@ -16,12 +18,20 @@ from webapp.models import (
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"
+_HASHES: dict[str, str] = {}
+
+
+def _password_hash(password: str) -> str:
+    """Hash each distinct test password once (scrypt is slow on purpose)."""
+    if password not in _HASHES:
+        _HASHES[password] = generate_password_hash(password)
+    return _HASHES[password]
 
 
 def make_user(email=None, password=PASSWORD, name=None, **fields) -> User:
     n = next(_seq)
     user = User(email=email or f"user{n}@example.com", name=name or f"User {n}", **fields)
-    user.set_password(password)
+    user.password_hash = _password_hash(password)
     db.session.add(user)
     db.session.flush()
     return user
