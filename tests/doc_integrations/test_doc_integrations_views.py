@@ -572,6 +572,7 @@ def test_list_search_filter_sort_and_pages(client, login_as):
     options = [o.get_text() for o in page.find("select", attrs={"name": "state"}).find_all("option")]
     assert options == ["All (3)", "Draft (1)", "Published (2)"]
     assert page.find("a", string=re.compile("Clear filters")) is not None
+    assert page.find("details", class_="saved-views") is not None
     th = page.find("th", attrs={"aria-sort": "ascending"})
     assert th is not None and "Name" in th.get_text()
     # Edit links carry the filtered list back.
@@ -595,6 +596,15 @@ def test_list_empty_states(client, login_as):
     make_doc("Alpha")
     response = client.get("/doc-integrations/?q=nothing")
     assert "Nothing matches these filters" in text(response)
+    response = client.get("/doc-integrations/?page=5&q=alp")
+    assert response.status_code == 200 and "past the end of the list" in text(response)
+    assert soup(response).find("a", string="Go to the first page")["href"] == "/doc-integrations/?q=alp"
+
+
+def test_member_empty_state(client, login_as):
+    login_as("member")
+    make_doc("Draft only")
+    assert "No published doc integrations yet" in text(client.get("/doc-integrations/"))
 
 
 def test_csv_export_uses_filters_and_is_audited(client, login_as):
@@ -646,10 +656,18 @@ def bulk_docs(n: int, start: int = 0) -> None:
 
 def queries_for(client, count_queries, path) -> int:
     db.session.expire_all()
+    g.pop("_login_user", None)  # count loading the user too, as in a real request
     with count_queries() as counter:
         response = client.get(path)
     assert response.status_code == 200
     return counter.count
+
+
+def counter_statements(client, count_queries) -> list[str]:
+    g.pop("_login_user", None)
+    with count_queries() as counter:
+        client.get("/doc-integrations/")
+    return counter.statements
 
 
 def test_list_and_detail_query_counts_are_constant(app, client, login_as, count_queries):
@@ -661,7 +679,7 @@ def test_list_and_detail_query_counts_are_constant(app, client, login_as, count_
     bulk_docs(495, start=5)
     large = {path: queries_for(client, count_queries, path) for path in small}
     assert small == large
-    assert all(n <= 6 for n in large.values()), large
+    assert all(n <= 6 for n in large.values()), (large, counter_statements(client, count_queries))
     assert len(row_names(client.get("/doc-integrations/?per_page=100"))) == 100
     # A member's list costs the same.
     member = factories.make_user()
@@ -669,3 +687,30 @@ def test_list_and_detail_query_counts_are_constant(app, client, login_as, count_
     member_client = app.test_client()
     sign_in(member_client, member)
     assert queries_for(member_client, count_queries, "/doc-integrations/") <= 6
+
+
+# ----------------------------------------------------------------------------- CSRF
+
+
+def test_every_change_needs_the_csrf_token(app_factory):
+    app = app_factory(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        staff = factories.make_user(is_staff=True)
+        db.session.commit()
+        client = app.test_client()
+        sign_in(client, staff)
+        assert client.post("/doc-integrations/new/", data=form_data()).status_code == 400
+        token = soup(client.get("/doc-integrations/new/")).find("input", attrs={"name": "csrf_token"})["value"]
+        # The row buttons re-render the form with a token that still works.
+        page = soup(client.post("/doc-integrations/new/", data=form_data(csrf_token=token, add_resource="Add")))
+        token = page.find("input", attrs={"name": "csrf_token"})["value"]
+        response = client.post("/doc-integrations/new/", data=form_data(csrf_token=token))
+        assert response.status_code == 302
+        doc = db.session.scalar(select(DocIntegration))
+        assert client.post(f"/doc-integrations/{doc.slug}/delete/").status_code == 400
+        assert upload(client, doc, image_bytes()).status_code == 400
+        page = soup(client.get(f"/doc-integrations/{doc.slug}/delete/"))
+        token = page.find("input", attrs={"name": "csrf_token"})["value"]
+        assert client.post(f"/doc-integrations/{doc.slug}/delete/", data={"csrf_token": token}).status_code == 302
+        assert count(DocIntegration) == 0
+        db.session.remove()

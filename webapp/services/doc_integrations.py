@@ -460,15 +460,21 @@ class DocIntegrationPage:
     page: int
     per_page: int
     features: dict[int, list[IntegrationFeature]]
+    state_counts: dict[str, int]
 
 
 def list_doc_integrations(user: User | None, q: str | None = None, state: str | None = None,
                           sort: str | None = None, page: int = 1, per_page: int = 25) -> DocIntegrationPage:
-    """A page of the list (three queries: count, rows with logo, features)."""
+    """A page of the list (three queries: counts per state, rows with logo, features).
+
+    `state_counts` holds how many rows each state filter gives with this search (facets);
+    the page's total comes from them, so no separate count query is needed.
+    """
     page = max(1, int(page))
     per_page = max(1, min(100, int(per_page)))
     query = doc_integrations_query(user, q, state, sort)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    counts = state_counts(user, q)
+    total = counts[state] if (state and is_staff(user)) else sum(counts.values())
     items = list(
         db.session.scalars(
             query.options(joinedload(DocIntegration.logo).defer(DocIntegrationLogo.data))
@@ -476,8 +482,8 @@ def list_doc_integrations(user: User | None, q: str | None = None, state: str | 
             .offset((page - 1) * per_page)
         ).unique()
     )
-    return DocIntegrationPage(items=items, total=total or 0, page=page, per_page=per_page,
-                              features=features_for(items) if items else {})
+    return DocIntegrationPage(items=items, total=total, page=page, per_page=per_page,
+                              features=features_for(items) if items else {}, state_counts=counts)
 
 
 def iter_doc_integrations_export(user: User | None, q: str | None = None, state: str | None = None,

@@ -23,6 +23,7 @@ from webapp.extensions import db
 from webapp.services import doc_integrations as service
 from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Forbidden, StaleEdit, ValidationFailed
+from webapp.services.saved_views import list_saved_views
 
 LOGO_MAX_AGE = 365 * 24 * 3600
 
@@ -80,7 +81,7 @@ def index():
     page = service.list_doc_integrations(current_user, q=q, state=state, sort=sort,
                                          page=form.page_number, per_page=form.page_size)
     if staff:
-        form.set_state_counts(service.state_counts(current_user, q))
+        form.set_state_counts(page.state_counts)
     pager = Page(items=page.items, total=page.total, page=page.page, per_page=page.per_page)
     return render_template(
         "doc_integrations/index.html",
@@ -89,6 +90,7 @@ def index():
         features=page.features,
         sort=sort,
         list_url=request.full_path.rstrip("?"),
+        saved_views=list_saved_views(current_user, None, "doc_integrations"),
         **_template_helpers(),
     ), (400 if bad_input else 200)
 
