@@ -189,6 +189,19 @@ def test_empty_popularity_is_stored_as_none(client, login_as):
     assert db.session.scalar(select(DocIntegration)).popularity is None
 
 
+def test_popularity_left_out_of_the_post_defaults_then_is_kept(client, login_as):
+    login_as("staff")
+    client.post("/doc-integrations/new/", data=form_data(popularity=None))
+    doc = db.session.scalar(select(DocIntegration))
+    assert doc.popularity == 1
+    doc.popularity = 77
+    db.session.commit()
+    assert client.post(f"/doc-integrations/{doc.slug}/edit/",
+                       data=edit_data(doc, popularity=None, name="Renamed")).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(DocIntegration, doc.id).popularity == 77
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [

@@ -92,8 +92,12 @@ class DocIntegrationForm(FlaskForm):
     add_resource = SubmitField("Add resource row")
 
     def values(self) -> dict:
-        """The submitted values as plain Python data for the service."""
-        return {
+        """The submitted values as plain Python data for the service.
+
+        A popularity left out of the post (not just left empty) is left out here too, so the
+        service applies its default on create and keeps the stored value on edit.
+        """
+        values = {
             "name": self.name.data or "",
             "author": self.author.data or "",
             "description": self.description.data or "",
@@ -105,6 +109,9 @@ class DocIntegrationForm(FlaskForm):
             ],
             "features": list(self.features.data or []),
         }
+        if self.popularity.raw_data == []:
+            del values["popularity"]
+        return values
 
     def removed_row(self) -> int | None:
         """The position of the row whose Remove button was pressed, if any."""
