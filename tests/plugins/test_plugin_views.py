@@ -198,8 +198,9 @@ def test_configs_page_costs_constant_statements(client, login_as, org, count_que
     with count_queries() as counter:
         response = client.get(BASE)
     assert response.status_code == 200
-    # user, org + membership, the org switcher, and ONE statement for every plugin's list.
-    assert counter.count == 4, counter.statements
+    # user, org + membership, the org switcher, saved views, and ONE statement for every
+    # plugin's list.
+    assert counter.count == 5, counter.statements
     plugin_statements = [s for s in counter.statements if "project_plugin_option" in s]
     assert len(plugin_statements) == 1
 
@@ -591,3 +592,12 @@ def test_user_text_is_escaped(client, login_as, org):
     db.session.commit()
     body = client.get(BASE + "?plugins=trello").get_data(as_text=True)
     assert "<b>bold</b>" not in body and "&lt;b&gt;bold&lt;/b&gt;" in body
+
+
+def test_configs_page_has_a_saved_views_menu_that_keeps_the_filter(client, login_as, org):
+    login_as("member")
+    page = soup(client.get(BASE + "?plugins=trello&plugins=asana"))
+    menu = page.find("details", class_="saved-views")
+    assert menu is not None
+    assert menu.find("input", attrs={"name": "list_key"})["value"] == "plugins"
+    assert menu.find("input", attrs={"name": "query_string"})["value"] == "plugins=trello&plugins=asana"

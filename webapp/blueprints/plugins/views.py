@@ -39,6 +39,7 @@ from webapp.services.plugins import (
     set_plugin_enabled,
     update_plugin_settings,
 )
+from webapp.services.saved_views import list_saved_views
 from webapp.web import render_error
 
 PREVIEW_ROWS = 10  # projects shown per plugin on the configs page; the plugin page has all
@@ -92,6 +93,7 @@ def index(access):
         plugins=shown,
         previews=previews,
         count_label=_count_label,
+        saved_views=list_saved_views(current_user, org, "plugins"),
         can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
         export_href=url_for("plugins.index", org_slug=org.slug, **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("plugins.index", org_slug=org.slug),
