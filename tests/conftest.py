@@ -12,6 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from flask_migrate import upgrade
 from jinja2 import BytecodeCache
 from sqlalchemy import event
@@ -156,6 +157,8 @@ def login_as(app, client, org):
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+        # The test keeps one app context, and Flask-Login caches the user in `g`.
+        g.pop("_login_user", None)
         return user
 
     return login

@@ -1,5 +1,6 @@
 """App-wide web wiring: user loading, error pages, security headers, template helpers, logging."""
 
+import json
 import logging
 import time
 
@@ -197,6 +198,15 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("dt")
     def format_datetime(value) -> str:
         return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+    @app.template_filter("audit_value")
+    def audit_value(value) -> str:
+        """A before/after value as an admin reads it: text as is, lists and objects as JSON."""
+        if value is None:
+            return "—"
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
     @app.template_global()
     def url_with_args(**changes) -> str:
