@@ -1,5 +1,6 @@
 """API authentication, errors and pagination plumbing."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -68,3 +69,65 @@ def test_unknown_api_route_is_json_404(client, token):
     response = client.get("/api/0/nope/", headers=bearer(plaintext))
     assert response.status_code == 404
     assert response.is_json
+
+
+def _csrf_app_with_member(app_factory):
+    csrf_app = app_factory(WTF_CSRF_ENABLED=True)
+    ctx = csrf_app.app_context()
+    ctx.push()
+    org = factories.make_org(slug="acme")
+    user = factories.make_user()
+    factories.make_member(org, user, "member")
+    db.session.commit()
+    return csrf_app, ctx, user
+
+
+REQUEST_URL = "/api/0/organizations/acme/integration-requests/"
+REQUEST_BODY = {"providerSlug": "slack", "providerType": "first_party"}
+
+
+def test_session_unsafe_method_without_csrf_header_is_refused(app_factory):
+    csrf_app, ctx, user = _csrf_app_with_member(app_factory)
+    try:
+        client = csrf_app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        assert client.get("/api/0/organizations/acme/integrations/").status_code == 200
+        refused = client.post(REQUEST_URL, json=REQUEST_BODY)
+        assert refused.status_code == 403, refused.json
+        assert refused.json["detail"].startswith("CSRF Failed")
+        page = client.get("/settings/acme/integration-requests/").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        accepted = client.post(REQUEST_URL, json=REQUEST_BODY, headers={"X-CSRFToken": token})
+        assert accepted.status_code == 201
+    finally:
+        db.session.remove()
+        ctx.pop()
+
+
+def test_bearer_token_needs_no_csrf_header(app_factory):
+    csrf_app, ctx, user = _csrf_app_with_member(app_factory)
+    try:
+        _, plaintext = create_token(user, "script")
+        db.session.commit()
+        response = csrf_app.test_client().post(REQUEST_URL, json=REQUEST_BODY, headers=bearer(plaintext))
+        assert response.status_code == 201
+    finally:
+        db.session.remove()
+        ctx.pop()
+
+
+def test_inactive_users_token_is_401(client, token):
+    row, plaintext = token
+    row.user.is_active = False
+    db.session.commit()
+    assert client.get("/api/0/integration-features/", headers=bearer(plaintext)).status_code == 401
+
+
+def test_unsafe_method_on_read_only_route_is_405_json(client, token):
+    _, plaintext = token
+    response = client.post("/api/0/integration-features/", headers=bearer(plaintext))
+    assert response.status_code == 405
+    assert response.is_json
+    assert "GET" in response.headers["Allow"]

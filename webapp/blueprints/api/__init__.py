@@ -8,4 +8,9 @@ bp = Blueprint("api", __name__, url_prefix="/api/0")
 # CSRF is enforced by api.common.authenticate: bearer tokens need none; sessions send X-CSRFToken.
 csrf.exempt(bp)
 
-from webapp.blueprints.api import common, features  # noqa: E402,F401
+from webapp.blueprints.api import (  # noqa: E402,F401
+    common,
+    features,
+    install_requests,
+    integrations,
+)

@@ -3,20 +3,24 @@
 import re
 from urllib.parse import urlencode
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from webapp.blueprints.api import bp
 from webapp.extensions import csrf, db
-from webapp.services.errors import DomainError, ValidationFailed
+from webapp.services.errors import DomainError, StaleEdit, ValidationFailed
 from webapp.services.permissions import get_org_access
 from webapp.services.tokens import authenticate_token
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CURSOR_RE = re.compile(r"^(\d+):(\d+):([01])$")
 MAX_PER_PAGE = 100
+MAX_OFFSET = 10_000_000
+# Routes anyone may read without credentials (the API description itself).
+PUBLIC_ENDPOINTS = {"api.openapi_document"}
+ETAG_RE = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
 
 class ApiError(Exception):
@@ -31,6 +35,8 @@ class ApiError(Exception):
 @bp.before_request
 def authenticate():
     """Bearer token, else the session (whose unsafe methods need X-CSRFToken); else 401."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
     header = request.headers.get("Authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
@@ -40,11 +46,17 @@ def authenticate():
         if user is None:
             db.session.rollback()
             raise ApiError(401, "Invalid token")
-        db.session.commit()  # last_used
+        # Commit last_used without expiring the user just loaded (saves a query per request).
+        session = db.session()
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
         g.api_user = user
         return None
     if current_user.is_authenticated:
-        if request.method in UNSAFE_METHODS:
+        if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         g.api_user = current_user._get_current_object()
         return None
@@ -63,11 +75,36 @@ def org_access(org_ref: str):
 
 
 def json_body() -> dict:
-    """The request body as a JSON object; anything else is a 400."""
-    data = request.get_json(silent=True)
+    """The request body as a JSON object (whatever the Content-Type says); else a 400."""
+    data = request.get_json(force=True, silent=True)
     if not isinstance(data, dict):
         raise ApiError(400, "Request body must be a JSON object.")
     return data
+
+
+def client_ip() -> str | None:
+    return request.remote_addr
+
+
+def if_match_version() -> int | None:
+    """The record version a write expects, from `If-Match: "<version>"` (the ETag of a GET).
+
+    No header (or `*`) → None: the write does not check. A malformed header → 400.
+    """
+    raw = request.headers.get("If-Match", "").strip()
+    if not raw or raw == "*":
+        return None
+    match = ETAG_RE.match(raw)
+    if not match:
+        raise ApiError(400, 'Invalid If-Match header: send the ETag of a GET, e.g. If-Match: "3".')
+    return int(match.group(1))
+
+
+def with_etag(response, version: int):
+    """Attach the record's version as its ETag (send it back in If-Match to avoid lost updates)."""
+    response.set_etag(str(version))
+    return response
+
 
 
 def multi_arg(*names: str) -> list[str]:
@@ -106,7 +143,7 @@ def _cursor_offset() -> int:
     if raw is None or raw == "":
         return 0
     match = CURSOR_RE.match(raw)
-    if not match or int(match.group(2)) > 10_000_000:
+    if not match or int(match.group(2)) > MAX_OFFSET:
         raise ApiError(400, "Invalid cursor parameter.")
     return int(match.group(2))
 
@@ -147,10 +184,29 @@ def validation_failed(exc: ValidationFailed):
     return jsonify(errors), 400
 
 
+@bp.errorhandler(StaleEdit)
+def stale_edit(exc: StaleEdit):
+    """409 with what differs now: {"detail", "changes": {field: {"yours", "current"}}}."""
+    db.session.rollback()
+    changes = {
+        field: {"yours": mine, "current": current}
+        for field, (mine, current) in (exc.changes or {}).items()
+    }
+    return jsonify({"detail": exc.message, "changes": changes}), 409
+
+
 @bp.errorhandler(DomainError)
 def domain_error(exc: DomainError):
     db.session.rollback()
     return jsonify({"detail": exc.message or "Error"}), exc.status
+
+
+@bp.errorhandler(CSRFError)
+def csrf_failed(exc: CSRFError):
+    """A session's unsafe request without a valid X-CSRFToken: 403, as Django REST framework."""
+    db.session.rollback()
+    detail = f"CSRF Failed: {exc.description} Send the token in the X-CSRFToken header."
+    return jsonify({"detail": detail}), 403
 
 
 @bp.errorhandler(HTTPException)
@@ -158,8 +214,10 @@ def http_error(exc: HTTPException):
     db.session.rollback()
     if exc.code == 404:
         detail = "The requested resource does not exist"
-    elif isinstance(exc, CSRFError):
-        detail = f"CSRF Failed: {exc.description} Send the token in the X-CSRFToken header."
     else:
         detail = exc.description
-    return jsonify({"detail": detail}), exc.code
+    response = jsonify({"detail": detail})
+    response.status_code = exc.code
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
