@@ -10,6 +10,7 @@ csrf.exempt(bp)
 
 from webapp.blueprints.api import (  # noqa: E402,F401
     common,
+    doc_integrations,
     features,
     install_requests,
     integrations,
