@@ -264,6 +264,37 @@ def plugin_project_previews(
     }
 
 
+def enabled_option_projects(
+    org: Organization, plugins: list[Plugin], offset: int = 0, limit: int | None = None
+) -> list[tuple[Plugin, Project, bool]]:
+    """Anyone who may view the org (the JSON API's /plugins/ route, after Sentry's
+    OrganizationPluginsEndpoint): (plugin, project, enabled) for each ACTIVE project of the
+    org that has an `enabled` option for one of *plugins*, whatever its value (switched-off
+    plugins are listed too), in the order of *plugins*, then by project slug. One statement;
+    *offset* / *limit* page it in SQL."""
+    from sqlalchemy import case  # local: keeps this addition to one function
+
+    if not plugins:
+        return []
+    by_slug = {plugin.slug: plugin for plugin in plugins}
+    position = case({slug: index for index, slug in enumerate(by_slug)}, value=ProjectPluginOption.plugin)
+    query = (
+        select(ProjectPluginOption.plugin, Project, truthy_sql(ProjectPluginOption.value))
+        .join(Project, Project.id == ProjectPluginOption.project_id)
+        .where(
+            Project.organization_id == org.id,
+            Project.status == int(ObjectStatus.ACTIVE),
+            ProjectPluginOption.key == "enabled",
+            ProjectPluginOption.plugin.in_(list(by_slug)),
+        )
+        .order_by(position, Project.slug, Project.id)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [(by_slug[slug], project, bool(enabled)) for slug, project, enabled in db.session.execute(query)]
+
+
 # ---------------------------------------------------------------------------------------
 # One plugin over all active projects (the plugin page's table)
 
