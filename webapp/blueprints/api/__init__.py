@@ -14,4 +14,5 @@ from webapp.blueprints.api import (  # noqa: E402,F401
     features,
     install_requests,
     integrations,
+    plugins,
 )
