@@ -1,10 +1,12 @@
 """The audit log in headless Chromium: filter, save a view, re-apply it; screenshots audit-*.png."""
 
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.browser.conftest import (  # noqa: F401 - fixtures shared with the browser suite
@@ -57,7 +59,7 @@ def test_audit_log_filter_and_saved_view_in_chromium(page, live_server, browser_
     SHOTS.mkdir(exist_ok=True)
     browser_login("olga@example.com", factories.PASSWORD)
     page.goto(f"{live_server}/settings/acme/audit-log/")
-    assert page.title().startswith("Audit log")
+    expect(page).to_have_title(re.compile(r"^Audit log"))
     page.screenshot(path=str(SHOTS / "audit-log.png"), full_page=True)
     rows = page.locator("table.audit-log tbody tr")
     assert rows.count() == 7

@@ -1,6 +1,9 @@
 """The login page and org shell in headless Chromium; screenshots land in screenshots/."""
 
+import re
 from pathlib import Path
+
+from playwright.sync_api import expect
 
 from tests import factories
 from webapp.extensions import db
@@ -18,7 +21,7 @@ def test_login_and_org_shell_in_chromium(page, live_server, browser_login, org):
     page.goto(f"{live_server}/login/")
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "login.png"), full_page=True)
-    assert page.title().startswith("Log in")
+    expect(page).to_have_title(re.compile(r"^Log in"))
     # Bootstrap came from the app itself: its CSS applied (the button is styled).
     color = page.get_by_role("button", name="Log in").evaluate("b => getComputedStyle(b).backgroundColor")
     assert color not in ("rgba(0, 0, 0, 0)", "rgb(239, 239, 239)")

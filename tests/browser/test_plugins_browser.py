@@ -1,7 +1,10 @@
 """Plugins in headless Chromium: the configs page, a plugin's page, enabling a plugin and
 saving its settings (server-side errors included). Screenshots land in screenshots/."""
 
+import re
 from pathlib import Path
+
+from playwright.sync_api import expect
 
 from tests import factories
 from webapp.extensions import db
@@ -46,7 +49,7 @@ def test_owner_reviews_plugins_enables_one_and_saves_settings(page, live_server,
     browser_login("owner@example.com", factories.PASSWORD)
 
     page.goto(f"{live_server}/settings/acme/plugins/")
-    assert page.title().startswith("Plugins")
+    expect(page).to_have_title(re.compile(r"^Plugins"))
     trello = page.locator("section.plugin-card", has=page.locator("#plugin-trello"))
     assert trello.locator("tbody tr").count() == 3
     assert trello.locator(".status-badge").all_inner_texts() == ["Enabled", "Enabled", "Disabled"]
