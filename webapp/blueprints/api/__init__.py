@@ -14,5 +14,6 @@ from webapp.blueprints.api import (  # noqa: E402,F401
     features,
     install_requests,
     integrations,
+    openapi,
     plugins,
 )
