@@ -327,7 +327,11 @@ def test_update_settings_writes_options_and_audits_the_diff(org):
     }
     edit, enable = audit_entries()
     assert (edit.event, enable.event) == ("PLUGIN_EDIT", "PLUGIN_ENABLE")
-    assert edit.data["changes"] == result.changes
+    # Trello's key and token are credentials: the audit entry says they changed, not to what.
+    assert edit.data["changes"] == {
+        "key": {"before": "••••••••", "after": "••••••••"},
+        "token": {"before": None, "after": "••••••••"},
+    }
     assert edit.data["plugin"] == "trello" and edit.data["project"] == "web"
     assert edit.target_object == "trello/web" and edit.ip_address == "10.1.1.1"
 
@@ -408,7 +412,7 @@ def test_stale_version_is_refused_and_nothing_written(org):
     db.session.commit()
     with pytest.raises(StaleEdit) as exc:
         update_plugin_settings(None, org, TRELLO, "web", {"key": "mine"}, expected_version=version)
-    assert exc.value.changes == {"key": ("mine", "someone-else")}
+    assert exc.value.changes == {"key": ("••••••••", "••••••••")}  # a credential: masked
     db.session.rollback()
     assert options(project, "trello") == {"key": "someone-else"}
 

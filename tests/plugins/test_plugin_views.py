@@ -461,15 +461,16 @@ def test_settings_post_saves_audits_and_shows_history(client, login_as, org):
     assert options(project) == {"key": "k1", "token": "t1", "enabled": True}
     edit, enable = audit()
     assert edit.event == "PLUGIN_EDIT" and enable.event == "PLUGIN_ENABLE"
-    assert edit.data["changes"] == {"key": {"before": None, "after": "k1"},
-                                    "token": {"before": None, "after": "t1"}}
+    # Trello's key and token are credentials: audited as changed, values masked.
+    assert edit.data["changes"] == {"key": {"before": None, "after": "••••••••"},
+                                    "token": {"before": None, "after": "••••••••"}}
     assert edit.actor_id == user.id and edit.target_object == "trello/alpha"
     page = soup(client.get(url))
     assert "Trello on alpha: 2 settings saved and enabled." in page.get_text()
     history = page.find("table", class_="history")
     events = [code.get_text() for code in history.select("tbody code")]
     assert events == ["PLUGIN_ENABLE", "PLUGIN_EDIT"]  # newest first (same second: id order)
-    assert "k1" in history.get_text()
+    assert "key" in history.get_text() and "k1" not in history.get_text()
     # Unchecking "enabled" disables and keeps the settings.
     client.post(url, data={"project": "alpha", "key": "k1", "token": "t1"})
     assert options(project) == {"key": "k1", "token": "t1", "enabled": False}
@@ -491,13 +492,15 @@ def test_settings_validation_error_is_400_beside_the_field_and_writes_nothing(cl
     project = factories.make_project(org, slug="alpha")
     db.session.commit()
     response = client.post(BASE + "trello/projects/alpha/",
-                           data={"project": "alpha", "enabled": "y", "key": "", "token": "keep me"})
+                           data={"project": "alpha", "enabled": "y", "key": "", "token": "secret",
+                                 "organization": "keep me"})
     assert response.status_code == 400
     page = soup(response)
     assert "Trello API key is required." in page.find(id="key-error").get_text()
     assert page.find(id="key")["aria-invalid"] == "true"
     assert page.find(id="error-summary") is not None
-    assert page.find("input", attrs={"name": "token"})["value"] == "keep me"  # values kept
+    assert page.find("input", attrs={"name": "organization"})["value"] == "keep me"  # values kept
+    assert page.find("input", attrs={"name": "token"}).get("value", "") == ""  # credentials never echoed
     assert options(project) == {}
     assert audit() == []
 
@@ -542,11 +545,11 @@ def test_settings_stale_version_is_a_409_and_nothing_is_overwritten(client, logi
     db.session.commit()
     url = BASE + "trello/projects/alpha/"
     version = soup(client.get(url)).find("input", attrs={"name": "version"})["value"]
-    client.post(url, data={"project": "alpha", "key": "theirs", "version": version})
-    response = client.post(url, data={"project": "alpha", "key": "mine", "version": version})
+    client.post(url, data={"project": "alpha", "organization": "theirs", "version": version})
+    response = client.post(url, data={"project": "alpha", "organization": "mine", "version": version})
     assert response.status_code == 409
     assert "theirs" in response.get_data(as_text=True)
-    assert options(project) == {"key": "theirs"}
+    assert options(project)["organization"] == "theirs"
 
 
 def test_member_sees_settings_read_only_with_the_reason(client, login_as, org):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from webapp.catalog.features import IntegrationFeatures as F
 from webapp.catalog.providers import ConfigField
@@ -896,6 +896,41 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         ),
     ),
 )
+
+# Credentials among the plugins' settings (ConfigField.secret): masked everywhere.
+SECRET_FIELDS: dict[str, frozenset[str]] = {
+    "amazon-sqs": frozenset({"access_key", "secret_key"}),
+    "clubhouse": frozenset({"token"}),
+    "gitlab": frozenset({"gitlab_token"}),
+    "heroku": frozenset({"webhook_secret"}),
+    "jira": frozenset({"password"}),
+    "opsgenie": frozenset({"api_key"}),
+    "pagerduty": frozenset({"service_key"}),
+    "phabricator": frozenset({"token"}),
+    "pivotal": frozenset({"token"}),
+    "pushover": frozenset({"userkey", "apikey"}),
+    "redmine": frozenset({"key"}),
+    "segment": frozenset({"write_key"}),
+    "sessionstack": frozenset({"api_token"}),
+    "slack": frozenset({"webhook"}),
+    "splunk": frozenset({"token"}),
+    "teamwork": frozenset({"token"}),
+    "trello": frozenset({"key", "token"}),
+    "twilio": frozenset({"auth_token"}),
+    "victorops": frozenset({"api_key", "routing_key"}),
+}
+
+
+def _with_secrets(plugin: Plugin) -> Plugin:
+    names = SECRET_FIELDS.get(plugin.slug, frozenset())
+    unknown = names - {f.name for f in plugin.config_schema}
+    if unknown:
+        raise ValueError(f"{plugin.slug}: SECRET_FIELDS names unknown fields {sorted(unknown)}")
+    schema = tuple(replace(f, secret=True) if f.name in names else f for f in plugin.config_schema)
+    return replace(plugin, config_schema=schema)
+
+
+_PLUGIN_LIST = tuple(_with_secrets(plugin) for plugin in _PLUGIN_LIST)
 
 PLUGINS: dict[str, Plugin] = {
     plugin.slug: plugin

@@ -45,9 +45,12 @@ class ConfigField:
     help: str = ""
     choices: tuple[tuple[str, str], ...] = ()
     default: object = None
+    # A credential (API key, token, password, webhook URL with a token in it): never shown
+    # back in pages or audit diffs; a blank submission keeps the stored value.
+    secret: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        """The field as JSON-ready data; ``choices``/``default`` only when set."""
+        """The field as JSON-ready data; ``choices``/``default``/``secret`` only when set."""
         data: dict[str, Any] = {
             "name": self.name,
             "type": self.type,
@@ -59,6 +62,8 @@ class ConfigField:
         if self.default is not None:
             default = self.default
             data["default"] = list(default) if isinstance(default, tuple) else default
+        if self.secret:
+            data["secret"] = True
         return data
 
 

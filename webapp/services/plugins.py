@@ -525,6 +525,26 @@ def _clean_value(config_field: ConfigField, value: object) -> tuple[object, str 
     return None, "This field cannot be set."
 
 
+SECRET_MASK = "••••••••"
+
+
+def _shown(schema: Mapping[str, ConfigField], key: str, value: object) -> object:
+    """A value as pages and audit entries may show it: credentials masked."""
+    field_ = schema.get(key)
+    if field_ is not None and field_.secret and value not in (None, ""):
+        return SECRET_MASK
+    return value
+
+
+def mask_secret_changes(schema: Mapping[str, ConfigField], changes: dict) -> dict:
+    """An audit diff with credential values replaced by a mask (that they changed is kept)."""
+    return {
+        key: {"before": _shown(schema, key, change["before"]),
+              "after": _shown(schema, key, change["after"])}
+        for key, change in changes.items()
+    }
+
+
 def _write_option(project: Project, plugin: Plugin, rows: dict[str, ProjectPluginOption],
                   key: str, value: object) -> None:
     """Set one option (None removes the row: unset and absent are the same)."""
@@ -632,6 +652,8 @@ def update_plugin_settings(
         clean, message = _clean_value(config_field, value)
         if message:
             errors.setdefault(name, []).append(message)
+        elif config_field.secret and clean is None:
+            continue  # a blank credential keeps the stored one (pages never show it back)
         else:
             cleaned[name] = clean
     if enabled is not None and not isinstance(enabled, bool):
@@ -656,7 +678,7 @@ def update_plugin_settings(
         mine = {**after, "enabled": state.enabled if enabled is None else enabled}
         current = {**before, "enabled": state.enabled}
         raise StaleEdit({
-            key: (mine.get(key), current.get(key))
+            key: (_shown(schema, key, mine.get(key)), _shown(schema, key, current.get(key)))
             for key in current if mine.get(key) != current.get(key)
         })
 
@@ -664,7 +686,8 @@ def update_plugin_settings(
     for key in changes:
         _write_option(project, plugin, rows, key, after[key])
     if changes:
-        _audit("PLUGIN_EDIT", actor, org, plugin, project, changes, ip_address)
+        _audit("PLUGIN_EDIT", actor, org, plugin, project, mask_secret_changes(schema, changes),
+               ip_address)
     enabled_changed = False
     if enabled is not None:
         enabled_changed = _set_enabled(actor, org, plugin, project, rows, enabled, ip_address)

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
+    PasswordField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -109,6 +110,12 @@ def _schema_field(config_field: ConfigField):
             validate_choice=False,
             **kwargs,
         )
+    if config_field.secret:
+        # Never rendered back into the page; blank on save keeps the stored credential.
+        kwargs["description"] = (f"{config_field.help} " if config_field.help else "") + (
+            "Stored values are never shown; leave blank to keep the current one.")
+        return PasswordField(config_field.label, render_kw={"autocomplete": "new-password"},
+                             **kwargs)
     if is_multiline(config_field):
         return TextAreaField(config_field.label, **kwargs)
     return StringField(config_field.label, **kwargs)

@@ -262,6 +262,8 @@ def project_settings(access, slug: str, project_slug: str):
         state=state,
         form=form,
         schema_fields=[form[f.name] for f in plugin.config_schema],
+        secrets_set={f.name for f in plugin.config_schema
+                     if f.secret and state.settings.get(f.name) not in (None, "")},
         required_field=plugin.required_field,
         own_project=own_project,
         own_enabled=own_enabled,
