@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -1075,6 +1075,8 @@ class _Writer:
             logo = entry.extra["logo"]
             if doc is None:
                 doc = DocIntegration(slug=values["slug"], **{name: values[name] for name in fields})
+                if values["popularity"] is None:
+                    doc.popularity = null()  # an explicit NULL, not the column default of 1
                 db.session.add(doc)
                 db.session.flush()
                 self._replace_features(IntegrationFeatureTarget.DOC_INTEGRATION, doc.id, [],
