@@ -1,5 +1,6 @@
 """Integrations Admin: the application factory."""
 
+import importlib
 import logging
 import os
 import secrets
@@ -89,13 +90,5 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    import importlib
-
     for module_name in BLUEPRINT_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:  # area not built yet
-                continue
-            raise
-        app.register_blueprint(module.bp)
+        app.register_blueprint(importlib.import_module(module_name).bp)

@@ -19,13 +19,7 @@ def register_cli(app: Flask) -> None:
     for command in (create_user_command, add_member_command, create_token_command):
         app.cli.add_command(command)
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:  # area not built yet
-                continue
-            raise
-        for command in module.commands:
+        for command in importlib.import_module(module_name).commands:
             app.cli.add_command(command)
 
 
