@@ -131,3 +131,53 @@ def test_unsafe_method_on_read_only_route_is_405_json(client, token):
     assert response.status_code == 405
     assert response.is_json
     assert "GET" in response.headers["Allow"]
+
+
+# -- bad input is a 4xx, never a 500 (PostgreSQL refuses NUL in text) -------------------------
+
+UNSTORABLE = ["Text cannot contain NUL characters or invalid Unicode."]
+
+
+@pytest.fixture
+def member_headers(token):
+    return bearer(token[1])
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000])
+def test_deeply_nested_body_is_400(client, member_headers, body):
+    response = client.post(REQUEST_URL, data=body, content_type="application/json", headers=member_headers)
+    assert response.status_code == 400
+    assert response.json == {"detail": "Request body is nested too deeply."}
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ('{"providerSlug": "sl\\u0000ack", "providerType": "first_party"}', "providerSlug"),
+    ('{"providerSlug": "slack", "providerType": "first_party", "message": "\\ud800"}', "message"),
+    ('{"providerSlug": "slack", "providerType": "first_party", "message": {"a": ["\\u0000"]}}', "message"),
+])
+def test_unstorable_text_in_the_body_is_a_field_error(client, member_headers, body, field):
+    response = client.post(REQUEST_URL, data=body, content_type="application/json", headers=member_headers)
+    assert response.status_code == 400
+    assert response.json == {field: UNSTORABLE}
+
+
+@pytest.mark.parametrize("path", [
+    "/api/0/organizations/ac%00me/integrations/",
+    "/api/0/organizations/acme/integrations/1%00/",
+    "/api/0/doc-integrations/a%00b/",
+])
+def test_nul_in_the_path_is_404(client, member_headers, path):
+    response = client.get(path, headers=member_headers)
+    assert response.status_code == 404
+    assert response.is_json
+
+
+@pytest.mark.parametrize(("path", "arg"), [
+    ("/api/0/doc-integrations/", "query"),
+    ("/api/0/organizations/acme/plugins/configs/", "plugins"),
+    ("/api/0/organizations/acme/integrations/", "q"),
+])
+def test_nul_in_a_query_arg_is_400(client, member_headers, path, arg):
+    response = client.get(path, query_string={arg: "a\x00b"}, headers=member_headers)
+    assert response.status_code == 400
+    assert response.json == {arg: UNSTORABLE}

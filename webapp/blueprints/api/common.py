@@ -20,6 +20,7 @@ MAX_PER_PAGE = 100
 MAX_OFFSET = 10_000_000
 # Routes anyone may read without credentials (the API description itself).
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
+UNSTORABLE_TEXT = "Text cannot contain NUL characters or invalid Unicode."
 ETAG_RE = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
 
@@ -74,12 +75,53 @@ def org_access(org_ref: str):
     return access
 
 
+def _unstorable(value) -> bool:
+    """Text no database column can hold: NUL characters (PostgreSQL refuses them) or lone
+    surrogates (not encodable as UTF-8), anywhere in a JSON value. Iterative: any depth."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def json_body() -> dict:
-    """The request body as a JSON object (whatever the Content-Type says); else a 400."""
-    data = request.get_json(force=True, silent=True)
+    """The request body as a JSON object (whatever the Content-Type says); else a 400.
+
+    Fields holding text that cannot be stored (NUL, lone surrogates) are 400 field errors.
+    """
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:
+        raise ApiError(400, "Request body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "Request body must be a JSON object.")
+    bad = [key for key, value in data.items() if _unstorable(key) or _unstorable(value)]
+    if bad:
+        raise ValidationFailed({key: [UNSTORABLE_TEXT] for key in bad})
     return data
+
+
+@bp.before_request
+def refuse_unstorable_text():
+    """NUL in the path → 404 (nothing is named so); in a query arg → 400 under its name."""
+    if any(isinstance(v, str) and "\x00" in v for v in (request.view_args or {}).values()):
+        raise ApiError(404, "The requested resource does not exist")
+    bad = sorted({key for key, values in request.args.lists()
+                  if "\x00" in key or any("\x00" in value for value in values)})
+    if bad:
+        raise ValidationFailed({key: [UNSTORABLE_TEXT] for key in bad})
 
 
 def client_ip() -> str | None:
