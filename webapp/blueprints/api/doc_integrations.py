@@ -46,6 +46,11 @@ def _load(id_or_slug: str) -> DocIntegration:
     return svc.get_doc_integration(api_user(), id_or_slug, for_api=True)
 
 
+def _reloaded(doc: DocIntegration) -> DocIntegration:
+    """The record again after a commit, its logo loaded without the image bytes."""
+    return svc.get_doc_integration(api_user(), doc.id, for_api=True)
+
+
 def _one(doc: DocIntegration, status: int = 200):
     features = svc.features_for([doc])[doc.id]
     response = jsonify(serialize_doc_integration(doc, features))
@@ -84,7 +89,7 @@ def doc_integration_create():
     body = json_body()
     doc = svc.create_doc_integration(api_user(), body, ip_address=client_ip())
     db.session.commit()
-    return _one(doc, 201)
+    return _one(_reloaded(doc), 201)
 
 
 @bp.get("/doc-integrations/<id_or_slug>/")
@@ -109,7 +114,7 @@ def doc_integration_update(id_or_slug: str):
     svc.update_doc_integration(api_user(), doc, data, expected_version=if_match_version(),
                                ip_address=client_ip())
     db.session.commit()
-    return _one(doc)
+    return _one(_reloaded(doc))
 
 
 @bp.delete("/doc-integrations/<id_or_slug>/")
@@ -164,4 +169,4 @@ def doc_integration_avatar_update(id_or_slug: str):
         errors = {("avatar_photo" if k == "logo" else k): v for k, v in exc.field_errors.items()}
         raise ValidationFailed(errors) from None
     db.session.commit()
-    return _one(doc)
+    return _one(_reloaded(doc))

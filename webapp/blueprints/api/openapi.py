@@ -26,6 +26,11 @@ from webapp.services import integrations as integration_svc
 
 JSON = "application/json"
 API_VERSION = "0"
+# A valid logo (a white 256×256 PNG, 110 bytes): the avatar example really uploads.
+EXAMPLE_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAQAAAAEAAQAAAAB0CZXLAAAANUlEQVR42u3KoQEAAAgDoOn/P+sHZgNkanLrCIIgCII"
+    "gCIIgCIIgCIIgCIIgCIIgCIIgvA4LAt8C/7gxw98AAAAASUVORK5CYII="
+)
 
 
 def ref(name: str) -> dict[str, str]:
@@ -317,7 +322,7 @@ def _schemas() -> dict[str, Any]:
                 },
                 "avatar_type": {"type": "string", "enum": ["upload"]},
             },
-            "example": {"avatar_photo": "iVBORw0KGgo…", "avatar_type": "upload"},
+            "example": {"avatar_photo": EXAMPLE_PNG, "avatar_type": "upload"},
         },
         "ConfigInput": {
             "type": "object", "additionalProperties": True,
@@ -540,7 +545,7 @@ def _paths() -> dict[str, Any]:
                 "summary": "List doc integrations",
                 "description": "Anyone signed in: the published ones; staff: drafts too.",
                 "parameters": [
-                    _query("query", {"type": "string", "maxLength": 200},
+                    _query("query", {"type": "string"},
                            "Search in name, slug and author (case-insensitive)."),
                     _query("state", {"type": "string", "enum": list(doc_svc.STATES)},
                            "Staff only: drafts or published ones."),
