@@ -199,6 +199,21 @@ def test_default_page_is_100_and_link_header(api_as, org):
     assert names(api_as().get(LIST, query_string={"cursor": "0:100:0"})) == ["i100"]
 
 
+def test_past_the_end_and_unaligned_cursors(api_as, org):
+    for i in range(5):
+        install(org, name=f"i{i}")
+    db.session.commit()
+    api = api_as()
+    past = api.get(LIST, query_string={"per_page": 2, "cursor": "0:6:0"})
+    assert past.status_code == 200
+    assert past.json == []
+    assert link_rels(past)["next"][1] is False
+    unaligned = api.get(LIST, query_string={"per_page": 2, "cursor": "0:3:0"})
+    assert names(unaligned) == ["i3", "i4"]
+    assert link_rels(unaligned)["next"][1] is False
+    assert names(api.get(LIST, query_string={"per_page": 2, "cursor": "0:1:0"})) == ["i1", "i2"]
+
+
 @pytest.mark.parametrize("per_page", ["0", "101", "abc", "-1"])
 def test_bad_per_page(api_as, org, per_page):
     response = api_as().get(LIST, query_string={"per_page": per_page})

@@ -42,12 +42,19 @@ def org_integrations(org: str):
         if "integration_type" in exc.field_errors:  # Sentry answers this one with a detail
             raise ApiError(400, "Invalid integration type") from None
         raise
-    query = svc.org_integrations_query(access.organization, filters)
+    org = access.organization
 
     def page(offset: int, limit: int):
-        rows = list(db.session.scalars(query.limit(limit + 1).offset(offset)).unique())
-        items = [serialize_org_integration(oi, filters.include_config) for oi in rows[:limit]]
-        return items, len(rows) > limit
+        if offset % limit == 0:  # the cursors of our Link headers: the pages' own (fast) path
+            result = svc.list_org_integrations(org, filters, page=offset // limit + 1, per_page=limit)
+            if offset >= result.total:  # past the end (the pages would show the last page)
+                return [], False
+            rows, has_more = result.items, offset + len(result.items) < result.total
+        else:  # a cursor from a different per_page: the same query, at that offset
+            query = svc.org_integrations_query(org, filters).limit(limit + 1).offset(offset)
+            found = list(db.session.scalars(query).unique())
+            rows, has_more = found[:limit], len(found) > limit
+        return [serialize_org_integration(oi, filters.include_config) for oi in rows], has_more
 
     return paginate(page)
 
