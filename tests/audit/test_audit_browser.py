@@ -62,35 +62,33 @@ def test_audit_log_filter_and_saved_view_in_chromium(page, live_server, browser_
     expect(page).to_have_title(re.compile(r"^Audit log"))
     page.screenshot(path=str(SHOTS / "audit-log.png"), full_page=True)
     rows = page.locator("table.audit-log tbody tr")
-    assert rows.count() == 7
-    assert rows.first.locator("code").inner_text() == "EXPORT_CSV"
+    expect(rows).to_have_count(7)
+    expect(rows.first.locator("code")).to_have_text("EXPORT_CSV", use_inner_text=True)
 
     page.get_by_label("Event").select_option("INTEGRATION_EDIT")
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_load_state()
-    assert rows.count() == 2
-    assert "event=INTEGRATION_EDIT" in page.url
+    page.wait_for_url(re.compile(r"event=INTEGRATION_EDIT"))
+    expect(rows).to_have_count(2)
 
     page.locator("details.saved-views summary").click()
     page.get_by_label("Name for the current filters").fill("Config edits")
     page.screenshot(path=str(SHOTS / "audit-saved-views-open.png"), full_page=True)
     page.get_by_role("button", name="Save current view").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Saved view “Config edits” created.").is_visible()
+    expect(page.get_by_text("Saved view “Config edits” created.")).to_be_visible()
 
     page.get_by_role("link", name="Clear filters").click()
-    page.wait_for_load_state()
-    assert rows.count() == 7
+    page.wait_for_url(lambda url: "event=" not in url)
+    expect(rows).to_have_count(7)
     page.locator("details.saved-views summary").click()
     page.get_by_role("link", name="Config edits").click()
-    page.wait_for_load_state()
-    assert rows.count() == 2
-    assert page.get_by_label("Event").input_value() == "INTEGRATION_EDIT"
+    page.wait_for_url(re.compile(r"event=INTEGRATION_EDIT"))
+    expect(rows).to_have_count(2)
+    expect(page.get_by_label("Event")).to_have_value("INTEGRATION_EDIT")
     page.screenshot(path=str(SHOTS / "audit-filtered.png"), full_page=True)
     page.locator("details.saved-views summary").click()
-    assert page.get_by_role("link", name="Config edits").get_attribute("aria-current") == "true"
+    expect(page.get_by_role("link", name="Config edits")).to_have_attribute("aria-current", "true")
     page.screenshot(path=str(SHOTS / "audit-saved-views-list.png"), full_page=True)
 
     page.goto(f"{live_server}/settings/acme/audit-log/?event=NOPE")
-    assert page.get_by_text("Unknown event: NOPE").first.is_visible()
+    expect(page.get_by_text("Unknown event: NOPE").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "audit-bad-filter.png"), full_page=True)

@@ -44,15 +44,26 @@ def live_server(app):
         server.server_close()
 
 
+def login_with_form(page, live_server, email: str, password: str, *, succeed: bool = True):
+    """Log in through the real login form on `page`.
+
+    With succeed=True, wait until the browser has left the login page (the redirect after
+    a good login has loaded), so the caller never reads the old page. With succeed=False
+    only click: the caller waits for the error it expects with `expect(...)`.
+    """
+    page.goto(f"{live_server}/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    if succeed:
+        page.wait_for_url(lambda url: "/login/" not in url)
+
+
 @pytest.fixture
 def browser_login(page, live_server):
-    """browser_login(email, password) logs in through the real login form."""
+    """browser_login(email, password, succeed=True) logs in through the real login form."""
 
-    def login(email: str, password: str):
-        page.goto(f"{live_server}/login/")
-        page.get_by_label("Email").fill(email)
-        page.get_by_label("Password").fill(password)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_load_state()
+    def login(email: str, password: str, *, succeed: bool = True):
+        login_with_form(page, live_server, email, password, succeed=succeed)
 
     return login

@@ -40,8 +40,9 @@ def test_staff_publishes_and_member_sees_only_published(page, live_server, brows
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(live_server) else None)
 
     browser_login("staff@example.com", factories.PASSWORD)
-    page.goto(f"{live_server}/doc-integrations/")
+    page.goto(f"{live_server}/account/tokens/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Doc integrations").click()
+    page.wait_for_url(f"{live_server}/doc-integrations/")
     page.get_by_role("link", name="New doc integration").click()
     expect(page).to_have_title(re.compile(r"^New doc integration"))
 
@@ -50,11 +51,11 @@ def test_staff_publishes_and_member_sees_only_published(page, live_server, brows
     page.get_by_label("URL", exact=True).fill("acme.example.com")
     page.get_by_role("button", name="Create draft").click()
     summary = page.locator("#error-summary")
-    assert summary.is_visible()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
-    assert page.locator("#name-error").inner_text() == "This field is required."
-    assert page.locator("#url-error").inner_text() == "URL must start with http[s]://"
-    assert page.get_by_label("Author", exact=True).input_value() == "Acme Inc."
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(page.locator("#name-error")).to_have_text("This field is required.", use_inner_text=True)
+    expect(page.locator("#url-error")).to_have_text("URL must start with http[s]://", use_inner_text=True)
+    expect(page.get_by_label("Author", exact=True)).to_have_value("Acme Inc.")
     page.screenshot(path=str(SHOTS / "doc-form-errors.png"), full_page=True)
 
     page.get_by_label("Name", exact=True).fill("Acme Tracker")
@@ -64,38 +65,40 @@ def test_staff_publishes_and_member_sees_only_published(page, live_server, brows
     page.get_by_label("Title of resource 1").fill("Documentation")
     page.get_by_label("URL of resource 1").fill("https://docs.acme.example.com")
     page.get_by_role("button", name="Add resource row").click()  # a real POST, no JavaScript needed
-    assert page.get_by_label("Title of resource 1").input_value() == "Documentation"
+    expect(page.get_by_label("Title of resource 2")).to_be_visible()  # the re-rendered form
+    expect(page.get_by_label("Title of resource 1")).to_have_value("Documentation")
     page.get_by_label("Title of resource 2").fill("Support")
     page.get_by_label("URL of resource 2").fill("https://help.acme.example.com")
     for feature_id in (1, 5, 7):
         page.locator(f"#features-{feature_id}").check()
     page.get_by_role("button", name="Create draft").click()
 
-    assert page.get_by_role("heading", name="Acme Tracker", exact=True).is_visible()
-    assert page.get_by_text("created as a draft").is_visible()
-    assert page.locator(".feature-list li").count() == 3
-    assert page.get_by_role("link", name="Support").get_attribute("rel") == "noopener noreferrer"
+    expect(page.get_by_role("heading", name="Acme Tracker", exact=True)).to_be_visible()
+    expect(page.get_by_text("created as a draft")).to_be_visible()
+    expect(page.locator(".feature-list li")).to_have_count(3)
+    expect(page.get_by_role("link", name="Support")).to_have_attribute("rel", "noopener noreferrer")
 
     # Upload a logo.
     page.get_by_role("link", name="Upload logo").first.click()
     page.get_by_label("Logo image").set_input_files(str(write_png(tmp_path / "acme.png")))
     page.get_by_role("button", name="Upload logo").click()
-    assert page.get_by_text("Logo of “Acme Tracker” saved.").is_visible()
-    assert page.get_by_role("img", name="Acme Tracker logo").evaluate("img => img.naturalWidth") == 320
+    expect(page.get_by_text("Logo of “Acme Tracker” saved.")).to_be_visible()
+    expect(page.get_by_role("img", name="Acme Tracker logo")).to_have_js_property("naturalWidth", 320)
 
     # Publish: untick Draft in the edit form.
     page.get_by_role("link", name="Edit", exact=True).click()
+    page.wait_for_url(re.compile(r"/doc-integrations/acme-tracker/edit/"))
     page.get_by_label("Draft").uncheck()
     page.get_by_role("button", name="Save changes").click()
-    assert page.get_by_text("saved and published").is_visible()
-    assert page.locator(".doc-facts").get_by_text("Published").is_visible()
+    expect(page.get_by_text("saved and published")).to_be_visible()
+    expect(page.locator(".doc-facts").get_by_text("Published")).to_be_visible()
     page.screenshot(path=str(SHOTS / "doc-detail.png"), full_page=True)
 
     page.goto(f"{live_server}/doc-integrations/")
     rows = page.locator("table.doc-integrations tbody tr")
-    assert rows.count() == 2
-    assert rows.filter(has_text="Acme Tracker").get_by_text("Published", exact=True).is_visible()
-    assert rows.filter(has_text="Hidden Draft").get_by_text("Draft", exact=True).is_visible()
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text="Acme Tracker").get_by_text("Published", exact=True)).to_be_visible()
+    expect(rows.filter(has_text="Hidden Draft").get_by_text("Draft", exact=True)).to_be_visible()
     page.screenshot(path=str(SHOTS / "doc-list.png"), full_page=True)
 
     db.session.expire_all()
@@ -106,12 +109,13 @@ def test_staff_publishes_and_member_sees_only_published(page, live_server, brows
     page.context.clear_cookies()
     browser_login("member@example.com", factories.PASSWORD)
     page.goto(f"{live_server}/doc-integrations/")
-    assert page.locator("table.doc-integrations").get_by_text("Acme Tracker").is_visible()
-    assert page.get_by_text("Hidden Draft").count() == 0
-    assert page.get_by_role("link", name="New doc integration").count() == 0
+    expect(page.locator("table.doc-integrations").get_by_text("Acme Tracker")).to_be_visible()
+    expect(page.get_by_text("Hidden Draft")).to_have_count(0)
+    expect(page.get_by_role("link", name="New doc integration")).to_have_count(0)
     page.get_by_role("link", name="Acme Tracker").click()
-    assert page.get_by_role("img", name="Acme Tracker logo").evaluate("img => img.naturalWidth") == 320
-    assert page.get_by_role("link", name="Edit", exact=True).count() == 0
+    page.wait_for_url(re.compile(r"/doc-integrations/acme-tracker/"))
+    expect(page.get_by_role("img", name="Acme Tracker logo")).to_have_js_property("naturalWidth", 320)
+    expect(page.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     response = page.goto(f"{live_server}/doc-integrations/hidden-draft/")
     assert response.status == 404
     page.screenshot(path=str(SHOTS / "doc-member-list.png"), full_page=True)

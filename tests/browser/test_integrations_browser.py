@@ -6,6 +6,8 @@ confirmation land in screenshots/ (git-ignored) for a human look.
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests import factories
 from tests.integrations.helpers import seed
 from webapp.extensions import db
@@ -14,7 +16,13 @@ SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 def table_names(page):
-    return page.locator("table.integrations-table tbody tr td:nth-child(2)").all_inner_texts()
+    """The name cells of the installed-integrations table (a locator: expect() waits on it)."""
+    return page.locator("table.integrations-table tbody tr td:nth-child(2)")
+
+
+def filtered(url: str) -> bool:
+    """The list URL with both filters of this test in its query string."""
+    return "/settings/acme/integrations/?" in url and "features=issue-basic" in url and "status=active" in url
 
 
 def test_filter_open_configure_and_uninstall_in_chromium(page, live_server, browser_login, org):
@@ -29,56 +37,53 @@ def test_filter_open_configure_and_uninstall_in_chromium(page, live_server, brow
 
     browser_login("ada@example.com", factories.PASSWORD)
     page.goto(f"{live_server}/settings/acme/integrations/")
-    assert page.get_by_role("heading", name="Installed integrations").is_visible()
-    assert len(table_names(page)) == 8
+    expect(page.get_by_role("heading", name="Installed integrations")).to_be_visible()
+    expect(table_names(page)).to_have_count(8)
 
     # Filter by a feature and a status with the real form.
     page.get_by_label("Features").select_option(["issue-basic"])
     page.get_by_label("Status").select_option(["active"])
     page.get_by_role("button", name="Apply filters").click()
-    page.wait_for_load_state()
-    assert "features=issue-basic" in page.url and "status=active" in page.url
-    assert table_names(page) == ["Beta GitHub", "Eta Example"]
-    assert page.get_by_text("Showing 1–2 of 2 installations").is_visible()
+    page.wait_for_url(filtered)
+    expect(table_names(page)).to_have_text(["Beta GitHub", "Eta Example"], use_inner_text=True)
+    expect(page.get_by_text("Showing 1–2 of 2 installations")).to_be_visible()
     # Facet counts beside the choices, and the chosen values kept.
-    assert page.locator("#status option[value=disabled]").inner_text() == "Disabled (2)"
-    assert page.locator("#features option[value=issue-basic]").inner_text() == "issue-basic (2)"
-    assert page.get_by_role("link", name="Clear filters").is_visible()
+    expect(page.locator("#status option[value=disabled]")).to_have_text("Disabled (2)", use_inner_text=True)
+    expect(page.locator("#features option[value=issue-basic]")).to_have_text("issue-basic (2)", use_inner_text=True)
+    expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
     page.screenshot(path=str(SHOTS / "integrations-list-filtered.png"), full_page=True)
 
     # Open one and change a config value.
     page.get_by_role("link", name="Eta Example").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Eta Example").is_visible()
+    expect(page.get_by_role("heading", name="Eta Example")).to_be_visible()
     page.get_by_label("Default project").select_option("2")
     page.get_by_label("Sync comments").check()
     page.get_by_role("button", name="Save configuration").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Saved the configuration of Eta Example (2 settings changed).").is_visible()
-    assert page.get_by_label("Default project").input_value() == "2"
-    assert page.get_by_label("Sync comments").is_checked()
+    expect(page.get_by_text("Saved the configuration of Eta Example (2 settings changed).")).to_be_visible()
+    expect(page.get_by_label("Default project")).to_have_value("2")
+    expect(page.get_by_label("Sync comments")).to_be_checked()
     history = page.locator("table.history")
-    assert history.get_by_text("INTEGRATION_EDIT").is_visible()
-    assert "Ada Admin" in history.inner_text()
-    assert "project" in history.inner_text() and "sync_comments" in history.inner_text()
+    expect(history.get_by_text("INTEGRATION_EDIT")).to_be_visible()
+    expect(history).to_contain_text("Ada Admin", use_inner_text=True)
+    expect(history).to_contain_text("project", use_inner_text=True)
+    expect(history).to_contain_text("sync_comments", use_inner_text=True)
     page.screenshot(path=str(SHOTS / "integrations-detail.png"), full_page=True)
 
     # The breadcrumb leads back to the filtered list.
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Integrations").click()
-    page.wait_for_load_state()
-    assert table_names(page) == ["Beta GitHub", "Eta Example"]
+    page.wait_for_url(filtered)
+    expect(table_names(page)).to_have_text(["Beta GitHub", "Eta Example"], use_inner_text=True)
 
     # Uninstall: a confirmation page first, then back to the same filtered list.
     page.get_by_role("link", name="Eta Example").click()
+    expect(page.get_by_role("heading", name="Eta Example")).to_be_visible()
     page.get_by_role("link", name="Uninstall").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Uninstall Eta Example?").is_visible()
+    expect(page.get_by_role("heading", name="Uninstall Eta Example?")).to_be_visible()
     page.screenshot(path=str(SHOTS / "integrations-confirm-uninstall.png"), full_page=True)
     page.get_by_role("main").get_by_role("button", name="Uninstall").click()
-    page.wait_for_load_state()
-    assert "status=active" in page.url
-    assert page.get_by_text("Eta Example will be uninstalled").is_visible()
-    assert table_names(page) == ["Beta GitHub"]
+    page.wait_for_url(filtered)
+    expect(page.get_by_text("Eta Example will be uninstalled")).to_be_visible()
+    expect(table_names(page)).to_have_text(["Beta GitHub"], use_inner_text=True)
     assert external == []
 
 
@@ -91,11 +96,11 @@ def test_member_sees_read_only_installation_in_chromium(page, live_server, brows
     page.set_viewport_size({"width": 1400, "height": 900})
     browser_login("max@example.com", factories.PASSWORD)
     page.goto(f"{live_server}/settings/acme/integrations/slack/{oi.integration_id}/")
-    assert page.get_by_text("Only owners, managers and admins can change this installation.").first.is_visible()
-    assert page.get_by_role("button", name="Disable").is_disabled()
-    assert page.get_by_role("button", name="Uninstall").is_disabled()
-    assert page.get_by_role("button", name="Save configuration").count() == 0
+    expect(page.get_by_text("Only owners, managers and admins can change this installation.").first).to_be_visible()
+    expect(page.get_by_role("button", name="Disable")).to_be_disabled()
+    expect(page.get_by_role("button", name="Uninstall")).to_be_disabled()
+    expect(page.get_by_role("button", name="Save configuration")).to_have_count(0)
     page.screenshot(path=str(SHOTS / "integrations-detail-member.png"), full_page=True)
     page.goto(f"{live_server}/settings/acme/integrations/slack/")
-    assert page.get_by_role("link", name="Request installation").is_visible()
+    expect(page.get_by_role("link", name="Request installation")).to_be_visible()
     page.screenshot(path=str(SHOTS / "integrations-provider-member.png"), full_page=True)

@@ -51,26 +51,24 @@ def test_owner_reviews_plugins_enables_one_and_saves_settings(page, live_server,
     page.goto(f"{live_server}/settings/acme/plugins/")
     expect(page).to_have_title(re.compile(r"^Plugins"))
     trello = page.locator("section.plugin-card", has=page.locator("#plugin-trello"))
-    assert trello.locator("tbody tr").count() == 3
-    assert trello.locator(".status-badge").all_inner_texts() == ["Enabled", "Enabled", "Disabled"]
+    expect(trello.locator("tbody tr")).to_have_count(3)
+    expect(trello.locator(".status-badge")).to_have_text(["Enabled", "Enabled", "Disabled"], use_inner_text=True)
     page.screenshot(path=str(SHOTS / "plugins-index.png"), full_page=True)
 
     # Narrow to two plugins with the multi-select and Apply (a real GET form).
     page.get_by_label("Plugins", exact=True).select_option(["trello", "webhooks"])
     page.get_by_role("button", name="Apply").click()
-    page.wait_for_load_state()
-    assert "plugins=trello" in page.url and "plugins=webhooks" in page.url
-    assert page.locator("section.plugin-card").count() == 2
+    page.wait_for_url(lambda url: "plugins=trello" in url and "plugins=webhooks" in url)
+    expect(page.locator("section.plugin-card")).to_have_count(2)
     page.screenshot(path=str(SHOTS / "plugins-index-filtered.png"), full_page=True)
 
     # The plugin's page: enable Trello on "web" from its row.
     page.get_by_role("link", name="Trello", exact=True).first.click()
-    page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Trello", exact=True).is_visible()
+    page.wait_for_url(re.compile(r"/settings/acme/plugins/trello/"))
+    expect(page.get_by_role("heading", name="Trello", exact=True)).to_be_visible()
     row = page.locator("table.plugin-project-table tbody tr", has=page.locator("code", has_text="web"))
     row.get_by_role("button", name="Enable").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("status").get_by_text("Trello enabled on web.").is_visible()
+    expect(page.get_by_role("status").get_by_text("Trello enabled on web.")).to_be_visible()
     assert _options(projects["web"], "trello")["enabled"] is True
     page.screenshot(path=str(SHOTS / "plugins-detail.png"), full_page=True)
 
@@ -78,20 +76,21 @@ def test_owner_reviews_plugins_enables_one_and_saves_settings(page, live_server,
     page.goto(f"{live_server}/settings/acme/plugins/trello/projects/billing/")
     page.locator("form.plugin-settings").evaluate("f => f.noValidate = true")
     page.get_by_label("Trello API token").fill("tok-123")
+    page.get_by_label("Trello organization").fill("acme-boards")
     page.get_by_role("button", name="Save settings").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Trello API key is required.").first.is_visible()
-    assert page.get_by_label("Trello API token").input_value() == "tok-123"  # kept
-    focused = page.evaluate("document.activeElement && document.activeElement.id")
-    assert focused == "error-summary"
+    expect(page.get_by_text("Trello API key is required.").first).to_be_visible()
+    expect(page.get_by_label("Trello organization")).to_have_value("acme-boards")  # kept
+    expect(page.get_by_label("Trello API token")).to_have_value("")  # a credential is never echoed back
+    expect(page.locator("#error-summary")).to_be_focused()
     page.screenshot(path=str(SHOTS / "plugins-settings-error.png"), full_page=True)
     page.get_by_label("Trello API key").fill("key-456")
+    page.get_by_label("Trello API token").fill("tok-123")
     page.get_by_label("Enabled for this project").check()
     page.get_by_role("button", name="Save settings").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("status").get_by_text("2 settings saved and enabled").is_visible()
-    assert _options(projects["billing"], "trello") == {"key": "key-456", "token": "tok-123", "enabled": True}
-    assert page.locator("table.history tbody tr").count() == 2
+    expect(page.get_by_role("status").get_by_text("3 settings saved and enabled")).to_be_visible()
+    assert _options(projects["billing"], "trello") == {
+        "key": "key-456", "token": "tok-123", "organization": "acme-boards", "enabled": True}
+    expect(page.locator("table.history tbody tr")).to_have_count(2)
     page.screenshot(path=str(SHOTS / "plugins-settings.png"), full_page=True)
 
 
@@ -101,10 +100,10 @@ def test_member_sees_plugins_read_only(page, live_server, browser_login, org):
     page.set_viewport_size({"width": 1280, "height": 900})
     browser_login("member@example.com", factories.PASSWORD)
     page.goto(f"{live_server}/settings/acme/plugins/trello/")
-    assert page.get_by_text("Only owners, managers and admins can change plugin settings.").is_visible()
-    assert page.get_by_role("button", name="Disable").first.is_disabled()
+    expect(page.get_by_text("Only owners, managers and admins can change plugin settings.")).to_be_visible()
+    expect(page.get_by_role("button", name="Disable").first).to_be_disabled()
     page.screenshot(path=str(SHOTS / "plugins-detail-member.png"), full_page=True)
     page.get_by_role("link", name="View settings of api").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("button", name="Save settings").count() == 0
+    page.wait_for_url(re.compile(r"/settings/acme/plugins/trello/projects/api/"))
+    expect(page.get_by_role("button", name="Save settings")).to_have_count(0)
     page.screenshot(path=str(SHOTS / "plugins-settings-member.png"), full_page=True)

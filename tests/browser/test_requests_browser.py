@@ -4,7 +4,10 @@ the owner sees it in the queue and marks it done. Screenshots land in screenshot
 import re
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from tests import factories
+from tests.browser.conftest import login_with_form
 from webapp.extensions import db
 from webapp.models import (
     AuditLogEntry,
@@ -18,11 +21,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 
 def log_in(page, live_server, email):
-    page.goto(f"{live_server}/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    login_with_form(page, live_server, email, factories.PASSWORD)
 
 
 def test_member_requests_owner_marks_done(page, browser, live_server, org):
@@ -54,31 +53,29 @@ def test_member_requests_owner_marks_done(page, browser, live_server, org):
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(re.compile(r"q=pager"))
     row = page.locator("tr.directory-entry[data-kind='first_party'][data-slug='pagerduty']")
-    assert row.get_by_text("Not installed").is_visible()
+    expect(row.get_by_text("Not installed")).to_be_visible()
     page.screenshot(path=str(SHOTS / "directory-search.png"), full_page=True)
     row.get_by_role("link", name="Request installation").click()
 
     # The form arrives prefilled; the member adds a message and sends it.
     page.wait_for_url(re.compile(r"/settings/acme/integration-requests/\?provider_type=first_party"))
-    assert page.get_by_label("Provider slug").input_value() == "pagerduty"
-    assert page.get_by_label("Type").input_value() == "first_party"
-    assert page.get_by_text("You are requesting PagerDuty (integration).").is_visible()
-    assert page.get_by_text("Only owners and managers can resolve install requests.").is_visible()
+    expect(page.get_by_label("Provider slug")).to_have_value("pagerduty")
+    expect(page.get_by_label("Type")).to_have_value("first_party")
+    expect(page.get_by_text("You are requesting PagerDuty (integration).")).to_be_visible()
+    expect(page.get_by_text("Only owners and managers can resolve install requests.")).to_be_visible()
     page.get_by_label("Message (optional)").fill("We need on-call paging for the payments team.")
     page.screenshot(path=str(SHOTS / "request-form.png"), full_page=True)
     page.get_by_role("button", name="Send request").click()
-    page.wait_for_load_state()
-    assert page.get_by_text("Your request for PagerDuty was sent.").is_visible()
+    expect(page.get_by_text("Your request for PagerDuty was sent.")).to_be_visible()
     mine = page.locator("table.my-requests")
-    assert mine.get_by_role("link", name="PagerDuty").is_visible()
-    assert mine.get_by_text("Open", exact=True).is_visible()
+    expect(mine.get_by_role("link", name="PagerDuty")).to_be_visible()
+    expect(mine.get_by_text("Open", exact=True)).to_be_visible()
     page.screenshot(path=str(SHOTS / "request-sent.png"), full_page=True)
 
     # Asking again is refused beside the field.
     page.get_by_label("Provider slug").fill("pagerduty")
     page.get_by_role("button", name="Send request").click()
-    page.wait_for_load_state()
-    assert page.locator("#provider_slug-error").inner_text() == "You already requested PagerDuty."
+    expect(page.locator("#provider_slug-error")).to_have_text("You already requested PagerDuty.", use_inner_text=True)
     page.screenshot(path=str(SHOTS / "request-duplicate.png"), full_page=True)
 
     # The owner, in a separate browser context, sees it in the queue and marks it done.
@@ -87,29 +84,28 @@ def test_member_requests_owner_marks_done(page, browser, live_server, org):
     log_in(owner_page, live_server, "olga@example.com")
     owner_page.goto(f"{live_server}/settings/acme/integration-requests/")
     queue_row = owner_page.locator("table.request-queue tbody tr")
-    assert queue_row.count() == 1
-    assert queue_row.get_by_role("cell", name="Mia Member mia@example.com").is_visible()
-    assert queue_row.get_by_text("We need on-call paging for the payments team.").is_visible()
-    assert queue_row.get_by_text("just now").is_visible()
+    expect(queue_row).to_have_count(1)
+    expect(queue_row.get_by_role("cell", name="Mia Member mia@example.com")).to_be_visible()
+    expect(queue_row.get_by_text("We need on-call paging for the payments team.")).to_be_visible()
+    expect(queue_row.get_by_text("just now")).to_be_visible()
     owner_page.screenshot(path=str(SHOTS / "request-queue.png"), full_page=True)
     queue_row.get_by_role("button", name="Mark done").click()
-    owner_page.wait_for_load_state()
-    assert owner_page.get_by_text("Marked as done: the request for PagerDuty by Mia Member.").is_visible()
-    assert owner_page.get_by_role("heading", name="No open requests").is_visible()
+    expect(owner_page.get_by_text("Marked as done: the request for PagerDuty by Mia Member.")).to_be_visible()
+    expect(owner_page.get_by_role("heading", name="No open requests")).to_be_visible()
     owner_page.screenshot(path=str(SHOTS / "request-queue-done.png"), full_page=True)
 
     # The sentry-app page, seen by the owner.
     owner_page.goto(f"{live_server}/settings/acme/sentry-apps/acme-triage/")
-    assert owner_page.locator("ul.feature-list li").count() == 2
-    assert owner_page.locator("ul.feature-list strong").first.inner_text() == "utilize the API"
+    expect(owner_page.locator("ul.feature-list li")).to_have_count(2)
+    expect(owner_page.locator("ul.feature-list strong").first).to_have_text("utilize the API", use_inner_text=True)
     owner_page.screenshot(path=str(SHOTS / "sentry-app.png"), full_page=True)
     context.close()
 
     # The member now sees the request as done.
     page.goto(f"{live_server}/settings/acme/integration-requests/")  # not reload: that re-POSTs
-    assert page.locator("table.my-requests").get_by_text("Done", exact=True).is_visible()
+    expect(page.locator("table.my-requests").get_by_text("Done", exact=True)).to_be_visible()
     page.goto(f"{live_server}/settings/acme/sentry-apps/acme-triage/")
-    assert page.get_by_role("link", name="Request installation").is_visible()
+    expect(page.get_by_role("link", name="Request installation")).to_be_visible()
     page.screenshot(path=str(SHOTS / "sentry-app-member.png"), full_page=True)
 
     db.session.expire_all()
