@@ -24,11 +24,31 @@ class Integration(db.Model):
 
 
 class OrganizationIntegration(db.Model):
+    """An Integration installed in an Organization.
+
+    `integration_name`, `integration_provider` and `integration_external_id` are copies of
+    the Integration's columns, written ONLY by database triggers (migration 0003: on insert,
+    on a change of `integration_id`, and when the Integration changes), so the list can
+    filter and sort one org's rows with an index and no join. Never set them from Python
+    (the triggers overwrite them); read the Integration for display.
+
+    The covering indexes each serve a list order: (org, name, id) for the default order,
+    (org, provider, name, id) and (org, status, name, id) for one provider / one status in
+    name order (and the provider and status sorts), (org, date_added, id) for the date sort;
+    the trailing columns let filters be checked in the index without reading the row.
+    """
+
     __tablename__ = "organization_integration"
     __table_args__ = (
         UniqueConstraint("organization_id", "integration_id"),
-        Index("ix_org_integration_org_status", "organization_id", "status"),
-        Index("ix_org_integration_org_date_added", "organization_id", "date_added"),
+        Index("ix_org_integration_org_name", "organization_id", "integration_name", "id",
+              "integration_provider", "status", "integration_external_id"),
+        Index("ix_org_integration_org_provider_name", "organization_id", "integration_provider",
+              "integration_name", "id", "status"),
+        Index("ix_org_integration_org_status_name", "organization_id", "status",
+              "integration_name", "id", "integration_provider"),
+        Index("ix_org_integration_org_date_added_id", "organization_id", "date_added", "id",
+              "integration_provider", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,8 +64,20 @@ class OrganizationIntegration(db.Model):
     date_added: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     date_updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
+    # Trigger-maintained copies of the Integration's columns (see the class docstring).
+    integration_name: Mapped[str] = mapped_column(String(200), server_default="")
+    integration_provider: Mapped[str] = mapped_column(String(64), server_default="")
+    integration_external_id: Mapped[str] = mapped_column(String(200), server_default="")
 
     organization: Mapped["Organization"] = relationship()  # noqa: F821
     integration: Mapped[Integration] = relationship()
 
-    __mapper_args__ = {"version_id_col": version}
+    # eager_defaults off: the copies are never fetched back after an INSERT (SQLite's
+    # RETURNING would report the value before the AFTER INSERT trigger filled it in); they
+    # are expired and read from the database if anything asks for them.
+    __mapper_args__ = {"version_id_col": version, "eager_defaults": False}
+
+
+from webapp.models.integration_counts import OrganizationIntegrationCount  # noqa: E402
+
+__all__ = ["Integration", "OrganizationIntegration", "OrganizationIntegrationCount"]

@@ -19,9 +19,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 
-from sqlalchemy import Select, case, delete, func, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    delete,
+    func,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.orm import contains_eager, defer
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from webapp.catalog.features import IntegrationFeatures, parse_integration_feature
 from webapp.catalog.providers import DOMAINS, PROVIDERS, ConfigField, Provider, get_provider
@@ -36,6 +51,7 @@ from webapp.models import (
     User,
     utcnow,
 )
+from webapp.models.integrations import OrganizationIntegrationCount
 from webapp.services.audit import diff_values, record_audit
 from webapp.services.errors import Conflict, NotFound, StaleEdit, ValidationFailed
 
@@ -226,117 +242,231 @@ def allowed_statuses(filters: IntegrationFilters) -> tuple[ObjectStatus, ...]:
     return filters.statuses or FILTER_STATUSES
 
 
+# The same sets, computed once (the facet arithmetic asks for them on every list page).
+_DOMAIN_PROVIDERS = {domain: frozenset(providers_in_domain(domain)) for domain in DOMAINS}
+_FEATURE_PROVIDERS = {feature: frozenset(providers_with_features([feature]))
+                      for feature in IntegrationFeatures}
+
+
 # -- the query ------------------------------------------------------------------------------
+#
+# organization_integration carries trigger-kept copies of its Integration's name, provider
+# and external id (migration 0003), so every filter and sort of the list reads one org's
+# rows from a covering index, without joining integration; only the rows of the page are
+# joined to their Integration. The result count and facet counts come from
+# organization_integration_count (kept exact by triggers in the same transaction as every
+# write), so no request counts the org's rows unless `q` asks for a substring search.
+
+OI = OrganizationIntegration
+
+
+def _sqlite_from_hint(compiler, table, text):
+    """Render `select(...).with_hint(table, "INDEXED BY ix", "sqlite")` after the table name.
+
+    SQLAlchemy's SQLite compiler drops FROM hints (it has no `get_from_hint_text`); the page
+    queries name the index that matches their order, because SQLite has no statistics on a
+    database that was never ANALYZEd and could otherwise pick an index that forces a sort
+    of the whole org. Only statements that ask for a "sqlite" hint are affected.
+    """
+    return text
+
+
+if SQLiteCompiler.get_from_hint_text is SQLCompiler.get_from_hint_text:
+    SQLiteCompiler.get_from_hint_text = _sqlite_from_hint
+
+# The covering index that serves each in-part order (see the model's docstring).
+INDEX_BY_NAME = "ix_org_integration_org_name"  # (org, name, id, provider, status, external_id)
+INDEX_BY_PROVIDER = "ix_org_integration_org_provider_name"  # (org, provider, name, id, status)
+INDEX_BY_STATUS = "ix_org_integration_org_status_name"  # (org, status, name, id, provider)
+INDEX_BY_DATE = "ix_org_integration_org_date_added_id"  # (org, date_added, id, provider, status)
+
+
+def provider_sort_name(key: str) -> str:
+    """What the provider sort orders by: the provider's display name, lowercased (the key
+    itself for a provider this version does not know)."""
+    provider = PROVIDERS.get(key)
+    return provider.name.lower() if provider else key
 
 
 def _provider_name_order():
     """Provider display name as an SQL expression (sorting by what the user sees)."""
     whens = {key: provider.name.lower() for key, provider in PROVIDERS.items()}
-    return case(whens, value=Integration.provider, else_=Integration.provider)
+    return case(whens, value=OI.integration_provider, else_=OI.integration_provider)
 
 
 def _order_by(sort: str) -> list:
     descending = sort.startswith("-")
     key = sort.lstrip("-")
-    oi = OrganizationIntegration
     if key == "provider":
-        primary = [_provider_name_order(), Integration.name]
+        primary = [_provider_name_order(), OI.integration_name]
     elif key == "status":
-        primary = [oi.status, Integration.name]
+        primary = [OI.status, OI.integration_name]
     elif key == "date_added":
-        primary = [oi.date_added]
+        primary = [OI.date_added]
     else:
-        primary = [Integration.name]
-    columns = primary + [oi.id]
+        primary = [OI.integration_name]
+    columns = primary + [OI.id]
     return [c.desc() for c in columns] if descending else [c.asc() for c in columns]
 
 
+def like_pattern(q: str) -> str:
+    """`q` as a case-insensitive LIKE pattern for "contains" (escape character "/")."""
+    escaped = q.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def _q_condition():
+    """Name or external id contains the bound `q_pattern` (see `like_pattern`)."""
+    pattern = bindparam("q_pattern", type_=String())
+    return (func.lower(OI.integration_name).like(pattern, escape="/")
+            | func.lower(OI.integration_external_id).like(pattern, escape="/"))
+
+
+def _terms(providers: tuple[str, ...] | None, statuses: tuple[int, ...], has_q: bool) -> list:
+    """WHERE terms on organization_integration alone (no join): the org (bound `org_id`),
+    the statuses and providers (literal sets: part of the statement's shape), `q`."""
+    terms = [OI.organization_id == bindparam("org_id", type_=Integer()),
+             OI.status == statuses[0] if len(statuses) == 1 else OI.status.in_(statuses)]
+    if providers is not None:
+        terms.append(OI.integration_provider == providers[0] if len(providers) == 1
+                     else OI.integration_provider.in_(providers))
+    if has_q:
+        terms.append(_q_condition())
+    return terms
+
+
+def _shape_sets(filters: IntegrationFilters, providers=None, statuses=None):
+    """(providers, statuses) as sorted tuples: the given ones, else what the filters allow."""
+    if statuses is None:
+        statuses = [int(s) for s in allowed_statuses(filters)]
+    if providers is None:
+        providers = allowed_providers(filters)
+    return (None if providers is None else tuple(sorted(providers))), tuple(sorted(statuses))
+
+
+def _params(org: Organization, filters: IntegrationFilters) -> dict[str, object]:
+    params: dict[str, object] = {"org_id": org.id}
+    if filters.q:
+        params["q_pattern"] = like_pattern(filters.q)
+    return params
+
+
 def org_integrations_query(org: Organization, filters: IntegrationFilters) -> Select:
-    """The org's installations matching `filters`, sorted: the one query behind every list.
+    """The org's installations matching `filters`, sorted: the one definition of the list.
 
     Selects OrganizationIntegration with its Integration loaded by the same JOIN. Never
-    returns deletion_in_progress rows or other orgs' rows. Callers reshape it
-    (`with_only_columns` for counts and facets, `limit/offset` for pages).
+    returns deletion_in_progress rows or other orgs' rows. Filters and order use the
+    installation's own columns (indexed), so `limit`/`offset` over it read rows in index
+    order for the name and date sorts. The CSV export streams it; the pages use
+    `list_org_integrations`, which plans each page from the exact per-group counts.
     """
-    oi = OrganizationIntegration
+    providers, statuses = _shape_sets(filters)
     query = (
-        select(oi)
-        .join(Integration, Integration.id == oi.integration_id)
-        .options(contains_eager(oi.integration))
-        .where(oi.organization_id == org.id)
-        .where(oi.status.in_([int(s) for s in allowed_statuses(filters)]))
+        select(OI)
+        .join(Integration, Integration.id == OI.integration_id)
+        .options(contains_eager(OI.integration))
+        .where(*_terms(providers, statuses, bool(filters.q)))
     )
-    providers = allowed_providers(filters)
-    if providers is not None:
-        query = query.where(Integration.provider.in_(sorted(providers)))
-    if filters.q:
-        query = query.where(
-            Integration.name.icontains(filters.q, autoescape=True)
-            | Integration.external_id.icontains(filters.q, autoescape=True)
-        )
     if not filters.include_config:
-        query = query.options(defer(oi.config))
-    return query.order_by(*_order_by(filters.sort))
+        query = query.options(defer(OI.config))
+    return query.order_by(*_order_by(filters.sort)).params(**_params(org, filters))
 
 
 @dataclass
 class Facets:
-    """Counts per filter choice, each given the OTHER filters; `total` = rows of all filters."""
+    """Counts per filter choice, each given the OTHER filters; `total` = rows of all filters.
+
+    `matrix` is what they are computed from ({(provider, status): rows} of the rows matching
+    `q`); pass the Facets to `list_org_integrations` so the page is planned from it.
+    """
 
     providers: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
     integration_types: dict[str, int] = field(default_factory=dict)
     features: dict[str, int] = field(default_factory=dict)
     total: int = 0
+    matrix: dict[tuple[str, int], int] = field(default_factory=dict, repr=False)
+
+
+@lru_cache(maxsize=8)
+def _matrix_statement(has_q: bool) -> Select:
+    if not has_q:
+        counts = OrganizationIntegrationCount
+        return select(counts.provider, counts.status, counts.count).where(
+            counts.organization_id == bindparam("org_id", type_=Integer()), counts.count > 0,
+        )
+    return (
+        select(OI.integration_provider, OI.status, func.count())
+        .where(*_terms(None, tuple(int(s) for s in FILTER_STATUSES), True))
+        .group_by(OI.integration_provider, OI.status)
+        .with_hint(OI, f"INDEXED BY {INDEX_BY_NAME}", "sqlite")
+    )
+
+
+def _status_matrix_query(org: Organization, filters: IntegrationFilters) -> Select:
+    """The one statement behind the counts (see `_status_matrix`), with its values bound."""
+    return _matrix_statement(bool(filters.q)).params(**_params(org, filters))
 
 
 def _status_matrix(org: Organization, filters: IntegrationFilters) -> dict[tuple[str, int], int]:
-    """{(provider, status): count} of the org's rows matching the non-facet filters (q)."""
-    base = replace(filters, provider_keys=(), features=(), integration_type=None, statuses=(),
-                   sort=DEFAULT_SORT)
-    query = (
-        org_integrations_query(org, base)
-        .with_only_columns(Integration.provider, OrganizationIntegration.status, func.count(),
-                           maintain_column_froms=True)
-        .group_by(Integration.provider, OrganizationIntegration.status)
-        .order_by(None)
-    )
-    return {(provider, status): count for provider, status, count in db.session.execute(query)}
+    """{(provider, status): count} of the org's rows matching the non-facet filters (`q`),
+    in one statement. Facets and totals only ever sum the visible statuses.
+
+    Without `q`: the ≤ 60 rows of organization_integration_count (exact: kept by triggers),
+    deletion_in_progress included (the page planner counts the index entries it may skip).
+    With `q`: a grouped count of the org's visible rows over the name index (a substring
+    search cannot use a b-tree, so this reads every index entry of the org — never the
+    table rows); the search box is the one request whose cost grows with the org.
+    """
+    rows = db.session.execute(_matrix_statement(bool(filters.q)), _params(org, filters))
+    return {(provider, status): count for provider, status, count in rows}
 
 
 def facet_counts(org: Organization, filters: IntegrationFilters) -> Facets:
-    """Facet counts for the filter form and the exact result count, in one grouped query."""
+    """Facet counts for the filter form and the exact result count, in one statement."""
     matrix = _status_matrix(org, filters)
     statuses = {int(s) for s in allowed_statuses(filters)}
+    # Rows per provider for the statuses the filters allow, and per status for every
+    # provider: each facet below sums a few of these (≤ 15 providers × 3 statuses).
+    per_provider: dict[str, int] = {}
+    per_status_provider: dict[int, dict[str, int]] = {int(s): {} for s in FILTER_STATUSES}
+    for (provider, status), n in matrix.items():
+        if status in statuses:
+            per_provider[provider] = per_provider.get(provider, 0) + n
+        if status in per_status_provider:
+            bucket = per_status_provider[status]
+            bucket[provider] = bucket.get(provider, 0) + n
 
-    def total(provider_ok, status_ok=lambda s: s in statuses) -> int:
-        return sum(n for (p, s), n in matrix.items() if provider_ok(p) and status_ok(s))
+    def rows_of(allowed: set[str] | None) -> int:
+        if allowed is None:
+            return sum(per_provider.values())
+        return sum(n for p, n in per_provider.items() if p in allowed)
 
-    def within(allowed: set[str] | None):
-        return (lambda p: True) if allowed is None else (lambda p: p in allowed)
+    facets = Facets(matrix=matrix)
+    allowed = allowed_providers(filters)
+    facets.total = rows_of(allowed)
 
-    facets = Facets()
-    facets.total = total(within(allowed_providers(filters)))
-
-    others = within(allowed_providers(replace(filters, provider_keys=())))
+    others = allowed_providers(replace(filters, provider_keys=()))
     for key in PROVIDERS:
-        facets.providers[key] = total(lambda p, key=key: p == key and others(p))
+        facets.providers[key] = (per_provider.get(key, 0)
+                                 if others is None or key in others else 0)
 
-    provider_ok = within(allowed_providers(filters))
     for status in FILTER_STATUSES:
-        facets.statuses[status.label] = total(provider_ok, lambda s, status=status: s == status)
+        bucket = per_status_provider[int(status)]
+        facets.statuses[status.label] = (sum(bucket.values()) if allowed is None
+                                         else sum(n for p, n in bucket.items() if p in allowed))
 
-    others = within(allowed_providers(replace(filters, integration_type=None)))
-    in_domain = {d: providers_in_domain(d) for d in DOMAINS}
+    others = allowed_providers(replace(filters, integration_type=None))
     for domain in DOMAINS:
-        facets.integration_types[domain] = total(
-            lambda p, domain=domain: p in in_domain[domain] and others(p)
-        )
+        in_domain = _DOMAIN_PROVIDERS[domain]
+        facets.integration_types[domain] = rows_of(
+            in_domain if others is None else in_domain & others)
 
-    others = within(allowed_providers(replace(filters, features=())))
+    others = allowed_providers(replace(filters, features=()))
     for feature in IntegrationFeatures:
-        having = providers_with_features([feature])
-        facets.features[str(feature.value)] = total(lambda p, having=having: p in having and others(p))
+        having = _FEATURE_PROVIDERS[feature]
+        facets.features[str(feature.value)] = rows_of(
+            having if others is None else having & others)
     return facets
 
 
@@ -351,33 +481,226 @@ class IntegrationPage:
 
 
 def count_org_integrations(org: Organization, filters: IntegrationFilters) -> int:
-    """How many installations match `filters` (one COUNT over the same query)."""
+    """How many installations match `filters` (one small statement; exact)."""
+    return facet_counts(org, filters).total
+
+
+# -- page planning: read about one page of index entries whatever the org's size ------------
+#
+# The per-(provider, status) counts are exact, so the planner knows how many rows each
+# index range holds and how many of them match. It never assumes that names, providers and
+# statuses are independent (real names often contain the provider: "acme-github"): each
+# candidate plan is costed by its WORST case — every row the filters refuse sorting before
+# the rows it needs — and the cheapest worst case wins.
+
+PART_OVERHEAD = 50  # index entries one more UNION ALL part is worth (planning, seeks, merge)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One index range of a page query: rows of some providers × statuses, in-part order."""
+
+    providers: tuple[str, ...] | None  # None: what the filters allow
+    statuses: tuple[int, ...] | None
+    index: str
+    rank: int = 0
+    offset: int = 0
+    limit: int = 0
+
+
+def _matching(matrix, filters: IntegrationFilters) -> dict[tuple[str, int], int]:
+    """The matrix restricted to the groups the filters allow (non-empty groups only)."""
+    allowed = allowed_providers(filters)
+    statuses = {int(s) for s in allowed_statuses(filters)}
+    return {(p, s): n for (p, s), n in matrix.items()
+            if n > 0 and s in statuses and (allowed is None or p in allowed)}
+
+
+def _sum_by(groups: dict[tuple[str, int], int], position: int) -> dict:
+    out: dict = {}
+    for key, n in groups.items():
+        out[key[position]] = out.get(key[position], 0) + n
+    return out
+
+
+def _plan_name_sort(matrix, matching, need: int) -> list[_Part]:
+    """The first `need` rows in name order, by the plan with the cheapest worst case:
+
+    - one scan of (org, name, id, …), checking provider and status in the index:
+      at worst need + every row the filters refuse;
+    - one part per matching provider on (org, provider, name, id, status), merged: at worst
+      need + the provider's refused rows, per provider (good when few providers match);
+    - one part per matching status on (org, status, name, id, provider), merged: likewise
+      per status (good when a rare status is chosen).
+    """
+    refused = sum(matrix.values()) - sum(matching.values())
+    plans = [(min(need, sum(matching.values())) + refused, [_Part(None, None, INDEX_BY_NAME)])]
+    for position, index in ((0, INDEX_BY_PROVIDER), (1, INDEX_BY_STATUS)):
+        population, wanted = _sum_by(matrix, position), _sum_by(matching, position)
+        cost = sum(2 * min(need, n) + population[key] - n + PART_OVERHEAD
+                   for key, n in wanted.items())
+        parts = [_Part((key,), None, index, limit=min(n, need)) if position == 0
+                 else _Part(None, (key,), index, limit=min(n, need))
+                 for key, n in sorted(wanted.items())]
+        plans.append((cost, parts))
+    return min((plan for plan in plans if plan[1]), key=lambda plan: plan[0])[1]
+
+
+def _plan_date_sort(matrix, matching, filters: IntegrationFilters, need: int) -> _Part:
+    """Date order: scan (org, date_added, id, …) checking the filters in the index, or —
+    when few rows match — read the matching rows by provider or status and sort them.
+
+    The scan's cost is its expected one (need × rows / matching) times a safety factor of
+    4, capped by its worst case; the other plan reads every matching row and its table row
+    (those indexes do not hold date_added), counted as 10 index entries each.
+    SQLite is told which index; PostgreSQL's planner chooses from its statistics.
+    """
+    total = sum(matching.values())
+    everything = sum(matrix.values())
+    scan = min(min(need, total) + everything - total, 4 * need * everything / total)
+    if 10 * total < scan:
+        if allowed_providers(filters) is not None:
+            return _Part(None, None, INDEX_BY_PROVIDER)
+        return _Part(None, None, INDEX_BY_STATUS)
+    return _Part(None, None, INDEX_BY_DATE)
+
+
+def _plan_segments(sizes: list[tuple[object, int]], offset: int, limit: int, make) -> list[_Part]:
+    """Sorts by a group first (provider, status): the page is a slice of the groups laid end
+    to end in order; each group it overlaps gives one part with its own offset and limit."""
+    parts, start = [], 0
+    for rank, (key, size) in enumerate(sizes):
+        lo, hi = max(offset, start), min(offset + limit, start + size)
+        if lo < hi:
+            parts.append(replace(make(key), rank=rank, offset=lo - start, limit=hi - lo))
+        start += size
+        if start >= offset + limit:
+            break
+    return parts
+
+
+def _plan(filters: IntegrationFilters, matrix, offset: int, limit: int) -> tuple[list[_Part], bool]:
+    """(parts, merge): merge=True → parts are merged in name/date order; False → laid end
+    to end by rank (each part already holds its slice of the page)."""
+    descending = filters.sort.startswith("-")
+    key = filters.sort.lstrip("-")
+    matching = _matching(matrix, filters)
+    need = offset + limit
+    if key == "provider":
+        sizes = sorted(_sum_by(matching, 0).items(), key=lambda item: provider_sort_name(item[0]),
+                       reverse=descending)
+        return _plan_segments(sizes, offset, limit,
+                              lambda p: _Part((p,), None, INDEX_BY_PROVIDER)), False
+    if key == "status":
+        sizes = sorted(_sum_by(matching, 1).items(), reverse=descending)
+        return _plan_segments(sizes, offset, limit,
+                              lambda s: _Part(None, (s,), INDEX_BY_STATUS)), False
+    if filters.q:  # the counts are of searched rows: nothing tells where the misses lie
+        return [_Part(None, None, INDEX_BY_DATE if key == "date_added" else INDEX_BY_NAME)], True
+    if key == "date_added":
+        return [_plan_date_sort(matrix, matching, filters, need)], True
+    return _plan_name_sort(matrix, matching, need), True
+
+
+@lru_cache(maxsize=512)
+def _page_statement(sort: str, include_config: bool, has_q: bool, merge: bool,
+                    parts: tuple[tuple[tuple[str, ...] | None, tuple[int, ...], str, int], ...]
+                    ) -> Select:
+    """The page statement for one plan shape, built once: the org, `q`, every LIMIT and
+    OFFSET are bound parameters (`org_id`, `q_pattern`, `limit_<i>`, `offset_<i>`,
+    `limit`, `offset`), so a request only binds values (building SQLAlchemy statements
+    costs more than running these queries). `parts`: (providers, statuses, index, rank)."""
+    descending = sort.startswith("-")
+    in_part = ([OI.date_added, OI.id] if sort.lstrip("-") == "date_added"
+               else [OI.integration_name, OI.id])
+
+    def direction(column):
+        return column.desc() if descending else column.asc()
+
+    selects = []
+    for i, (providers, statuses, index, rank) in enumerate(parts):
+        columns = [OI.id.label("id")] + [c.label(f"k{n}") for n, c in enumerate(in_part)]
+        if not merge:
+            columns.insert(0, literal_column(str(int(rank))).label("rank"))
+        query = (
+            select(*columns)
+            .where(*_terms(providers, statuses, has_q))
+            .order_by(*[direction(c) for c in in_part])
+            .with_hint(OI, f"INDEXED BY {index}", "sqlite")
+        )
+        if merge and len(parts) == 1:
+            query = query.limit(bindparam("limit", type_=Integer())).offset(bindparam("offset", type_=Integer()))
+        else:
+            query = query.limit(bindparam(f"limit_{i}", type_=Integer()))
+            if not merge:
+                query = query.offset(bindparam(f"offset_{i}", type_=Integer()))
+        selects.append(query)
+    if len(selects) == 1:
+        ids = selects[0].subquery("page_ids")
+    else:
+        members = union_all(*[select(q.subquery()) for q in selects]).subquery("parts")
+        if merge:
+            ids = (select(members)
+                   .order_by(*[direction(members.c[f"k{n}"]) for n in range(len(in_part))])
+                   .limit(bindparam("limit", type_=Integer())).offset(bindparam("offset", type_=Integer())).subquery("page_ids"))
+        else:
+            ids = members
+    order = [direction(ids.c[f"k{n}"]) for n in range(len(in_part))]
+    if not merge:
+        order.insert(0, ids.c.rank.asc())
     query = (
-        org_integrations_query(org, filters)
-        .with_only_columns(func.count(), maintain_column_froms=True)
-        .order_by(None)
+        select(OI)
+        .join(ids, ids.c.id == OI.id)
+        .join(Integration, Integration.id == OI.integration_id)
+        .options(contains_eager(OI.integration))
+        .order_by(*order)
     )
-    return db.session.scalar(query) or 0
+    if not include_config:
+        query = query.options(defer(OI.config))
+    return query
+
+
+def _page_query(org: Organization, filters: IntegrationFilters, matrix, offset: int,
+                limit: int) -> tuple[Select, dict[str, object]]:
+    """(statement, parameters) of the page's rows with their Integration: the ids (and
+    order keys) come from the planned index ranges; only those rows join integration."""
+    parts, merge = _plan(filters, matrix, offset, limit)
+    shape = tuple((*_shape_sets(filters, part.providers, part.statuses), part.index, part.rank)
+                  for part in parts)
+    params = _params(org, filters)
+    params.update(limit=limit, offset=offset)
+    for i, part in enumerate(parts):
+        params[f"limit_{i}"] = part.limit
+        params[f"offset_{i}"] = part.offset
+    statement = _page_statement(filters.sort, filters.include_config, bool(filters.q), merge,
+                                shape)
+    return statement, params
 
 
 def list_org_integrations(
     org: Organization, filters: IntegrationFilters, page: int = 1, per_page: int = 25,
-    total: int | None = None,
+    total: int | None = None, facets: Facets | None = None,
 ) -> IntegrationPage:
-    """One page of the filtered, sorted list (two queries; one when `total` is known).
+    """One page of the filtered, sorted list: two statements (counts, rows), or one when
+    `facets` (from `facet_counts` with the same filters) is given.
 
-    `total`: pass `facet_counts(...).total` when already computed, to skip the count query.
+    The page is planned from the exact per-(provider, status) counts: it reads about one
+    page of index entries from the org's covering indexes (a few pages when few rows match),
+    then joins only those rows to their Integration. `total` (without `facets`) is accepted
+    for compatibility and ignored: the counts are needed for planning anyway.
     A page past the end shows the last page (a shared link still lands on rows).
     """
     per_page = max(1, min(int(per_page), 100))
-    if total is None:
-        total = count_org_integrations(org, filters)
+    if facets is None:
+        facets = facet_counts(org, filters)
+    total = facets.total
     pages = max(1, -(-total // per_page))
     page = max(1, min(int(page), pages))
     items: list[OrganizationIntegration] = []
     if total:
-        query = org_integrations_query(org, filters).limit(per_page).offset((page - 1) * per_page)
-        items = list(db.session.scalars(query).unique())
+        statement, params = _page_query(org, filters, facets.matrix, (page - 1) * per_page,
+                                        per_page)
+        items = list(db.session.scalars(statement, params).unique())
     return IntegrationPage(items=items, total=total, page=page, per_page=per_page)
 
 

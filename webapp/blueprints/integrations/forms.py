@@ -8,6 +8,7 @@ and the API), whose field errors the view attaches to this form.
 from functools import cache
 
 from flask_wtf import FlaskForm
+from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -15,7 +16,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
     from wtforms import SelectChoice
@@ -27,18 +28,45 @@ from webapp.blueprints.filters import ListFilterForm
 from webapp.catalog.providers import Provider
 
 
+class FastSelect(Select):
+    """WTForms' Select, rendering its options in one pass (same HTML, attribute order aside).
+
+    The list page renders ~45 options with facet counts on every request; the stock widget
+    builds each option with `html_params` and inspects `render_option`'s signature per
+    option, which made the filter form the page's single largest cost."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        if self.multiple:
+            kwargs["multiple"] = True
+        flags = getattr(field, "flags", {})
+        for key in self.validation_attrs:
+            if key not in kwargs and getattr(flags, key, False):
+                kwargs[key] = getattr(flags, key)
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for choice in field.iter_choices():
+            value, label, selected = choice.value, choice.label, choice.selected
+            html.append(f'<option value="{escape(value)}"{" selected" if selected else ""}>'
+                        f"{escape(label if label is not None else value)}</option>")
+        html.append("</select>")
+        return Markup("".join(html))
+
+
 class IntegrationFilterForm(ListFilterForm):
     """GET filters of the installed-integrations list (SPEC §6.1 names)."""
 
     q = StringField("Search", description="Name or external ID contains…")
-    provider_key = SelectMultipleField("Provider", choices=[], validate_choice=False)
+    provider_key = SelectMultipleField("Provider", choices=[], validate_choice=False,
+                                       widget=FastSelect(multiple=True))
     features = SelectMultipleField("Features", choices=[], validate_choice=False,
-                                   description="Any of the chosen features.")
-    integration_type = SelectField("Type", choices=[], validate_choice=False)
-    status = SelectMultipleField("Status", choices=[], validate_choice=False)
+                                   description="Any of the chosen features.",
+                                   widget=FastSelect(multiple=True))
+    integration_type = SelectField("Type", choices=[], validate_choice=False, widget=FastSelect())
+    status = SelectMultipleField("Status", choices=[], validate_choice=False,
+                                 widget=FastSelect(multiple=True))
     include_config = SelectField(
         "Config column", choices=[SelectChoice("1", "Show"), SelectChoice("0", "Hide")],
-        validate_choice=False,
+        validate_choice=False, widget=FastSelect(),
     )
     sort = HiddenField()
 

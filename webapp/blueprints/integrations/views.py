@@ -135,7 +135,7 @@ def index(access):
 
     facets = svc.facet_counts(org, filters)
     result = svc.list_org_integrations(org, filters, form.page_number, form.page_size,
-                                       total=facets.total)
+                                       facets=facets)
     page = Page(result.items, result.total, result.page, result.per_page)
     _show_filters(form, filters)
     _fill_choices(form, facets)
