@@ -60,3 +60,24 @@ def test_session_cookie_flags(csrf_app):
     cookie = response.headers.get("Set-Cookie", "")
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
+
+
+def test_nul_characters_in_forms_and_filters_are_400_not_500(app_factory):
+    app = app_factory()
+    with app.app_context():
+        org = factories.make_org(slug="acme")
+        user = factories.make_user(is_staff=True)
+        factories.make_member(org, user, "member")
+        db.session.commit()
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+        response = client.post("/doc-integrations/new/", data={
+            "name": "Bad\x00Name", "author": "a", "description": "d", "url": "https://x.example"})
+        assert response.status_code == 400
+        assert "NUL character" in response.get_data(as_text=True)
+        assert client.get("/doc-integrations/?q=a%00b").status_code == 400
+        response = client.post("/settings/acme/integration-requests/", data={
+            "provider_type": "first_party", "provider_slug": "slack", "message": "hi\x00"})
+        assert response.status_code == 400
+        db.session.remove()

@@ -134,6 +134,19 @@ def _register_headers_and_logging(app: Flask) -> None:
     def start_timer():
         g.request_started = time.perf_counter()
 
+    @app.before_request
+    def refuse_nul_characters():
+        """No database stores NUL in text (PostgreSQL refuses it): answer 400, never 500."""
+        if request.path.startswith("/api/"):
+            return None  # the API checks bodies and args itself, with JSON errors
+        values = [request.path, *request.args.values()]
+        if request.method in ("POST", "PUT", "PATCH"):
+            values.extend(request.form.values())
+        if any("\x00" in value for value in values):
+            return render_error(400, "What you sent contains a NUL character, which cannot be "
+                                     "stored. Remove it and try again.")
+        return None
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CSP)

@@ -5,6 +5,7 @@ import secrets
 from datetime import UTC, datetime, time
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import ApiToken, User, utcnow
@@ -73,7 +74,11 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
 
 def authenticate_token(plaintext: str) -> User | None:
     """The active user owning this unexpired, unrevoked token; marks it used."""
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext)))
+    token = db.session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == hash_token(plaintext))
+    )
     now = utcnow()
     if token is None or token.revoked_at is not None:
         return None
