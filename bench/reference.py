@@ -3,9 +3,14 @@
 `gunicorn bench.reference:app` serves the real app and two references that do no database
 work: /bench/hello-layout/ (the base layout with a static 25-row table) and
 /bench/hello-json/ (100 static items). Ratios against them are what bench/README.md reports.
+
+The references are requested WITHOUT a session: no user is loaded and the layout renders
+for an anonymous visitor, so they run no SQL at all — the strictest comparison (a logged-in
+page also loads the user and the org switcher). The layout template is compiled once, as
+Flask does for template files (`render_template_string` would compile it per request).
 """
 
-from flask import Blueprint, jsonify, render_template_string
+from flask import Blueprint, current_app, jsonify, render_template
 
 from webapp import create_app
 
@@ -31,10 +36,16 @@ LAYOUT_PAGE = """{% extends 'base.html' %}
 </tbody></table>
 {% endblock %}"""
 
+_compiled = {}
+
 
 @bp.get("/hello-layout/")
 def hello_layout():
-    return render_template_string(LAYOUT_PAGE, rows=ROWS)
+    app = current_app._get_current_object()
+    template = _compiled.get(app)
+    if template is None:
+        template = _compiled[app] = app.jinja_env.from_string(LAYOUT_PAGE)
+    return render_template(template, rows=ROWS)
 
 
 @bp.get("/hello-json/")

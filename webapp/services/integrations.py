@@ -523,8 +523,8 @@ def _sum_by(groups: dict[tuple[str, int], int], position: int) -> dict:
     return out
 
 
-def _plan_name_sort(matrix, matching, need: int) -> list[_Part]:
-    """The first `need` rows in name order, by the plan with the cheapest worst case:
+def _name_sort_plans(matrix, matching, need: int) -> list[tuple[float, list[_Part]]]:
+    """Candidate plans for the first `need` rows in name order, with worst-case costs:
 
     - one scan of (org, name, id, …), checking provider and status in the index:
       at worst need + every row the filters refuse;
@@ -537,13 +537,20 @@ def _plan_name_sort(matrix, matching, need: int) -> list[_Part]:
     plans = [(min(need, sum(matching.values())) + refused, [_Part(None, None, INDEX_BY_NAME)])]
     for position, index in ((0, INDEX_BY_PROVIDER), (1, INDEX_BY_STATUS)):
         population, wanted = _sum_by(matrix, position), _sum_by(matching, position)
+        if not wanted:
+            continue
         cost = sum(2 * min(need, n) + population[key] - n + PART_OVERHEAD
                    for key, n in wanted.items())
         parts = [_Part((key,), None, index, limit=min(n, need)) if position == 0
                  else _Part(None, (key,), index, limit=min(n, need))
                  for key, n in sorted(wanted.items())]
         plans.append((cost, parts))
-    return min((plan for plan in plans if plan[1]), key=lambda plan: plan[0])[1]
+    return plans
+
+
+def _plan_name_sort(matrix, matching, need: int) -> list[_Part]:
+    """The name-order plan with the cheapest worst case (see `_name_sort_plans`)."""
+    return min(_name_sort_plans(matrix, matching, need), key=lambda plan: plan[0])[1]
 
 
 def _plan_date_sort(matrix, matching, filters: IntegrationFilters, need: int) -> _Part:

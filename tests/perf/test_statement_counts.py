@@ -1,0 +1,75 @@
+"""Constant SQL per request: the same statement count at 5 and at 500 installations.
+
+The installed-integrations list page stays within 6 statements (user, org access, counts,
+page rows, saved views, org switcher) for every filter, sort, search and page; the API list
+and the provider page are constant too; the CSV export streams every row in one query.
+"""
+
+import pytest
+from flask import g
+
+from tests.integrations.helpers import bulk_install
+from webapp.extensions import db
+from webapp.services.tokens import create_token
+
+URL = "/settings/acme/integrations/"
+QUERIES = [
+    "",
+    "?features=alert-rule&status=active&status=disabled",
+    "?provider_key=github&status=pending_deletion",
+    "?sort=provider&page=2",
+    "?sort=-status",
+    "?sort=-date_added&integration_type=source_code_management",
+    "?q=S500&include_config=0",
+    "?page=999",
+]
+
+
+def statements(client, count_queries, url, headers=None):
+    db.session.remove()  # a fresh request, as in production (tests share one app context)
+    g.pop("_login_user", None)
+    with count_queries() as counter:
+        response = client.get(url, headers=headers or {})
+        body = response.get_data()  # a streamed response (CSV) runs its queries now
+    assert response.status_code == 200, (url, response.status_code)
+    assert body
+    return counter.count
+
+
+def counts_at_two_sizes(org, measure):
+    org_id = org.id
+    out = []
+    for size in (5, 495):
+        bulk_install(org_id, size, prefix=f"S{size}",
+                     providers=("slack", "github", "jira", "pagerduty", "vercel", "example"))
+        out.append(measure())
+    return out
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_list_page_statements_do_not_grow_and_stay_within_six(client, login_as, org,
+                                                              count_queries, query):
+    login_as("member")
+    small, large = counts_at_two_sizes(org, lambda: statements(client, count_queries, URL + query))
+    assert small == large <= 6, (query, small, large)
+
+
+def test_api_list_statements_do_not_grow(client, org, login_as, count_queries):
+    user = login_as("member")
+    _, token = create_token(user, "perf")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    url = "/api/0/organizations/acme/integrations/?per_page=100&features=alert-rule"
+    small, large = counts_at_two_sizes(
+        org, lambda: statements(client, count_queries, url, headers))
+    assert small == large <= 5, (small, large)  # token, its last_used, org access, counts, rows
+
+
+def test_provider_page_and_csv_export_statements_do_not_grow(client, login_as, org,
+                                                             count_queries):
+    login_as("member")
+    small, large = counts_at_two_sizes(org, lambda: (
+        statements(client, count_queries, URL + "github/"),
+        statements(client, count_queries, URL + "?format=csv&status=active"),
+    ))
+    assert small == large, (small, large)
