@@ -324,12 +324,17 @@ def _q_condition():
 
 def _terms(providers: tuple[str, ...] | None, statuses: tuple[int, ...], has_q: bool) -> list:
     """WHERE terms on organization_integration alone (no join): the org (bound `org_id`),
-    the statuses and providers (literal sets: part of the statement's shape), `q`."""
-    terms = [OI.organization_id == bindparam("org_id", type_=Integer()),
-             OI.status == statuses[0] if len(statuses) == 1 else OI.status.in_(statuses)]
+    the statuses and providers (fixed sets: part of the statement's shape, so written as
+    plain IN lists — an "expanding" IN would re-render the SQL on every execution), `q`."""
+    terms = [OI.organization_id == bindparam("org_id", type_=Integer())]
+    if len(statuses) == 1:
+        terms.append(OI.status == literal_column(str(int(statuses[0]))))
+    else:
+        terms.append(OI.status.in_([literal_column(str(int(s))) for s in statuses]))
     if providers is not None:
-        terms.append(OI.integration_provider == providers[0] if len(providers) == 1
-                     else OI.integration_provider.in_(providers))
+        values = [bindparam(None, value=p, type_=String(), unique=True) for p in providers]
+        terms.append(OI.integration_provider == values[0] if len(values) == 1
+                     else OI.integration_provider.in_(values))
     if has_q:
         terms.append(_q_condition())
     return terms
@@ -707,7 +712,7 @@ def list_org_integrations(
     if total:
         statement, params = _page_query(org, filters, facets.matrix, (page - 1) * per_page,
                                         per_page)
-        items = list(db.session.scalars(statement, params).unique())
+        items = list(db.session.scalars(statement, params))
     return IntegrationPage(items=items, total=total, page=page, per_page=per_page)
 
 
