@@ -160,7 +160,7 @@ def test_saving_unchanged_values_writes_nothing(client, login_as, slack):
 @pytest.mark.parametrize("values, field, message", [
     ({"notify_on": "sometimes"}, "notify_on", "Not a valid choice: sometimes"),
     ({"default_channel": "x" * 1001}, "default_channel", "Must be at most 1000 characters."),
-    ({"default_channel": "#a\x00b"}, "default_channel", "Cannot contain control characters."),
+    ({"default_channel": "#a\x07b"}, "default_channel", "Cannot contain control characters."),
     ({"surprise": "1"}, None, "Unknown field: surprise"),
 ])
 def test_bad_config_is_400_with_message_and_nothing_written(client, login_as, slack, values, field,
@@ -421,3 +421,11 @@ def test_detail_and_provider_pages_run_a_constant_number_of_queries(client, logi
         assert response.status_code == 200
         counts.append(counter.count)
     assert counts[0] == counts[1] <= 6, counts
+
+
+def test_nul_in_config_is_refused_with_400_and_nothing_written(client, login_as, slack):
+    login_as("admin")
+    response = save(client, slack, default_channel="#a\x00b")
+    assert response.status_code == 400
+    assert "NUL character" in response.get_data(as_text=True)
+    assert reload(slack).version == 1 and reload(slack).config["default_channel"] == "#general"
