@@ -86,11 +86,13 @@ def database_template(tmp_path_factory):
         yield path
 
 
-def _truncate_all(url: str) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+def _empty_all_tables(url: str) -> None:
+    """Delete every row, children first, in one transaction (far faster than TRUNCATE on
+    PostgreSQL for small tables); the migration's bookkeeping table is kept."""
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
     engine.dispose()
 
 
@@ -116,7 +118,7 @@ def app_factory(database_template, tmp_path):
             db.session.remove()
             db.engine.dispose()
     if USING_PG:
-        _truncate_all(uri)
+        _empty_all_tables(uri)
 
 
 @pytest.fixture

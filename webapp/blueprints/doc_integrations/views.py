@@ -20,6 +20,7 @@ from webapp.blueprints.doc_integrations.forms import (
 )
 from webapp.catalog.features import FEATURES, feature_description_text, render_feature_description
 from webapp.extensions import db
+from webapp.models import User
 from webapp.services import doc_integrations as service
 from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Forbidden, StaleEdit, ValidationFailed
@@ -100,12 +101,15 @@ def _export(q, state, sort):
     record_export(actor=current_user, organization=None, list_name="doc_integrations",
                   filters={k: v for k, v in {"q": q, "state": state, "sort": sort}.items() if v},
                   ip_address=client_ip())
+    user_id = current_user.id
     db.session.commit()
     header = ["name", "slug", "author", "url", "popularity", "state", "features", "resources",
               "logo", "date_added", "date_updated"]
 
     def rows():
-        for doc, has_logo, feature_ids in service.iter_doc_integrations_export(current_user, q, state, sort):
+        # Streaming runs after the request's session is gone: reload the user in this one.
+        user = db.session.get(User, user_id)
+        for doc, has_logo, feature_ids in service.iter_doc_integrations_export(user, q, state, sort):
             yield [
                 doc.name, doc.slug, doc.author, doc.url,
                 "" if doc.popularity is None else doc.popularity,

@@ -30,7 +30,7 @@ from webapp.blueprints.integrations.forms import (
 from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import DOMAIN_LABELS, DOMAINS, PROVIDERS, get_provider
 from webapp.extensions import db
-from webapp.models import ObjectStatus
+from webapp.models import ObjectStatus, Organization
 from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
@@ -157,7 +157,7 @@ def index(access):
 def _export_csv(access, filters: svc.IntegrationFilters):
     """Every matching row (all pages) as CSV; the export is audit-logged first."""
     org = access.organization
-    org_slug = org.slug
+    org_slug, org_id = org.slug, org.id
     record_export(actor=current_user, organization=org, list_name="integrations",
                   filters=filters.as_dict(), ip_address=client_ip())
     db.session.commit()
@@ -168,7 +168,8 @@ def _export_csv(access, filters: svc.IntegrationFilters):
         header.append("config")
 
     def rows():
-        for oi in svc.iter_org_integrations(org, filters):
+        # Streaming runs after the request's session is gone: reload the org in this one.
+        for oi in svc.iter_org_integrations(db.session.get(Organization, org_id), filters):
             integration = oi.integration
             provider = PROVIDERS.get(integration.provider)
             metadata = integration.metadata_ or {}
