@@ -7,9 +7,11 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from webapp import config as default_config
 from webapp.extensions import bootstrap, csrf, db, login_manager, migrate
+from webapp.services.ids import MAX_ID
 
 BLUEPRINT_MODULES = (
     "webapp.blueprints.main",
@@ -89,6 +91,15 @@ def _register_extensions(app: Flask) -> None:
     )
 
 
+class RecordIdConverter(IntegerConverter):
+    """`<int:…>` in every route: at most the largest id a column can hold (else 404, not 500)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RecordIdConverter
     for module_name in BLUEPRINT_MODULES:
         app.register_blueprint(importlib.import_module(module_name).bp)

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from webapp.extensions import db, login_manager
 from webapp.models import ObjectStatus, User
 from webapp.services.errors import DomainError
+from webapp.services.ids import parse_id
 
 log = logging.getLogger("webapp.request")
 
@@ -67,9 +68,10 @@ def _register_user_loader() -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+        record_id = parse_id(user_id)
+        if record_id is None:
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.get(User, record_id)
         return user if user is not None and user.is_active else None
 
 

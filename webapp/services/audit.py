@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, Organization, OrganizationMember, User
 from webapp.services.errors import ValidationFailed
+from webapp.services.ids import parse_id
 
 
 def diff_values(before: dict, after: dict) -> dict[str, dict[str, object]]:
@@ -241,8 +242,9 @@ def clean_audit_filters(
 def _resolve_actor(raw: str, facets: AuditFacets) -> int | str | None:
     if raw.casefold() == SYSTEM_ACTOR:
         return SYSTEM_ACTOR if any(a is None for _, a in facets.pairs) else None
-    if raw.isdigit():
-        return int(raw) if int(raw) in facets.users else None
+    user_id = parse_id(raw)
+    if user_id is not None:
+        return user_id if user_id in facets.users else None
     wanted = raw.casefold()
     for user_id, (_, email) in facets.users.items():
         if email.casefold() == wanted:

@@ -34,6 +34,7 @@ from webapp.models import (
 )
 from webapp.services.audit import diff_values, record_audit
 from webapp.services.errors import Forbidden, NotFound, StaleEdit, ValidationFailed
+from webapp.services.ids import parse_id
 
 TARGET_TYPE = "doc_integration"
 
@@ -201,8 +202,8 @@ def _features(value, errors: dict) -> list[int]:
         feature_id = None
         if isinstance(item, int) and not isinstance(item, bool):
             feature_id = item
-        elif isinstance(item, str) and item.strip().isdigit():
-            feature_id = int(item.strip())
+        elif isinstance(item, str):
+            feature_id = parse_id(item)
         if feature_id is None or feature_id not in FEATURES:
             errors.setdefault("features", []).append(f"Unknown feature: {item}")
             continue
@@ -370,8 +371,11 @@ def get_doc_integration(user: User | None, id_or_slug: int | str, *, for_api: bo
     """One doc integration by id or slug, logo loaded; a draft is NotFound (HTML) or
     Forbidden (API) for anyone but staff."""
     query = select(DocIntegration).options(joinedload(DocIntegration.logo).defer(DocIntegrationLogo.data))
-    if isinstance(id_or_slug, int) or (isinstance(id_or_slug, str) and id_or_slug.isdigit()):
-        query = query.where(DocIntegration.id == int(id_or_slug))
+    record_id = parse_id(id_or_slug)
+    if record_id is not None:
+        query = query.where(DocIntegration.id == record_id)
+    elif isinstance(id_or_slug, int) or (isinstance(id_or_slug, str) and id_or_slug.strip().isdigit()):
+        raise NotFound("Doc integration not found.")  # a number no id can have
     else:
         query = query.where(DocIntegration.slug == str(id_or_slug))
     instance = db.session.scalar(query)
@@ -591,7 +595,7 @@ def _stale_changes(instance: DocIntegration, data: Mapping, current: dict) -> di
                 for r in mine if isinstance(r, Mapping) and ((r.get("title") or "").strip() or (r.get("url") or "").strip())
             ]
         elif field == "popularity" and isinstance(mine, str):
-            mine = int(mine) if mine.strip().isdigit() else (None if not mine.strip() else mine)
+            mine = parse_id(mine) if parse_id(mine) is not None else (mine.strip() or None)
         elif isinstance(mine, str):
             mine = mine.strip()
         if mine != theirs:

@@ -54,6 +54,7 @@ from webapp.models import (
 from webapp.models.integrations import OrganizationIntegrationCount
 from webapp.services.audit import diff_values, record_audit
 from webapp.services.errors import Conflict, NotFound, StaleEdit, ValidationFailed
+from webapp.services.ids import parse_id
 
 TARGET_TYPE = "organization_integration"
 
@@ -737,10 +738,9 @@ def get_org_integration(org: Organization, integration_id: int | str) -> Organiz
 
     NotFound for another org's, a missing, or a deletion_in_progress installation.
     """
-    try:
-        integration_id = int(integration_id)
-    except (TypeError, ValueError):
-        raise NotFound("Integration not found") from None
+    integration_id = parse_id(integration_id)
+    if integration_id is None:
+        raise NotFound("Integration not found")
     oi = db.session.scalars(
         select(OrganizationIntegration)
         .join(Integration, Integration.id == OrganizationIntegration.integration_id)

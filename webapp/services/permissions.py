@@ -7,6 +7,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Organization, OrganizationMember, Role, User
 from webapp.services.errors import Forbidden, NotFound
+from webapp.services.ids import parse_id
 
 
 class Capability(enum.StrEnum):
@@ -71,8 +72,9 @@ def get_org_access(user: User, org_ref: str) -> OrgAccess:
         (OrganizationMember.organization_id == Organization.id)
         & (OrganizationMember.user_id == user.id),
     )
-    if org_ref.isdigit():
-        query = query.where((Organization.slug == org_ref) | (Organization.id == int(org_ref)))
+    org_id = parse_id(org_ref)
+    if org_id is not None:
+        query = query.where((Organization.slug == org_ref) | (Organization.id == org_id))
     else:
         query = query.where(Organization.slug == org_ref)
     row = db.session.execute(query.limit(1)).first()

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from webapp.blueprints.api import bp
 from webapp.extensions import csrf, db
 from webapp.services.errors import DomainError, StaleEdit, ValidationFailed
+from webapp.services.ids import parse_id
 from webapp.services.permissions import get_org_access
 from webapp.services.tokens import authenticate_token
 
@@ -175,9 +176,9 @@ def _per_page(default: int) -> int:
     raw = request.args.get("per_page")
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PER_PAGE:
+    if parse_id(raw) is None or not 1 <= parse_id(raw) <= MAX_PER_PAGE:
         raise ApiError(400, "Invalid per_page parameter.")
-    return int(raw)
+    return parse_id(raw)
 
 
 def _cursor_offset() -> int:

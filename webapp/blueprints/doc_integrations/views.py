@@ -24,6 +24,7 @@ from webapp.models import User
 from webapp.services import doc_integrations as service
 from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Forbidden, StaleEdit, ValidationFailed
+from webapp.services.ids import parse_id
 from webapp.services.saved_views import list_saved_views
 
 LOGO_MAX_AGE = 365 * 24 * 3600
@@ -247,13 +248,13 @@ def edit(slug: str):
     if action is not None:
         return _render_form(action[0], doc, focus_row=action[1])
     version = (form.version.data or "").strip()
-    if not version.isdigit():
+    if parse_id(version) is None:
         form.form_errors.append("The form has no valid version number. Reload the page and make "
                                 "your changes again.")
     if not form.validate_on_submit() or form.form_errors:
         return _render_form(form, doc, status=400)
     try:
-        service.update_doc_integration(current_user, doc, form.values(), expected_version=int(version),
+        service.update_doc_integration(current_user, doc, form.values(), expected_version=parse_id(version),
                                        ip_address=client_ip())
     except StaleEdit as exc:
         db.session.rollback()

@@ -1,0 +1,55 @@
+"""Ids no column can hold, or digits that are not ASCII, are "not found" — never a 500."""
+
+import pytest
+
+from tests import factories
+from webapp.extensions import db
+from webapp.services.ids import MAX_ID, parse_id
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("12", 12), (12, 12), (" 7 ", 7), (str(MAX_ID), MAX_ID),
+    (str(MAX_ID + 1), None), ("²", None), ("1e3", None), ("-1", None), ("", None),
+    (True, None), (None, None), (2**63, None),
+])
+def test_parse_id(raw, expected):
+    assert parse_id(raw) == expected
+
+
+@pytest.mark.parametrize("path", [
+    "/settings/2147483648/integrations/",
+    "/settings/%C2%B2/integrations/",
+    "/settings/acme/integrations/slack/2147483648/",
+    "/settings/acme/integrations/slack/9223372036854775808/",
+    "/settings/acme/integrations/slack/2147483648/uninstall/",
+    "/doc-integrations/2147483648/",
+    "/doc-integrations/%C2%B2/",
+    "/api/0/organizations/2147483648/integrations/",
+    "/api/0/organizations/acme/integrations/2147483648/",
+    "/api/0/doc-integrations/2147483648/",
+    "/api/0/doc-integrations/%C2%B2/avatar/",
+])
+def test_out_of_range_and_unicode_ids_are_404(client, login_as, path):
+    login_as("staff")
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", [
+    "/account/tokens/2147483648/revoke/",
+    "/saved-views/2147483648/delete/",
+    "/settings/acme/integration-requests/2147483648/done/",
+])
+def test_out_of_range_ids_in_post_routes_are_404(client, login_as, path):
+    login_as("owner")
+    assert client.post(path).status_code == 404
+
+
+def test_unicode_digits_in_filters_and_forms_are_field_errors(client, login_as, org):
+    login_as("owner")
+    assert client.get("/settings/acme/audit-log/?actor=%C2%B2").status_code == 400
+    staff = factories.make_user(is_staff=True)
+    db.session.commit()
+    assert staff.id
+    response = client.get("/api/0/organizations/acme/integrations/?per_page=%C2%B2")
+    assert response.status_code == 400
+    assert response.json == {"detail": "Invalid per_page parameter."}
