@@ -53,3 +53,19 @@ def test_unicode_digits_in_filters_and_forms_are_field_errors(client, login_as, 
     response = client.get("/api/0/organizations/acme/integrations/?per_page=%C2%B2")
     assert response.status_code == 400
     assert response.json == {"detail": "Invalid per_page parameter."}
+
+
+@pytest.mark.parametrize("path", [
+    "/doc-integrations/?page=922337203685477581",
+    "/doc-integrations/?page=9223372036854775807",
+    "/settings/acme/integration-requests/?page=922337203685477581",
+    "/settings/acme/integrations/?page=9223372036854775807",
+    "/settings/acme/audit-log/?page=100001",
+    "/settings/acme/directory/?page=9223372036854775807",
+    "/settings/acme/plugins/webhooks/?page=9223372036854775807",
+])
+def test_huge_page_numbers_are_400_with_the_message(client, login_as, path):
+    login_as("staff")
+    response = client.get(path)
+    assert response.status_code == 400
+    assert "Page must be between 1 and 100,000." in response.get_data(as_text=True)

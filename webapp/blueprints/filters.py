@@ -5,6 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
+# Far past any real list (100 rows a page × 100,000 pages); larger numbers are typing errors.
+MAX_PAGE = 100_000
+
 
 class ListFilterForm(FlaskForm):
     """Subclass and add filter fields; call `ListFilterForm.from_args()` in the view."""
@@ -12,7 +15,10 @@ class ListFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, message="Page must be 1 or more.")])
+    page = IntegerField("Page", validators=[
+        Optional(),
+        NumberRange(min=1, max=MAX_PAGE, message=f"Page must be between 1 and {MAX_PAGE:,}."),
+    ])
     per_page = IntegerField(
         "Rows per page",
         validators=[Optional(), NumberRange(min=1, max=100, message="Rows per page must be between 1 and 100.")],
