@@ -265,7 +265,7 @@ def test_filters_combine(client, populated):
     ({"actor": "999999"}, "actor", "Unknown actor: 999999"),
     ({"actor": "nobody@example.com"}, "actor", "Unknown actor: nobody@example.com"),
     ({"actor": "abc"}, "actor", "Unknown actor: abc"),
-    ({"page": "0"}, "page", "Page must be 1 or more."),
+    ({"page": "0"}, "page", "Page must be between 1 and 100,000."),
     ({"per_page": "101"}, "per_page", "Rows per page must be between 1 and 100."),
     ({"page": "x"}, "page", None),
 ])

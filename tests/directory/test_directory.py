@@ -224,7 +224,7 @@ def test_filter_form_keeps_values_and_shows_facet_counts(client, login_as, org, 
     ("category=chat", "category", "Unknown category: chat."),
     ("installed=maybe", "installed", "Installed must be “yes” or “no”."),
     ("per_page=0", "per_page", "Rows per page must be between 1 and 100."),
-    ("page=-1", "page", "Page must be 1 or more."),
+    ("page=-1", "page", "Page must be between 1 and 100,000."),
     ("page=abc", "page", "Not a valid integer value."),
 ])
 def test_bad_filter_values_are_400_beside_the_field(client, login_as, org, query, field, message):
