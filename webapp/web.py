@@ -15,6 +15,7 @@ from webapp.extensions import db, login_manager
 from webapp.models import ObjectStatus, User
 from webapp.services.errors import DomainError
 from webapp.services.ids import parse_id
+from webapp.services.permissions import Capability
 
 log = logging.getLogger("webapp.request")
 
@@ -213,6 +214,14 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("dt")
     def format_datetime(value) -> str:
         return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+
+    @app.template_global()
+    def may_view_audit_log() -> bool:
+        """Whether this page's user may see audit details (IP addresses) in History sections."""
+        access = g.get("access")
+        if access is not None:
+            return access.can(Capability.VIEW_AUDIT_LOG)
+        return bool(current_user.is_authenticated and current_user.is_privileged)
 
     @app.template_filter("audit_value")
     def audit_value(value) -> str:

@@ -196,3 +196,21 @@ def test_cannot_revoke_someone_elses_token(client, login_as):
     db.session.commit()
     login_as("member")
     assert client.post(f"/account/tokens/{token.id}/revoke/").status_code == 404
+
+
+def test_history_hides_ip_addresses_from_members(client, login_as, org):
+    from webapp.services.audit import record_audit
+
+    owner = login_as("owner")
+    oi = factories.install(org, factories.make_integration("slack", external_id="T1"))
+    record_audit(event="INTEGRATION_DISABLE", actor=owner, organization=org,
+                 target_type="organization_integration", target_id=oi.id, target_object="x",
+                 data={"changes": {"status": {"before": "active", "after": "disabled"}}},
+                 ip_address="10.9.8.7")
+    db.session.commit()
+    url = f"/settings/acme/integrations/slack/{oi.integration_id}/"
+    assert "10.9.8.7" in client.get(url).get_data(as_text=True)
+    login_as("member")
+    page = client.get(url).get_data(as_text=True)
+    assert "INTEGRATION_DISABLE" in page
+    assert "10.9.8.7" not in page
