@@ -81,3 +81,23 @@ def test_nul_characters_in_forms_and_filters_are_400_not_500(app_factory):
             "provider_type": "first_party", "provider_slug": "slack", "message": "hi\x00"})
         assert response.status_code == 400
         db.session.remove()
+
+
+def _remote_addr_seen(app) -> str:
+    from flask import request
+
+    seen = {}
+
+    @app.get("/whoami-test")
+    def whoami():
+        seen["ip"] = request.remote_addr
+        return "ok"
+
+    app.test_client().get("/whoami-test", headers={"X-Forwarded-For": "203.0.113.9"},
+                          environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    return seen["ip"]
+
+
+def test_proxy_fix_makes_the_client_address_the_forwarded_one(app_factory):
+    assert _remote_addr_seen(app_factory()) == "127.0.0.1"  # default: direct connections
+    assert _remote_addr_seen(app_factory(PROXY_FIX_X_FOR=1)) == "203.0.113.9"

@@ -7,6 +7,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from webapp import config as default_config
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     _load_config(app, test_config)
     _register_extensions(app)
+    _trust_proxies(app)
     _register_blueprints(app)
     from webapp.web import register_web
 
@@ -89,6 +91,12 @@ def _register_extensions(app: Flask) -> None:
         app.config["LOGIN_LIMIT_PER_ACCOUNT"],
         app.config["LOGIN_LIMIT_PER_IP"],
     )
+
+
+def _trust_proxies(app: Flask) -> None:
+    hops = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 class RecordIdConverter(IntegerConverter):

@@ -37,3 +37,7 @@ MAIL_USE_TLS = False
 MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "integrations-admin@localhost"
+
+# Behind N reverse proxies / load balancers, trust N X-Forwarded-For/-Proto hops so login
+# throttling and audit entries see the client's address (0 = direct connections).
+PROXY_FIX_X_FOR = 0
