@@ -4,7 +4,7 @@ import json
 import logging
 import time
 
-from flask import Flask, g, jsonify, render_template, request, url_for
+from flask import Flask, g, jsonify, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import StrictUndefined
@@ -37,17 +37,24 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
-# Left nav: (label, endpoint, needs org, staff only). Items whose endpoint is not registered
-# are left out, so the nav only ever links to pages that exist.
+# Left nav: (label, endpoint, needs org, staff only, needs audit-log access). The nav only
+# links to pages the user may open (SPEC §5: the UI hides what it would refuse).
 NAV_ITEMS = (
-    ("Overview", "main.org_home", True, False),
-    ("Integrations", "integrations.index", True, False),
-    ("Directory", "directory.index", True, False),
-    ("Plugins", "plugins.index", True, False),
-    ("Install requests", "requests.index", True, False),
-    ("Audit log", "audit.index", True, False),
-    ("Doc integrations", "doc_integrations.index", False, True),
+    ("Overview", "main.org_home", True, False, False),
+    ("Integrations", "integrations.index", True, False, False),
+    ("Directory", "directory.index", True, False, False),
+    ("Plugins", "plugins.index", True, False, False),
+    ("Install requests", "requests.index", True, False, False),
+    ("Audit log", "audit.index", True, False, True),
+    ("Doc integrations", "doc_integrations.index", False, True, False),
 )
+
+
+def remember_nav_org(access) -> None:
+    """Keep the last org (slug, may view audit log) so pages outside an org keep its nav."""
+    value = [access.organization.slug, access.can(Capability.VIEW_AUDIT_LOG)]
+    if session.get("nav_org") != value:
+        session["nav_org"] = value
 
 
 def register_web(app: Flask) -> None:
@@ -179,17 +186,27 @@ def _register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def layout_context():
         org = g.get("org")
+        access = g.get("access")
+        if org is not None and access is not None:
+            nav_slug, may_audit = org.slug, access.can(Capability.VIEW_AUDIT_LOG)
+        elif org is not None:
+            nav_slug, may_audit = org.slug, bool(current_user.is_authenticated
+                                                 and current_user.is_privileged)
+        else:
+            nav_slug, may_audit = (session.get("nav_org") or [None, False])[:2]
         items = []
         if current_user.is_authenticated:
-            for label, endpoint, needs_org, staff_only in NAV_ITEMS:
+            for label, endpoint, needs_org, staff_only, needs_audit in NAV_ITEMS:
                 if endpoint not in app.view_functions:
                     continue
                 if staff_only and not current_user.is_privileged:
                     continue
+                if needs_audit and not may_audit:
+                    continue
                 if needs_org:
-                    if org is None:
+                    if not nav_slug:
                         continue
-                    href = url_for(endpoint, org_slug=org.slug)
+                    href = url_for(endpoint, org_slug=nav_slug)
                 else:
                     href = url_for(endpoint)
                 area = endpoint.split(".")[0]

@@ -214,3 +214,19 @@ def test_history_hides_ip_addresses_from_members(client, login_as, org):
     page = client.get(url).get_data(as_text=True)
     assert "INTEGRATION_DISABLE" in page
     assert "10.9.8.7" not in page
+
+
+def test_nav_hides_the_audit_log_from_members_and_keeps_the_org_on_global_pages(client, login_as):
+    login_as("member")
+    page = soup(client.get("/settings/acme/"))
+    labels = [a.get_text(strip=True) for a in page.find("nav", attrs={"aria-label": "Main"}).find_all("a")]
+    assert "Integrations" in labels and "Audit log" not in labels
+    # A page outside any org (API tokens) keeps the last org's nav.
+    page = soup(client.get("/account/tokens/"))
+    nav = page.find("nav", attrs={"aria-label": "Main"})
+    assert nav is not None
+    assert nav.find("a", string="Integrations")["href"] == "/settings/acme/integrations/"
+    login_as("admin")
+    page = soup(client.get("/settings/acme/"))
+    labels = [a.get_text(strip=True) for a in page.find("nav", attrs={"aria-label": "Main"}).find_all("a")]
+    assert "Audit log" in labels

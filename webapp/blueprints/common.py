@@ -11,6 +11,7 @@ from flask import Response, g, request, stream_with_context
 from flask_login import current_user, login_required
 
 from webapp.services.permissions import Capability, get_org_access
+from webapp.web import remember_nav_org
 
 
 def org_view(capability: Capability = Capability.VIEW) -> Callable:
@@ -26,6 +27,7 @@ def org_view(capability: Capability = Capability.VIEW) -> Callable:
             access = get_org_access(current_user, org_slug)
             g.org = access.organization
             g.access = access
+            remember_nav_org(access)
             access.require(capability)
             return view(access, **kwargs)
 
