@@ -113,7 +113,7 @@ def _schema_field(config_field: ConfigField):
     if config_field.secret:
         # Never rendered back into the page; blank on save keeps the stored credential.
         kwargs["description"] = (f"{config_field.help} " if config_field.help else "") + (
-            "Stored values are never shown; leave blank to keep the current one.")
+            "A saved value is never shown again; leave this blank to keep it.")
         return PasswordField(config_field.label, render_kw={"autocomplete": "new-password"},
                              **kwargs)
     if is_multiline(config_field):
