@@ -7,7 +7,8 @@
 """
 
 import json
-from urllib.parse import quote
+from functools import partial
+from urllib.parse import quote, urlencode
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -140,6 +141,7 @@ def index(access):
     _show_filters(form, filters)
     _fill_choices(form, facets)
     base = url_for("integrations.index", org_slug=org.slug)
+    next_arg = "?next=" + quote(request.full_path.rstrip("?"), safe="/")
     return render_template(
         "integrations/index.html",
         form=form,
@@ -147,11 +149,45 @@ def index(access):
         facets=facets,
         page=page,
         base=base,
-        next_arg="?next=" + quote(request.full_path.rstrip("?"), safe="/"),
+        rows=_rows(result.items, base, next_arg, filters.include_config),
+        args_url=partial(_args_url, base, request.args.to_dict(flat=False)),
         providers=PROVIDERS,
-        config_summary=svc.config_summary,
         saved_views=list_saved_views(current_user, org, "integrations"),
     )
+
+
+def _rows(items, base: str, next_arg: str, include_config: bool) -> list[tuple]:
+    """The table's cell values, one tuple per row (the template unpacks them: no attribute
+    lookups per cell). Row links are built from the list's own URL, not url_for per row."""
+    rows = []
+    for oi in items:
+        integration = oi.integration
+        provider = PROVIDERS.get(integration.provider)
+        rows.append((
+            f"{base}{integration.provider}/{integration.id}/{next_arg}",
+            integration.name,
+            integration.external_id,
+            integration.provider,
+            provider.name if provider else integration.provider,
+            oi.status,
+            integration.status,
+            oi.date_added.strftime("%Y-%m-%d"),
+            oi.grace_period_end,
+            (svc.config_summary(oi) or "—") if include_config else None,
+        ))
+    return rows
+
+
+def _args_url(base: str, args: dict[str, list[str]], **changes) -> str:
+    """The list's URL with its query args kept and `changes` applied (None removes): what
+    `url_with_args` does, from the list's path instead of a url_for per link."""
+    args = dict(args)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return base + ("?" + urlencode(args, doseq=True) if args else "")
 
 
 def _export_csv(access, filters: svc.IntegrationFilters):
