@@ -301,13 +301,13 @@ def test_active_filters_show_as_chips_that_remove_one_filter_each(client, login_
     chips = {a.get_text(" ", strip=True).split(" (")[0]: a["href"]
              for a in page.select(".active-filters a")}
     assert set(chips) == {"Search “eta”", "Provider: GitHub", "Feature: issue-basic",
-                          "Feature: commits", "Status: active"}
+                          "Feature: commits", "Status: Active"}
     without_feature = client.get(chips["Feature: issue-basic"])
     assert without_feature.status_code == 200
     kept = soup(without_feature).select(".active-filters a")
     assert [a.get_text(" ", strip=True).split(" (")[0] for a in kept] == [
-        "Search “eta”", "Provider: GitHub", "Feature: commits", "Status: active"]
-    assert "sort=-name" in chips["Status: active"]
+        "Search “eta”", "Provider: GitHub", "Feature: commits", "Status: Active"]
+    assert "sort=-name" in chips["Status: Active"]
     assert row_names(client.get(chips["Provider: GitHub"])) == ["Eta Example", "Beta GitHub"]
 
 
