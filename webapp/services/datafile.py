@@ -549,6 +549,19 @@ class _Validator:
             if required == CREATE and name not in item:
                 self.error(f"{path}.{name}", "required")
 
+    def _records_unique_by_slug(self, items: list, section: str, fields) -> list[tuple]:
+        """(path, raw item, cleaned) of the section's valid records; bad or repeated slugs
+        are reported at their JSON path and left out."""
+        seen: dict = {}
+        valid = []
+        for index, item in enumerate(items):
+            path = f"{section}[{index}]"
+            cleaned = self._record(item, path, fields)
+            if cleaned is None or self._duplicate(seen, cleaned["slug"], f"{path}.slug", "slug"):
+                continue
+            valid.append((path, item, cleaned))
+        return valid
+
     def _duplicate(self, seen: dict, key, path: str, what: str) -> bool:
         if key in seen:
             self.error(path, f"duplicate {what} (also at {seen[key]})")
@@ -631,14 +644,7 @@ class _Validator:
             self.plan.users.append(_Entry(path, cleaned, existing.get(key), {"key": key}))
 
     def _sentry_apps(self, items: list) -> None:
-        seen: dict = {}
-        valid = []
-        for index, item in enumerate(items):
-            path = f"sentry_apps[{index}]"
-            cleaned = self._record(item, path, SENTRY_APP_FIELDS)
-            if cleaned is None or self._duplicate(seen, cleaned["slug"], f"{path}.slug", "slug"):
-                continue
-            valid.append((path, item, cleaned))
+        valid = self._records_unique_by_slug(items, "sentry_apps", SENTRY_APP_FIELDS)
         existing: dict[str, SentryApp] = {}
         slugs = [cleaned["slug"] for _, _, cleaned in valid]
         for chunk in _chunks(slugs):
@@ -821,14 +827,7 @@ class _Validator:
         return ("set", raw, checked) if ok else "bad"
 
     def _organizations(self, items: list) -> None:
-        seen: dict = {}
-        valid = []
-        for index, item in enumerate(items):
-            path = f"organizations[{index}]"
-            cleaned = self._record(item, path, ORGANIZATION_FIELDS)
-            if cleaned is None or self._duplicate(seen, cleaned["slug"], f"{path}.slug", "slug"):
-                continue
-            valid.append((path, item, cleaned))
+        valid = self._records_unique_by_slug(items, "organizations", ORGANIZATION_FIELDS)
         existing: dict[str, Organization] = {}
         for chunk in _chunks([cleaned["slug"] for _, _, cleaned in valid]):
             for org in db.session.scalars(select(Organization).where(Organization.slug.in_(chunk))):
