@@ -16,6 +16,7 @@ from webapp.models import ObjectStatus, User
 from webapp.services.errors import DomainError
 from webapp.services.ids import parse_id
 from webapp.services.permissions import Capability
+from webapp.services.text import is_storable_text
 
 log = logging.getLogger("webapp.request")
 
@@ -152,7 +153,7 @@ def _register_headers_and_logging(app: Flask) -> None:
         values = [request.path, *request.args.values()]
         if request.method in ("POST", "PUT", "PATCH"):
             values.extend(request.form.values())
-        if any("\x00" in value for value in values):
+        if not all(map(is_storable_text, values)):
             return render_error(400, "What you sent contains a NUL character, which cannot be "
                                      "stored. Remove it and try again.")
         return None

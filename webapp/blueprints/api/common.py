@@ -13,6 +13,7 @@ from webapp.extensions import csrf, db
 from webapp.services.errors import DomainError, StaleEdit, ValidationFailed
 from webapp.services.ids import parse_id
 from webapp.services.permissions import get_org_access
+from webapp.services.text import has_unstorable_text, is_storable_text
 from webapp.services.tokens import authenticate_token
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -76,27 +77,6 @@ def org_access(org_ref: str):
     return access
 
 
-def _unstorable(value) -> bool:
-    """Text no database column can hold: NUL characters (PostgreSQL refuses them) or lone
-    surrogates (not encodable as UTF-8), anywhere in a JSON value. Iterative: any depth."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
-
-
 def json_body() -> dict:
     """The request body as a JSON object (whatever the Content-Type says); else a 400.
 
@@ -108,7 +88,7 @@ def json_body() -> dict:
         raise ApiError(400, "Request body is nested too deeply.") from None
     if not isinstance(data, dict):
         raise ApiError(400, "Request body must be a JSON object.")
-    bad = [key for key, value in data.items() if _unstorable(key) or _unstorable(value)]
+    bad = [key for key, value in data.items() if has_unstorable_text(key) or has_unstorable_text(value)]
     if bad:
         raise ValidationFailed({key: [UNSTORABLE_TEXT] for key in bad})
     return data
@@ -117,10 +97,10 @@ def json_body() -> dict:
 @bp.before_request
 def refuse_unstorable_text():
     """NUL in the path → 404 (nothing is named so); in a query arg → 400 under its name."""
-    if any(isinstance(v, str) and "\x00" in v for v in (request.view_args or {}).values()):
+    if any(isinstance(v, str) and not is_storable_text(v) for v in (request.view_args or {}).values()):
         raise ApiError(404, "The requested resource does not exist")
     bad = sorted({key for key, values in request.args.lists()
-                  if "\x00" in key or any("\x00" in value for value in values)})
+                  if not is_storable_text(key) or not all(map(is_storable_text, values))})
     if bad:
         raise ValidationFailed({key: [UNSTORABLE_TEXT] for key in bad})
 
