@@ -3,6 +3,7 @@
 import json
 import logging
 import time
+from urllib.parse import quote, urlencode
 
 from flask import Flask, g, jsonify, render_template, request, session, url_for
 from flask_login import current_user
@@ -144,6 +145,7 @@ def _register_headers_and_logging(app: Flask) -> None:
     @app.before_request
     def start_timer():
         g.request_started = time.perf_counter()
+        g.pop("_request_orgs", None)  # request_orgs is per request, even in a shared app context
 
     @app.before_request
     def refuse_nul_characters():
@@ -173,11 +175,18 @@ def _register_headers_and_logging(app: Flask) -> None:
         return response
 
 
-def _layout_orgs():
-    """The org switcher's entries (one query, only when the layout renders the menu)."""
+def request_orgs() -> list:
+    """The logged-in user's `user_organizations` (org, role), loaded once per request: the
+    org switcher lists them and the org pages resolve their org from them (no second query).
+    Empty for an anonymous visitor."""
     from webapp.services.permissions import user_organizations
 
-    return user_organizations(current_user) if current_user.is_authenticated else []
+    if not current_user.is_authenticated:
+        return []
+    cached = g.get("_request_orgs")
+    if cached is None or cached[0] != current_user.id:
+        cached = g._request_orgs = (current_user.id, user_organizations(current_user))
+    return cached[1]
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -219,15 +228,12 @@ def _register_template_helpers(app: Flask) -> None:
             "current_org": org,
             "access": g.get("access"),
             "config_endpoints": app.view_functions,
-            "layout_orgs": _layout_orgs,
+            "layout_orgs": request_orgs,
         }
 
     @app.template_filter("status_label")
     def status_label(value: int) -> str:
-        try:
-            return ObjectStatus(value).label
-        except ValueError:
-            return "unknown"
+        return ObjectStatus.label_of(value)
 
     @app.template_filter("dt")
     def format_datetime(value) -> str:
@@ -259,4 +265,7 @@ def _register_template_helpers(app: Flask) -> None:
                 args.pop(key, None)
             else:
                 args[key] = value
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        # The path as requested (quoted as url_for would), not a url_for per link: pagers
+        # and sort headers call this a dozen times per page.
+        path = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=~")
+        return path + ("?" + urlencode(args, doseq=True) if args else "")

@@ -41,6 +41,30 @@ def test_bearer_token_works_and_marks_last_used(client, token):
     assert row.last_used is not None
 
 
+def test_last_used_is_written_at_most_once_a_minute(client, token, count_queries):
+    """A script polling the API does not turn each read into a write; an hour-old
+    last_used moves on the next call."""
+    from datetime import timedelta
+
+    from webapp.models import utcnow
+    from webapp.services.tokens import LAST_USED_RESOLUTION
+
+    row, plaintext = token
+    client.get("/api/0/integration-features/", headers=bearer(plaintext))
+    db.session.refresh(row)
+    first = row.last_used
+    with count_queries() as counter:
+        assert client.get("/api/0/integration-features/", headers=bearer(plaintext)).status_code == 200
+    assert not [s for s in counter.statements if s.lstrip().upper().startswith("UPDATE")]
+    db.session.refresh(row)
+    assert row.last_used == first
+    row.last_used = utcnow() - LAST_USED_RESOLUTION - timedelta(seconds=1)
+    db.session.commit()
+    client.get("/api/0/integration-features/", headers=bearer(plaintext))
+    db.session.refresh(row)
+    assert row.last_used > first
+
+
 @pytest.mark.parametrize("header", ["Bearer nope", "Token abc", "Bearer "])
 def test_bad_tokens_are_401(client, token, header):
     response = client.get("/api/0/integration-features/", headers={"Authorization": header})

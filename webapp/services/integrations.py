@@ -480,7 +480,7 @@ def facet_counts(org: Organization, filters: IntegrationFilters) -> Facets:
 class IntegrationPage:
     """One page of installations (views wrap it in their pager's Page)."""
 
-    items: list[OrganizationIntegration]
+    items: list  # OrganizationIntegration objects, or lean rows (list_org_integrations)
     total: int
     page: int
     per_page: int
@@ -615,14 +615,37 @@ def _plan(filters: IntegrationFilters, matrix, offset: int, limit: int) -> tuple
     return _plan_name_sort(matrix, matching, need), True
 
 
+# Rows of plain columns instead of ORM objects (`lean` pages): what the HTML list shows,
+# plus, for the API ("api"), the integration's metadata and the org id.
+def _lean_columns(include_config: bool, lean: str) -> list:
+    columns = [
+        OI.integration_id.label("integration_id"),
+        OI.integration_name.label("name"),
+        OI.integration_external_id.label("external_id"),
+        OI.integration_provider.label("provider"),
+        OI.status.label("status"),
+        Integration.status.label("integration_status"),
+        OI.date_added.label("date_added"),
+        OI.grace_period_end.label("grace_period_end"),
+    ]
+    if lean == "api":
+        columns += [OI.organization_id.label("organization_id"),
+                    Integration.metadata_.label("metadata")]
+    if include_config:
+        columns.append(OI.config.label("config"))
+    return columns
+
+
 @lru_cache(maxsize=512)
 def _page_statement(sort: str, include_config: bool, has_q: bool, merge: bool,
-                    parts: tuple[tuple[tuple[str, ...] | None, tuple[int, ...], str, int], ...]
-                    ) -> Select:
+                    parts: tuple[tuple[tuple[str, ...] | None, tuple[int, ...], str, int], ...],
+                    lean: str | None = None) -> Select:
     """The page statement for one plan shape, built once: the org, `q`, every LIMIT and
     OFFSET are bound parameters (`org_id`, `q_pattern`, `limit_<i>`, `offset_<i>`,
     `limit`, `offset`), so a request only binds values (building SQLAlchemy statements
-    costs more than running these queries). `parts`: (providers, statuses, index, rank)."""
+    costs more than running these queries). `parts`: (providers, statuses, index, rank).
+    `lean` ("list" or "api"): rows of `_lean_columns` instead of OrganizationIntegration
+    objects."""
     descending = sort.startswith("-")
     in_part = ([OI.date_added, OI.id] if sort.lstrip("-") == "date_added"
                else [OI.integration_name, OI.id])
@@ -661,6 +684,13 @@ def _page_statement(sort: str, include_config: bool, has_q: bool, merge: bool,
     order = [direction(ids.c[f"k{n}"]) for n in range(len(in_part))]
     if not merge:
         order.insert(0, ids.c.rank.asc())
+    if lean:
+        return (
+            select(*_lean_columns(include_config, lean))
+            .join(ids, ids.c.id == OI.id)
+            .join(Integration, Integration.id == OI.integration_id)
+            .order_by(*order)
+        )
     query = (
         select(OI)
         .join(ids, ids.c.id == OI.id)
@@ -674,7 +704,7 @@ def _page_statement(sort: str, include_config: bool, has_q: bool, merge: bool,
 
 
 def _page_query(org: Organization, filters: IntegrationFilters, matrix, offset: int,
-                limit: int) -> tuple[Select, dict[str, object]]:
+                limit: int, lean: str | None = None) -> tuple[Select, dict[str, object]]:
     """(statement, parameters) of the page's rows with their Integration: the ids (and
     order keys) come from the planned index ranges; only those rows join integration."""
     parts, merge = _plan(filters, matrix, offset, limit)
@@ -686,13 +716,13 @@ def _page_query(org: Organization, filters: IntegrationFilters, matrix, offset: 
         params[f"limit_{i}"] = part.limit
         params[f"offset_{i}"] = part.offset
     statement = _page_statement(filters.sort, filters.include_config, bool(filters.q), merge,
-                                shape)
+                                shape, lean)
     return statement, params
 
 
 def list_org_integrations(
     org: Organization, filters: IntegrationFilters, page: int = 1, per_page: int = 25,
-    total: int | None = None, facets: Facets | None = None,
+    total: int | None = None, facets: Facets | None = None, lean: str | None = None,
 ) -> IntegrationPage:
     """One page of the filtered, sorted list: two statements (counts, rows), or one when
     `facets` (from `facet_counts` with the same filters) is given.
@@ -702,6 +732,10 @@ def list_org_integrations(
     then joins only those rows to their Integration. `total` (without `facets`) is accepted
     for compatibility and ignored: the counts are needed for planning anyway.
     A page past the end shows the last page (a shared link still lands on rows).
+    `lean="list"` (the HTML list): items are rows of plain columns (`integration_id`,
+    `name`, `external_id`, `provider`, `status`, `integration_status`, `date_added`,
+    `grace_period_end`, and `config` with include_config), not ORM objects;
+    `lean="api"` adds `organization_id` and `metadata` (the integration's).
     """
     per_page = max(1, min(int(per_page), 100))
     if facets is None:
@@ -709,11 +743,12 @@ def list_org_integrations(
     total = facets.total
     pages = max(1, -(-total // per_page))
     page = max(1, min(int(page), pages))
-    items: list[OrganizationIntegration] = []
+    items: list = []
     if total:
         statement, params = _page_query(org, filters, facets.matrix, (page - 1) * per_page,
-                                        per_page)
-        items = list(db.session.scalars(statement, params))
+                                        per_page, lean)
+        result = db.session.execute(statement, params)
+        items = list(result) if lean else list(result.scalars())
     return IntegrationPage(items=items, total=total, page=page, per_page=per_page)
 
 
@@ -772,10 +807,14 @@ def _default(field_: ConfigField) -> object:
 
 def config_values(oi: OrganizationIntegration) -> dict[str, object]:
     """The schema fields' effective values: the stored value, else the field's default."""
-    provider = provider_of(oi)
-    stored = oi.config or {}
+    return schema_values(provider_of(oi), oi.config)
+
+
+def schema_values(provider: Provider | None, stored: dict | None) -> dict[str, object]:
+    """config_values from a provider and a stored config (for rows without ORM objects)."""
     if provider is None:
         return {}
+    stored = stored or {}
     return {f.name: stored.get(f.name, _default(f)) for f in provider.config_schema}
 
 
@@ -787,7 +826,8 @@ def extra_config(oi: OrganizationIntegration) -> dict[str, object]:
 
 
 def config_summary(oi: OrganizationIntegration, limit: int = 3) -> str:
-    """A short one-line summary of the stored config for list rows (stored keys only)."""
+    """A short one-line summary of the stored config for list rows (stored keys only).
+    `oi`: an installation or a lean row of `list_org_integrations` (anything with .config)."""
     config = oi.config or {}
     if not config:
         return ""

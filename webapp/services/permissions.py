@@ -1,8 +1,9 @@
 """The one answer to "may this user do X in this org" — used by every page and the API."""
 
 import enum
+import functools
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from webapp.extensions import db
 from webapp.models import Organization, OrganizationMember, Role, User
@@ -62,22 +63,40 @@ class OrgAccess:
         return REASONS.get(capability, "You do not have permission to perform this action.")
 
 
-def get_org_access(user: User, org_ref: str) -> OrgAccess:
-    """Resolve an org by slug (or numeric id) for this user; NotFound when not a member.
-
-    Non-members get NotFound, never Forbidden, so no one learns which orgs exist.
-    """
+@functools.cache
+def _org_access_statement(by_id_too: bool):
+    """get_org_access's statement, built once: the org by `slug` (or `org_id`) with the
+    role of `user_id` in it (None when not a member)."""
     query = select(Organization, OrganizationMember.role).outerjoin(
         OrganizationMember,
         (OrganizationMember.organization_id == Organization.id)
-        & (OrganizationMember.user_id == user.id),
+        & (OrganizationMember.user_id == bindparam("user_id")),
     )
+    match = Organization.slug == bindparam("slug")
+    if by_id_too:
+        match = match | (Organization.id == bindparam("org_id"))
+    return query.where(match).limit(1)
+
+
+def get_org_access(
+    user: User, org_ref: str, orgs: list[tuple[Organization, str | None]] | None = None
+) -> OrgAccess:
+    """Resolve an org by slug (or numeric id) for this user; NotFound when not a member.
+
+    Non-members get NotFound, never Forbidden, so no one learns which orgs exist.
+    `orgs`: the user's `user_organizations(user)` when the caller has them already (the
+    pages load them once per request for the org switcher): then no query runs.
+    """
     org_id = parse_id(org_ref)
-    if org_id is not None:
-        query = query.where((Organization.slug == org_ref) | (Organization.id == org_id))
+    if orgs is not None:
+        row = next((r for r in orgs if r[0].slug == org_ref), None)
+        if row is None and org_id is not None:
+            row = next((r for r in orgs if r[0].id == org_id), None)
     else:
-        query = query.where(Organization.slug == org_ref)
-    row = db.session.execute(query.limit(1)).first()
+        params = {"user_id": user.id, "slug": org_ref}
+        if org_id is not None:
+            params["org_id"] = org_id
+        row = db.session.execute(_org_access_statement(org_id is not None), params).first()
     if row is None:
         raise NotFound("Organization not found")
     organization, role = row
@@ -86,23 +105,19 @@ def get_org_access(user: User, org_ref: str) -> OrgAccess:
     return OrgAccess(user, organization, role)
 
 
+@functools.cache
+def _user_organizations_statement(privileged: bool):
+    """user_organizations' statement, built once (the user id is bound per call)."""
+    membership = ((OrganizationMember.organization_id == Organization.id)
+                  & (OrganizationMember.user_id == bindparam("user_id")))
+    query = select(Organization, OrganizationMember.role)
+    query = query.outerjoin(OrganizationMember, membership) if privileged else query.join(
+        OrganizationMember, membership)
+    return query.order_by(Organization.name, Organization.id)
+
+
 def user_organizations(user: User) -> list[tuple[Organization, str | None]]:
     """The orgs a user may open, with their role, by name (staff: every org)."""
-    if user.is_privileged:
-        rows = db.session.execute(
-            select(Organization, OrganizationMember.role)
-            .outerjoin(
-                OrganizationMember,
-                (OrganizationMember.organization_id == Organization.id)
-                & (OrganizationMember.user_id == user.id),
-            )
-            .order_by(Organization.name, Organization.id)
-        ).all()
-    else:
-        rows = db.session.execute(
-            select(Organization, OrganizationMember.role)
-            .join(OrganizationMember, OrganizationMember.organization_id == Organization.id)
-            .where(OrganizationMember.user_id == user.id)
-            .order_by(Organization.name, Organization.id)
-        ).all()
+    rows = db.session.execute(_user_organizations_statement(bool(user.is_privileged)),
+                              {"user_id": user.id})
     return [(org, role) for org, role in rows]

@@ -1,10 +1,11 @@
 """API tokens: created with a plaintext shown once, stored as a SHA-256 hash, revocable."""
 
+import functools
 import hashlib
 import secrets
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
@@ -72,13 +73,22 @@ def revoke_token(user: User, token_id: int) -> ApiToken:
     return token
 
 
+# last_used is written at most this often per token: a script calling the API in a loop
+# must not turn every read into a database write (GitHub and Sentry keep it coarse too).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@functools.cache
+def _token_statement():
+    """The token (and its user) by hash: built once, the hash is bound per request."""
+    return (select(ApiToken).options(joinedload(ApiToken.user))
+            .where(ApiToken.token_hash == bindparam("token_hash")))
+
+
 def authenticate_token(plaintext: str) -> User | None:
-    """The active user owning this unexpired, unrevoked token; marks it used."""
-    token = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == hash_token(plaintext))
-    )
+    """The active user owning this unexpired, unrevoked token; marks it used (last_used
+    moves when it is unset or older than LAST_USED_RESOLUTION; the caller commits)."""
+    token = db.session.scalar(_token_statement(), {"token_hash": hash_token(plaintext)})
     now = utcnow()
     if token is None or token.revoked_at is not None:
         return None
@@ -86,7 +96,8 @@ def authenticate_token(plaintext: str) -> User | None:
         return None
     if not token.user.is_active:
         return None
-    token.last_used = now
+    if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
+        token.last_used = now
     return token.user
 
 

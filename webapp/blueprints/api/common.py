@@ -49,13 +49,13 @@ def authenticate():
         if user is None:
             db.session.rollback()
             raise ApiError(401, "Invalid token")
-        # Commit last_used without expiring the user just loaded (saves a query per request).
         session = db.session()
-        session.expire_on_commit = False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = True
+        if session.dirty:  # last_used moved: commit it without expiring the user just loaded
+            session.expire_on_commit = False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = True
         g.api_user = user
         return None
     if current_user.is_authenticated:

@@ -22,7 +22,10 @@ from webapp.blueprints.api.common import (
     paginate,
     with_etag,
 )
-from webapp.blueprints.api.serializers import serialize_org_integration
+from webapp.blueprints.api.serializers import (
+    serialize_org_integration,
+    serialize_org_integration_row,
+)
 from webapp.extensions import db
 from webapp.models import ObjectStatus
 from webapp.services import integrations as svc
@@ -46,15 +49,18 @@ def org_integrations(org: str):
 
     def page(offset: int, limit: int):
         if offset % limit == 0:  # the cursors of our Link headers: the pages' own (fast) path
-            result = svc.list_org_integrations(org, filters, page=offset // limit + 1, per_page=limit)
+            result = svc.list_org_integrations(org, filters, page=offset // limit + 1,
+                                               per_page=limit, lean="api")
             if offset >= result.total:  # past the end (the pages would show the last page)
                 return [], False
-            rows, has_more = result.items, offset + len(result.items) < result.total
-        else:  # a cursor from a different per_page: the same query, at that offset
-            query = svc.org_integrations_query(org, filters).limit(limit + 1).offset(offset)
-            found = list(db.session.scalars(query).unique())
-            rows, has_more = found[:limit], len(found) > limit
-        return [serialize_org_integration(oi, filters.include_config) for oi in rows], has_more
+            has_more = offset + len(result.items) < result.total
+            return [serialize_org_integration_row(row, filters.include_config)
+                    for row in result.items], has_more
+        # A cursor from a different per_page: the same query, at that offset.
+        query = svc.org_integrations_query(org, filters).limit(limit + 1).offset(offset)
+        found = list(db.session.scalars(query).unique())
+        return ([serialize_org_integration(oi, filters.include_config) for oi in found[:limit]],
+                len(found) > limit)
 
     return paginate(page)
 

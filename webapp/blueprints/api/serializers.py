@@ -7,6 +7,7 @@ so a list costs the same number of queries whatever its length.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,7 @@ from webapp.models import (
     ObjectStatus,
     OrganizationIntegration,
 )
-from webapp.services.integrations import config_values
+from webapp.services.integrations import schema_values
 from webapp.services.plugins import ProjectEntry
 
 
@@ -36,10 +37,7 @@ def iso(value: datetime | None) -> str | None:
 
 
 def status_label(value: int) -> str:
-    try:
-        return ObjectStatus(value).label
-    except ValueError:
-        return "unknown"
+    return ObjectStatus.label_of(value)
 
 
 # -- installed integrations ------------------------------------------------------------------
@@ -50,6 +48,14 @@ def serialize_provider(provider: Provider | None, key: str) -> dict[str, Any]:
     if provider is None:
         return {"key": key, "slug": key, "name": key, "canAdd": False, "canDisable": False,
                 "features": [], "aspects": {}}
+    return _provider_json(provider.key)
+
+
+@functools.cache
+def _provider_json(key: str) -> dict[str, Any]:
+    """A catalog provider's JSON, built once per provider (the catalog is code: it cannot
+    change while the app runs). Shared by every item of a list: never mutate it."""
+    provider = get_provider(key)
     return {
         "key": provider.key,
         "slug": provider.slug,
@@ -61,6 +67,12 @@ def serialize_provider(provider: Provider | None, key: str) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _schema_json(key: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """(field name, field JSON without its value) per schema field, built once per provider."""
+    return tuple((field.name, field.to_dict()) for field in get_provider(key).config_schema)
+
+
 def serialize_org_integration(oi: OrganizationIntegration, include_config: bool = True) -> dict[str, Any]:
     """OrganizationIntegrationSerializer: the Integration's fields, its provider, and the org link.
 
@@ -68,32 +80,48 @@ def serialize_org_integration(oi: OrganizationIntegration, include_config: bool 
     config column is not even loaded then).
     """
     integration = oi.integration
-    metadata = integration.metadata_ or {}
-    provider = get_provider(integration.provider)
+    return _org_integration_json(
+        integration.id, integration.name, integration.metadata_, integration.provider,
+        integration.status, integration.external_id, oi.organization_id, oi.status,
+        oi.grace_period_end, oi.config if include_config else None, include_config)
+
+
+def serialize_org_integration_row(row, include_config: bool = True) -> dict[str, Any]:
+    """serialize_org_integration of a lean row (`list_org_integrations(..., lean="api")`)."""
+    return _org_integration_json(
+        row.integration_id, row.name, row.metadata, row.provider, row.integration_status,
+        row.external_id, row.organization_id, row.status, row.grace_period_end,
+        row.config if include_config else None, include_config)
+
+
+def _org_integration_json(integration_id, name, metadata, provider_key, integration_status,
+                          external_id, organization_id, status, grace_period_end, config,
+                          include_config) -> dict[str, Any]:
+    metadata = metadata or {}
+    provider = get_provider(provider_key)
     data: dict[str, Any] = {
-        "id": str(integration.id),
-        "name": integration.name,
+        "id": str(integration_id),
+        "name": name,
         "icon": metadata.get("icon"),
         "domainName": metadata.get("domain_name"),
         "accountType": metadata.get("account_type"),
         "scopes": metadata.get("scopes"),
-        "status": status_label(integration.status),
-        "provider": serialize_provider(provider, integration.provider),
+        "status": status_label(integration_status),
+        "provider": serialize_provider(provider, provider_key),
     }
     config_data = None
     if include_config:
-        values = config_values(oi)
-        schema = provider.config_schema if provider is not None else ()
-        data["configOrganization"] = [
-            {**field.to_dict(), "value": values.get(field.name)} for field in schema
-        ]
-        config_data = dict(oi.config or {})
+        values = schema_values(provider, config)
+        data["configOrganization"] = ([{**field, "value": values.get(name_)}
+                                       for name_, field in _schema_json(provider.key)]
+                                      if provider is not None else [])
+        config_data = dict(config or {})
     data.update({
         "configData": config_data,
-        "externalId": integration.external_id,
-        "organizationId": oi.organization_id,
-        "organizationIntegrationStatus": status_label(oi.status),
-        "gracePeriodEnd": iso(oi.grace_period_end),
+        "externalId": external_id,
+        "organizationId": organization_id,
+        "organizationIntegrationStatus": status_label(status),
+        "gracePeriodEnd": iso(grace_period_end),
     })
     return data
 

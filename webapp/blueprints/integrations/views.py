@@ -136,7 +136,7 @@ def index(access):
 
     facets = svc.facet_counts(org, filters)
     result = svc.list_org_integrations(org, filters, form.page_number, form.page_size,
-                                       facets=facets)
+                                       facets=facets, lean="list")
     page = Page(result.items, result.total, result.page, result.per_page)
     _show_filters(form, filters)
     _fill_choices(form, facets)
@@ -160,20 +160,19 @@ def _rows(items, base: str, next_arg: str, include_config: bool) -> list[tuple]:
     """The table's cell values, one tuple per row (the template unpacks them: no attribute
     lookups per cell). Row links are built from the list's own URL, not url_for per row."""
     rows = []
-    for oi in items:
-        integration = oi.integration
-        provider = PROVIDERS.get(integration.provider)
+    for row in items:  # lean rows of svc.list_org_integrations
+        provider = PROVIDERS.get(row.provider)
         rows.append((
-            f"{base}{integration.provider}/{integration.id}/{next_arg}",
-            integration.name,
-            integration.external_id,
-            integration.provider,
-            provider.name if provider else integration.provider,
-            oi.status,
-            integration.status,
-            oi.date_added.strftime("%Y-%m-%d"),
-            oi.grace_period_end,
-            (svc.config_summary(oi) or "—") if include_config else None,
+            f"{base}{row.provider}/{row.integration_id}/{next_arg}",
+            row.name,
+            row.external_id,
+            row.provider,
+            provider.name if provider else row.provider,
+            row.status,
+            row.integration_status,
+            row.date_added.strftime("%Y-%m-%d"),
+            row.grace_period_end,
+            (svc.config_summary(row) or "—") if include_config else None,
         ))
     return rows
 

@@ -1,14 +1,14 @@
 """Home, org picker, org overview and /healthz."""
 
 from flask import current_app, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import text
 
 from webapp.blueprints.common import org_view
 from webapp.blueprints.main import bp
 from webapp.extensions import db
 from webapp.services.organizations import org_overview
-from webapp.services.permissions import user_organizations
+from webapp.web import request_orgs
 
 
 def org_landing_url(org_slug: str) -> str:
@@ -22,7 +22,7 @@ def org_landing_url(org_slug: str) -> str:
 @login_required
 def index():
     """Logged-in users: go to the only org, or pick one."""
-    orgs = user_organizations(current_user)
+    orgs = request_orgs()
     if len(orgs) == 1:
         return redirect(org_landing_url(orgs[0][0].slug))
     return render_template("main/org_picker.html", orgs=orgs)
