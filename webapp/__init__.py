@@ -66,6 +66,10 @@ def _load_config(app: Flask, test_config: dict | None) -> None:
         "SQLALCHEMY_DATABASE_URI",
         "sqlite:///" + str(Path(app.instance_path) / "webapp.sqlite3"),
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and \
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] == default_config.SQLALCHEMY_ENGINE_OPTIONS:
+        # A file database never drops the connection: no ping before each request's query.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(app)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

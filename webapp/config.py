@@ -6,6 +6,8 @@ from datetime import timedelta
 BOOTSTRAP_SERVE_LOCAL = True
 BOOTSTRAP_BOOTSWATCH_THEME = None
 
+# PostgreSQL: test each pooled connection before use (survives a server restart); not
+# used for SQLite, whose file connections do not drop.
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
 # Request bodies larger than this are refused with 413 (logo uploads are ≤ 1 MB).

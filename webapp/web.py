@@ -2,16 +2,18 @@
 
 import json
 import logging
+import re
 import time
 from urllib.parse import quote, urlencode
 
-from flask import Flask, g, jsonify, render_template, request, session, url_for
+from flask import Flask, current_app, g, jsonify, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import StrictUndefined
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from webapp import form_fields
 from webapp.extensions import db, login_manager
 from webapp.models import ObjectStatus, User
 from webapp.services.errors import DomainError
@@ -189,9 +191,30 @@ def request_orgs() -> list:
     return cached[1]
 
 
+_PLAIN_SLUG = re.compile(r"^[A-Za-z0-9_.-]+$")
+_SLUG_MARK = "__org_slug__"
+
+
+def _org_url(endpoint: str, org_slug: str) -> str:
+    """url_for(endpoint, org_slug=...) for the side nav, from a pattern built once per app
+    and endpoint (seven url_for calls a page otherwise). Slugs that would need quoting take
+    url_for itself."""
+    if not _PLAIN_SLUG.match(org_slug):
+        return url_for(endpoint, org_slug=org_slug)
+    patterns = current_app.extensions.setdefault("org_url_patterns", {})
+    key = (request.script_root, endpoint)
+    if key not in patterns:
+        patterns[key] = url_for(endpoint, org_slug=_SLUG_MARK)
+    return patterns[key].replace(_SLUG_MARK, org_slug)
+
+
 def _register_template_helpers(app: Flask) -> None:
     if app.testing:
         app.jinja_env.undefined = StrictUndefined
+    form_fields.use_fast_html_params()
+    app.jinja_env.globals.update(field_block=form_fields.field_block,
+                                 field_help_html=form_fields.field_help,
+                                 described_by=form_fields.described_by)
 
     @app.context_processor
     def layout_context():
@@ -216,7 +239,7 @@ def _register_template_helpers(app: Flask) -> None:
                 if needs_org:
                     if not nav_slug:
                         continue
-                    href = url_for(endpoint, org_slug=nav_slug)
+                    href = _org_url(endpoint, nav_slug)
                 else:
                     href = url_for(endpoint)
                 area = endpoint.split(".")[0]

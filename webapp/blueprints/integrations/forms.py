@@ -17,7 +17,6 @@ from wtforms import (
     StringField,
 )
 from wtforms.widgets import CheckboxInput, ListWidget, Select
-from wtforms.widgets.core import clean_key
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
     from wtforms import SelectChoice
@@ -27,19 +26,7 @@ except ImportError:  # pragma: no cover - older WTForms
 
 from webapp.blueprints.filters import ListFilterForm
 from webapp.catalog.providers import Provider
-
-
-def _attributes(**kwargs) -> str:
-    """`wtforms.widgets.html_params` without its per-attribute Markup.format: the same key
-    rules (`clean_key`), True → bare attribute, False (and None) → left out."""
-    parts = []
-    for key, value in sorted(kwargs.items()):
-        key = clean_key(key)
-        if value is True:
-            parts.append(key)
-        elif value is not False and value is not None:
-            parts.append(f'{key}="{escape(value)}"')
-    return " ".join(parts)
+from webapp.form_fields import html_params
 
 
 class FastSelect(Select):
@@ -57,7 +44,7 @@ class FastSelect(Select):
         for key in self.validation_attrs:
             if key not in kwargs and getattr(flags, key, False):
                 kwargs[key] = getattr(flags, key)
-        html = [f"<select {_attributes(name=field.name, **kwargs)}>"]
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
         for choice in field.iter_choices():
             value, label, selected = choice.value, choice.label, choice.selected
             html.append(f'<option value="{escape(value)}"{" selected" if selected else ""}>'
