@@ -428,6 +428,21 @@ def _status_matrix(org: Organization, filters: IntegrationFilters) -> dict[tuple
     return {(provider, status): count for provider, status, count in rows}
 
 
+def _total(matrix: dict[tuple[str, int], int], filters: IntegrationFilters) -> int:
+    """How many rows match every filter: the matrix groups the filters allow."""
+    allowed = allowed_providers(filters)
+    statuses = {int(s) for s in allowed_statuses(filters)}
+    return sum(n for (provider, status), n in matrix.items()
+               if status in statuses and (allowed is None or provider in allowed))
+
+
+def result_counts(org: Organization, filters: IntegrationFilters) -> Facets:
+    """The matrix and the total of facet_counts without the per-choice counts (what a
+    page without a filter form needs: the API); one statement."""
+    matrix = _status_matrix(org, filters)
+    return Facets(matrix=matrix, total=_total(matrix, filters))
+
+
 def facet_counts(org: Organization, filters: IntegrationFilters) -> Facets:
     """Facet counts for the filter form and the exact result count, in one statement."""
     matrix = _status_matrix(org, filters)
@@ -448,9 +463,8 @@ def facet_counts(org: Organization, filters: IntegrationFilters) -> Facets:
             return sum(per_provider.values())
         return sum(n for p, n in per_provider.items() if p in allowed)
 
-    facets = Facets(matrix=matrix)
+    facets = Facets(matrix=matrix, total=_total(matrix, filters))
     allowed = allowed_providers(filters)
-    facets.total = rows_of(allowed)
 
     others = allowed_providers(replace(filters, provider_keys=()))
     for key in PROVIDERS:
@@ -488,7 +502,7 @@ class IntegrationPage:
 
 def count_org_integrations(org: Organization, filters: IntegrationFilters) -> int:
     """How many installations match `filters` (one small statement; exact)."""
-    return facet_counts(org, filters).total
+    return result_counts(org, filters).total
 
 
 # -- page planning: read about one page of index entries whatever the org's size ------------
@@ -739,7 +753,7 @@ def list_org_integrations(
     """
     per_page = max(1, min(int(per_page), 100))
     if facets is None:
-        facets = facet_counts(org, filters)
+        facets = result_counts(org, filters)
     total = facets.total
     pages = max(1, -(-total // per_page))
     page = max(1, min(int(page), pages))
