@@ -55,7 +55,9 @@ service layer as the HTML pages: the same validation messages, permissions and a
 
 **Authentication.** Create a token on the *API tokens* page (`/account/tokens/`) or with
 `flask --app webapp create-token EMAIL`, and send it as `Authorization: Bearer <token>`.
-Expired or revoked tokens answer 401. A browser session works too; its POST, PUT and DELETE
+Expired or revoked tokens answer 401. A token's "last used" time is recorded at most once a
+minute (a script polling the API does not write on every read). A browser session works too;
+its POST, PUT and DELETE
 requests must then carry the CSRF token in an `X-CSRFToken` header (else 403).
 
 **Permissions** (SPEC §5). Organization routes take the org's slug or numeric id. Someone who
