@@ -1,8 +1,10 @@
-"""Print the hot queries of the installed-integrations list with their query plans.
+"""Print the hot queries of the installed-integrations list and the plugin configs page
+with their query plans.
 
 Runs against the database the app is configured for (DATABASE_URL, e.g. a bench database
 left by `bench/run.py --keep`): SQLite gets EXPLAIN QUERY PLAN, PostgreSQL gets
-EXPLAIN (ANALYZE, BUFFERS). Each case is a query string of the list page.
+EXPLAIN (ANALYZE, BUFFERS). Each case is a query string of the list page; then comes the
+plugin configs page's one statement (the previews of every plugin, PREVIEW_ROWS + 1 each).
 
     DATABASE_URL=... .venv/bin/python bench/explain.py [--org demo] ["features=alert-rule&status=active" ...]
 """
@@ -17,9 +19,12 @@ from sqlalchemy import select, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from webapp import create_app  # noqa: E402
+from webapp.blueprints.plugins.views import PREVIEW_ROWS  # noqa: E402
+from webapp.catalog.plugins import PLUGINS  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Organization  # noqa: E402
 from webapp.services import integrations as svc  # noqa: E402
+from webapp.services import plugins as plugin_svc  # noqa: E402
 
 DEFAULT_CASES = (
     "features=alert-rule&status=active&status=disabled",  # the benchmarked page
@@ -88,6 +93,13 @@ def main() -> None:
                 shown = args.sql == "all" or (args.sql == "first" and case == args.cases[0])
                 print(f"--- {label}:" + (f"\n{sql}" if shown else "")
                       + f"\n--- plan:\n{explain(sql)}\n")
+        print("=" * 100)
+        plugins = tuple(p for p in PLUGINS.values() if p.has_configuration)
+        print(f"plugin configs page: previews of {len(plugins)} plugins in one statement")
+        query = plugin_svc._project_list_union(plugins, PREVIEW_ROWS + 1).params(org_id=org.id)
+        sql = literal_sql(query)
+        print(("--- previews:\n" + sql + "\n" if args.sql != "none" else "")
+              + f"--- plan:\n{explain(sql)}\n")
 
 
 if __name__ == "__main__":

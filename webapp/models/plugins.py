@@ -2,18 +2,42 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import JSONType, UTCDateTime, utcnow
 
+# The option's JSON value is not null, false or "" (services.plugins.has_value_sql, the
+# catalog's _has_value); the same text in migration 0004.
+HAS_VALUE_SQL = "coalesce(CAST(value AS TEXT), 'null') NOT IN ('null', 'false', '\"\"')"
+
 
 class ProjectPluginOption(db.Model):
+    """One option of a legacy plugin on a project.
+
+    `project_organization_id`, `project_slug` and `project_status` are copies of the
+    Project's columns, written ONLY by database triggers (migration 0004: on insert, on a
+    change of `project_id`, and when the Project changes); `has_value` is a generated
+    column. Never set them from Python. With them, ix_project_plugin_option_list gives
+    "the configured ACTIVE projects of plugin P in org O, by slug" as one index range.
+    """
+
     __tablename__ = "project_plugin_option"
     __table_args__ = (
         UniqueConstraint("project_id", "plugin", "key"),
         Index("ix_project_plugin_option_plugin_key", "plugin", "key"),
+        Index("ix_project_plugin_option_list", "project_organization_id", "plugin", "key",
+              "has_value", "project_status", "project_slug", "project_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -21,8 +45,17 @@ class ProjectPluginOption(db.Model):
     plugin: Mapped[str] = mapped_column(String(64))
     key: Mapped[str] = mapped_column(String(64))
     value: Mapped[object] = mapped_column(JSONType, nullable=True)
+    # Trigger-maintained copies of the Project's columns and the generated flag (see above).
+    project_organization_id: Mapped[int] = mapped_column(server_default="0")
+    project_slug: Mapped[str] = mapped_column(String(100), server_default="")
+    project_status: Mapped[int] = mapped_column(server_default="-1")
+    has_value: Mapped[bool | None] = mapped_column(Boolean, Computed(HAS_VALUE_SQL))
 
     project: Mapped["Project"] = relationship()  # noqa: F821
+
+    # eager_defaults off: the copies are never fetched back after an INSERT (SQLite's
+    # RETURNING would report the value before the AFTER INSERT trigger filled it in).
+    __mapper_args__ = {"eager_defaults": False}
 
 
 class IntegrationRequest(db.Model):

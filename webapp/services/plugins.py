@@ -27,6 +27,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.orm import joinedload
@@ -180,36 +181,82 @@ def _active_projects(org_id) -> list:
     return [_PROJECT.c.organization_id == org_id, _PROJECT.c.status == int(ObjectStatus.ACTIVE)]
 
 
+def _indexed_part(position: int, plugin: Plugin, org_id):
+    """The plugin's configured projects read from ix_project_plugin_option_list alone:
+    its required option's rows in the org that hold a value, on ACTIVE projects, by
+    project slug (the trigger-kept copies); (position, plugin, project id, project slug)."""
+    required = _OPTION.alias("required_option")
+    return (
+        select(
+            literal_column(str(position), Integer).label("position"),
+            required.c.plugin.label("plugin"),
+            required.c.project_id.label("project_id"),
+            required.c.project_slug.label("project_slug"),
+        )
+        .where(
+            required.c.project_organization_id == org_id,
+            required.c.plugin == plugin.slug,
+            required.c.key == plugin.required_field,
+            required.c.has_value == true(),
+            required.c.project_status == int(ObjectStatus.ACTIVE),
+        )
+        .order_by(required.c.project_slug, required.c.project_id)
+    )
+
+
+def _project_walk_part(position: int, plugin: Plugin, org_id):
+    """The same for a plugin without a required field (any option but `enabled` holding a
+    value counts): the org's active projects by slug, probed one by one."""
+    return (
+        select(
+            literal_column(str(position), Integer).label("position"),
+            literal_column(f"'{plugin.slug}'", Text).label("plugin"),
+            _PROJECT.c.id.label("project_id"),
+            _PROJECT.c.slug.label("project_slug"),
+        )
+        .where(*_active_projects(org_id), _configured_sql(plugin))
+        .order_by(_PROJECT.c.slug, _PROJECT.c.id)
+    )
+
+
 @functools.lru_cache(maxsize=128)
 def _project_list_union(plugins: tuple[Plugin, ...], limit: int | None):
     """One statement (org id bound as `org_id`): per plugin, the active projects where it
     is configured, by slug (at most *limit* each), glued with UNION ALL; each row carries
-    the plugin's position in *plugins*."""
+    the plugin's position in *plugins*. Each part is one index range (see _indexed_part),
+    so its cost follows *limit*, not the number of projects of the org; the project's
+    name and platform and the `enabled` option are then probed once per listed row."""
     org_id = bindparam("org_id", type_=Integer)
     parts = []
     for position, plugin in enumerate(plugins):
-        part = select(
-            literal_column(str(position), Integer).label("position"),
-            _PROJECT.c.id.label("project_id"),
-            _PROJECT.c.slug.label("project_slug"),
-            _PROJECT.c.name.label("project_name"),
-            _PROJECT.c.platform.label("platform"),
-            _enabled_sql(plugin).label("enabled"),
-        ).where(*_active_projects(org_id))
         if plugin.required_field is not None:
-            required = _OPTION.alias("required_option")
-            part = part.join(required, and_(
-                required.c.project_id == _PROJECT.c.id, required.c.plugin == plugin.slug,
-                required.c.key == plugin.required_field)).where(has_value_sql(required.c.value))
+            part = _indexed_part(position, plugin, org_id)
         else:
-            part = part.where(_configured_sql(plugin))
-        part = part.order_by(_PROJECT.c.slug, _PROJECT.c.id)
+            part = _project_walk_part(position, plugin, org_id)
         if limit is not None:
             part = part.limit(limit)
         # SQLite refuses ORDER BY/LIMIT directly inside a compound SELECT: wrap each part.
         parts.append(select(part.subquery(f"plugin_{position}")))
-    union = union_all(*parts).subquery("project_lists")
-    return select(union).order_by(union.c.position, union.c.project_slug, union.c.project_id)
+    listed = union_all(*parts).subquery("project_lists")
+    enabled = _OPTION.alias("enabled_option")
+    return (
+        select(
+            listed.c.position,
+            listed.c.project_id,
+            listed.c.project_slug,
+            _PROJECT.c.name.label("project_name"),
+            _PROJECT.c.platform.label("platform"),
+            truthy_sql(enabled.c.value).label("enabled"),
+        )
+        .select_from(
+            listed.join(_PROJECT, _PROJECT.c.id == listed.c.project_id).outerjoin(
+                enabled,
+                and_(enabled.c.project_id == listed.c.project_id,
+                     enabled.c.plugin == listed.c.plugin, enabled.c.key == "enabled"),
+            )
+        )
+        .order_by(listed.c.position, listed.c.project_slug, listed.c.project_id)
+    )
 
 
 def _entry(row) -> ProjectEntry:
