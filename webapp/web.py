@@ -18,7 +18,11 @@ from webapp.extensions import db, login_manager
 from webapp.models import ObjectStatus, User
 from webapp.services.errors import DomainError
 from webapp.services.ids import parse_id
-from webapp.services.permissions import Capability
+from webapp.services.permissions import (
+    Capability,
+    load_user_and_organizations,
+    user_organizations,
+)
 from webapp.services.text import is_storable_text
 
 log = logging.getLogger("webapp.request")
@@ -83,8 +87,12 @@ def _register_user_loader() -> None:
         record_id = parse_id(user_id)
         if record_id is None:
             return None
-        user = db.session.get(User, record_id)
-        return user if user is not None and user.is_active else None
+        user, orgs = load_user_and_organizations(record_id)
+        if user is None or not user.is_active:
+            return None
+        if orgs is not None:  # the org switcher's and org pages' list, from the same statement
+            g._request_orgs = (user.id, orgs)
+        return user
 
 
 def render_error(status: int, message: str | None = None, **context):
@@ -181,8 +189,6 @@ def request_orgs() -> list:
     """The logged-in user's `user_organizations` (org, role), loaded once per request: the
     org switcher lists them and the org pages resolve their org from them (no second query).
     Empty for an anonymous visitor."""
-    from webapp.services.permissions import user_organizations
-
     if not current_user.is_authenticated:
         return []
     cached = g.get("_request_orgs")

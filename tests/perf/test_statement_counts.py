@@ -51,7 +51,8 @@ def test_list_page_statements_do_not_grow_and_stay_within_six(client, login_as, 
                                                               count_queries, query):
     login_as("member")
     small, large = counts_at_two_sizes(org, lambda: statements(client, count_queries, URL + query))
-    assert small == large <= 6, (query, small, large)
+    # the user with their orgs, counts, rows, saved views (issue 7 allows 6)
+    assert small == large <= 4, (query, small, large)
 
 
 def test_api_list_statements_do_not_grow(client, org, login_as, count_queries):

@@ -314,7 +314,7 @@ def test_detail_page_costs_constant_statements(client, login_as, org, count_quer
     with count_queries() as counter:
         response = client.get(BASE + "trello/?configured=yes")
     assert response.status_code == 200
-    assert counter.count == 4, counter.statements  # user, org + switcher, counts, rows
+    assert counter.count == 3, counter.statements  # user with their orgs, counts, rows
 
 
 def test_detail_csv_exports_all_filtered_rows(client, login_as, org):

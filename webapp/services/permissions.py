@@ -116,6 +116,32 @@ def _user_organizations_statement(privileged: bool):
     return query.order_by(Organization.name, Organization.id)
 
 
+@functools.cache
+def _user_and_memberships_statement():
+    """One user with each org they are a member of and their role (None, None: no org)."""
+    return (
+        select(User, Organization, OrganizationMember.role)
+        .outerjoin(OrganizationMember, OrganizationMember.user_id == User.id)
+        .outerjoin(Organization, Organization.id == OrganizationMember.organization_id)
+        .where(User.id == bindparam("user_id"))
+        .order_by(Organization.name, Organization.id)
+    )
+
+
+def load_user_and_organizations(
+    user_id: int,
+) -> tuple[User | None, list[tuple[Organization, str | None]] | None]:
+    """(user, user_organizations(user)) in one statement — what every page needs first.
+    The org list is None for staff (they may open every org: ask user_organizations)."""
+    rows = db.session.execute(_user_and_memberships_statement(), {"user_id": user_id}).all()
+    if not rows:
+        return None, None
+    user = rows[0][0]
+    if user.is_privileged:
+        return user, None
+    return user, [(org, role) for _, org, role in rows if org is not None]
+
+
 def user_organizations(user: User) -> list[tuple[Organization, str | None]]:
     """The orgs a user may open, with their role, by name (staff: every org)."""
     rows = db.session.execute(_user_organizations_statement(bool(user.is_privileged)),
