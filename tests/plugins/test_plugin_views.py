@@ -7,6 +7,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from tests import factories
+from webapp.blueprints.plugins.views import PREVIEW_ROWS
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, ObjectStatus, ProjectPluginOption
 
@@ -150,12 +151,12 @@ def test_long_lists_show_a_preview_and_link_to_the_full_list(client, login_as, o
         configure(factories.make_project(org, slug=f"p-{n:02d}"), enabled=n < 3)
     db.session.commit()
     page = soup(client.get(BASE + "?plugins=trello"))
-    assert len(card_rows(page, "trello")) == 10
+    assert len(card_rows(page, "trello")) == PREVIEW_ROWS == 5
     text = card(page, "trello").get_text(" ", strip=True)
-    assert "More than 10 projects" in text
+    assert "More than 5 projects" in text
     link = card(page, "trello").find("a", string="See all projects using Trello")
     assert link["href"] == BASE + "trello/?configured=yes"
-    assert page.select_one("select[name=plugins] option[value=trello]").get_text() == "Trello · 10+"
+    assert page.select_one("select[name=plugins] option[value=trello]").get_text() == "Trello · 5+"
     detail = soup(client.get(link["href"]))
     assert "Showing 1–12 of 12 projects" in detail.get_text(" ", strip=True)
 

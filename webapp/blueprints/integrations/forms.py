@@ -8,7 +8,6 @@ and the API), whose field errors the view attaches to this form.
 from functools import cache
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -16,7 +15,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget, Select
+from wtforms.widgets import CheckboxInput, ListWidget
 
 try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
     from wtforms import SelectChoice
@@ -26,31 +25,7 @@ except ImportError:  # pragma: no cover - older WTForms
 
 from webapp.blueprints.filters import ListFilterForm
 from webapp.catalog.providers import Provider
-from webapp.form_fields import html_params
-
-
-class FastSelect(Select):
-    """WTForms' Select, rendering its options in one pass (same HTML, attribute order aside).
-
-    The list page renders ~45 options with facet counts on every request; the stock widget
-    builds each option with `html_params` and inspects `render_option`'s signature per
-    option, which made the filter form the page's single largest cost."""
-
-    def __call__(self, field, **kwargs):
-        kwargs.setdefault("id", field.id)
-        if self.multiple:
-            kwargs["multiple"] = True
-        flags = getattr(field, "flags", {})
-        for key in self.validation_attrs:
-            if key not in kwargs and getattr(flags, key, False):
-                kwargs[key] = getattr(flags, key)
-        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
-        for choice in field.iter_choices():
-            value, label, selected = choice.value, choice.label, choice.selected
-            html.append(f'<option value="{escape(value)}"{" selected" if selected else ""}>'
-                        f"{escape(label if label is not None else value)}</option>")
-        html.append("</select>")
-        return Markup("".join(html))
+from webapp.form_fields import FastSelect
 
 
 class IntegrationFilterForm(ListFilterForm):

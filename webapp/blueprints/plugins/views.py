@@ -42,7 +42,7 @@ from webapp.services.plugins import (
 from webapp.services.saved_views import list_saved_views
 from webapp.web import render_error
 
-PREVIEW_ROWS = 10  # projects shown per plugin on the configs page; the plugin page has all
+PREVIEW_ROWS = 5  # projects shown per plugin on the configs page; the plugin page has all
 MANAGE_REASON = "Only owners, managers and admins can change plugin settings."
 CONFIGS_CSV_HEADER = [
     "plugin", "plugin_title", "project_id", "project_slug", "project_name", "platform",
@@ -80,7 +80,8 @@ def index(access):
         return _export_configs(access, shown, form.plugins.data or [])
     # One statement: previews of the shown plugins and the counts behind the filter's choices.
     selectable = [p for p in PLUGINS.values() if p.has_configuration]
-    queried = selectable + [p for p in shown if p not in selectable]
+    selectable_slugs = {p.slug for p in selectable}
+    queried = selectable + [p for p in shown if p.slug not in selectable_slugs]
     previews = plugin_project_previews(org, queried, limit=PREVIEW_ROWS)
     form.plugins.choices = [
         SelectChoice(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''} · "
