@@ -86,7 +86,8 @@ def main() -> None:
             queries = [("counts", svc._status_matrix_query(org, filters))]
             if facets.total:
                 statement, params = svc._page_query(org, filters, facets.matrix,
-                                                    (page - 1) * args.per_page, args.per_page)
+                                                    (page - 1) * args.per_page, args.per_page,
+                                                    lean="list")  # the HTML list's columns
                 queries.append(("rows", statement.params(**params)))
             for label, query in queries:
                 sql = literal_sql(query)
