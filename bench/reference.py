@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from webapp import create_app
-from webapp.blueprints.api.serializers import _org_integration_json
+from webapp.blueprints.api.serializers import serialize_org_integration_row
 from webapp.web import NAV_ITEMS
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
@@ -39,9 +39,11 @@ ROWS = [
 SMALL_ITEMS = [{"id": str(n), "name": f"Integration {n}", "status": "active",
                 "provider": {"key": "slack", "name": "Slack"}} for n in range(100)]
 API_ITEMS = [
-    _org_integration_json(
-        1000 + n, f"Integration {n}", {"domain_name": f"bitbucket.example/team-{n}"},
-        "bitbucket", 0, f"T{n:05d}", 1, 0, None, {}, True)
+    serialize_org_integration_row(SimpleNamespace(
+        integration_id=1000 + n, name=f"Integration {n}",
+        metadata={"domain_name": f"bitbucket.example/team-{n}"}, provider="bitbucket",
+        integration_status=0, external_id=f"T{n:05d}", organization_id=1, status=0,
+        grace_period_end=None, config={}))
     for n in range(100)
 ]
 
