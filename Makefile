@@ -26,7 +26,7 @@ install-test: $(VENV)/.installed-test
 ## make run: install, migrate the SQLite database in instance/, seed demo data if empty, serve.
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) seed-demo --if-empty
+	$(FLASK) seed-demo --if-empty --server http://$(HOST):$(PORT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: lint, then the whole suite on SQLite and (when it answers) on PostgreSQL.

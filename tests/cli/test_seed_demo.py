@@ -248,3 +248,13 @@ def test_scale_multiplies_projects_integrations_and_installations(runner):
     # Globex stays small: 6 own integrations plus 6 shared with demo.
     assert count(Integration) == 306
     assert count(User) == 6
+
+
+def test_login_link_points_where_the_app_is_served(runner):
+    """`make run PORT=8123` passes --server: the printed link must not say port 5000."""
+    output = seed(runner, "--server", "http://127.0.0.1:8123/").output
+    assert output.rstrip().splitlines()[-1] == "Log in at http://127.0.0.1:8123/login/"
+
+
+def test_login_link_defaults_to_the_flask_run_address(seeded):
+    assert seeded.output.rstrip().splitlines()[-1] == "Log in at http://127.0.0.1:5000/login/"

@@ -11,7 +11,10 @@ from webapp.extensions import db
               help="Make N times as many projects, integrations and installations (benchmarks).")
 @click.option("--if-empty", is_flag=True,
               help="Do nothing when the database already has a user (used by `make run`).")
-def seed_demo_command(scale, if_empty):
+@click.option("--server", default="http://127.0.0.1:5000", show_default=True,
+              help="Where the app will be served: the printed login link points there "
+                   "(`make run HOST=… PORT=…` passes its own).")
+def seed_demo_command(scale, if_empty, server):
     """Fill the demo organizations and print the demo logins (random passwords, shown once)."""
     from webapp.services.demo import DemoAlreadySeeded, database_has_users, seed_demo
 
@@ -33,7 +36,7 @@ def seed_demo_command(scale, if_empty):
     for login in result.logins:
         click.echo(f"  {login.email.ljust(width)}  {login.role.ljust(16)}  {login.password}")
     click.echo("")
-    click.echo(f"Log in at {result.login_url}")
+    click.echo(f"Log in at {server.rstrip('/')}/login/")
 
 
 @click.command("export-data")

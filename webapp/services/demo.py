@@ -51,7 +51,6 @@ from webapp.models import (
     utcnow,
 )
 
-LOGIN_URL = "http://127.0.0.1:5000/login/"
 DEMO_ORG = ("demo", "Demo Company")
 GLOBEX_ORG = ("globex", "Globex Corporation")
 PROJECTS_PER_SCALE = 50
@@ -84,7 +83,6 @@ class DemoLogin:
 class SeedResult:
     logins: list[DemoLogin]
     counts: dict[str, int] = field(default_factory=dict)
-    login_url: str = LOGIN_URL
 
     def summary(self) -> str:
         return "Seeded demo data: " + ", ".join(f"{n} {what}" for what, n in self.counts.items())
