@@ -101,3 +101,18 @@ def _remote_addr_seen(app) -> str:
 def test_proxy_fix_makes_the_client_address_the_forwarded_one(app_factory):
     assert _remote_addr_seen(app_factory()) == "127.0.0.1"  # default: direct connections
     assert _remote_addr_seen(app_factory(PROXY_FIX_X_FOR=1)) == "203.0.113.9"
+
+
+def test_numeric_org_reference_resolves_alike_on_pages_and_api(client, login_as, org):
+    """An org named by numeric id while another org's slug is that number: pages and the
+    API pick the same org (one the user belongs to first, then slug over id)."""
+    from webapp.services.tokens import create_token
+
+    user = login_as("member")
+    factories.make_org(slug=str(org.id))  # someone else's org whose slug is acme's id
+    _, token = create_token(user, "t")
+    db.session.commit()
+    page = client.get(f"/settings/{org.id}/integrations/")
+    api = client.get(f"/api/0/organizations/{org.id}/integrations/",
+                     headers={"Authorization": f"Bearer {token}"})
+    assert page.status_code == api.status_code == 200

@@ -10,6 +10,7 @@ from flask import Flask, current_app, g, jsonify, render_template, request, sess
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import StrictUndefined
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -192,12 +193,15 @@ def request_orgs() -> list:
     if not current_user.is_authenticated:
         return []
     cached = g.get("_request_orgs")
-    if cached is None or cached[0] != current_user.id:
+    # A commit or rollback (error pages) expires the loaded orgs: load them again in one
+    # statement rather than refreshing them one by one.
+    if cached is None or cached[0] != current_user.id or any(
+            sa_inspect(org).expired for org, _ in cached[1]):
         cached = g._request_orgs = (current_user.id, user_organizations(current_user))
     return cached[1]
 
 
-_PLAIN_SLUG = re.compile(r"^[A-Za-z0-9_.-]+$")
+_PLAIN_SLUG = re.compile(r"[A-Za-z0-9_.-]+")
 _SLUG_MARK = "__org_slug__"
 
 
@@ -205,7 +209,7 @@ def _org_url(endpoint: str, org_slug: str) -> str:
     """url_for(endpoint, org_slug=...) for the side nav, from a pattern built once per app
     and endpoint (seven url_for calls a page otherwise). Slugs that would need quoting take
     url_for itself."""
-    if not _PLAIN_SLUG.match(org_slug):
+    if not _PLAIN_SLUG.fullmatch(org_slug):
         return url_for(endpoint, org_slug=org_slug)
     patterns = current_app.extensions.setdefault("org_url_patterns", {})
     key = (request.script_root, endpoint)

@@ -418,3 +418,12 @@ def test_load_from_stdin(runner):
     assert result.exit_code == 0, result.output
     assert "organization: created 1, updated 0" in result.stdout.splitlines()
     assert db.session.scalar(select(Organization.name).where(Organization.slug == "stdin-org")) == "From stdin"
+
+
+def test_slugs_with_a_trailing_newline_are_refused(runner, sample, tmp_path):
+    """A `$` in a pattern matches before a final newline: slugs must match whole."""
+    data = json.loads(export_text(runner, "--with-secrets"))
+    data["organizations"][0]["slug"] = "initech\n"
+    result = load(runner, tmp_path, data)
+    assert result.exit_code == 1
+    assert "organizations[0].slug: must be 1–50 characters: a-z, 0-9 and '-'" in result.output

@@ -8,6 +8,7 @@ and the provider page are constant too; the CSV export streams every row in one 
 import pytest
 from flask import g
 
+from tests import factories
 from tests.integrations.helpers import bulk_install
 from webapp.extensions import db
 from webapp.services.tokens import create_token
@@ -75,3 +76,35 @@ def test_provider_page_and_csv_export_statements_do_not_grow(client, login_as, o
         statements(client, count_queries, URL + "?format=csv&status=active"),
     ))
     assert small == large, (small, large)
+
+
+def test_staff_error_page_in_an_org_does_not_reload_orgs_one_by_one(client, login_as, org,
+                                                                     count_queries):
+    """A 404 inside an org page rolls the session back; the layout's org switcher must
+    then load the orgs again in one statement, not refresh each expired org (staff see
+    every org in the switcher)."""
+    for n in range(30):
+        factories.make_org(slug=f"other-{n:02d}")
+    db.session.commit()
+    login_as("staff")
+    db.session.remove()
+    g.pop("_login_user", None)
+    with count_queries() as counter:
+        response = client.get("/settings/acme/integrations/github/999999/")
+    assert response.status_code == 404
+    assert counter.count <= 6, counter.statements
+
+
+def test_member_error_page_reloads_their_orgs_in_one_statement(client, login_as, org,
+                                                                count_queries):
+    user = login_as("admin")
+    for n in range(8):
+        factories.make_member(factories.make_org(slug=f"mine-{n}"), user, "member")
+    db.session.commit()
+    db.session.remove()
+    g.pop("_login_user", None)
+    with count_queries() as counter:
+        response = client.get("/settings/acme/integrations/github/999999/")
+    assert response.status_code == 404
+    assert "mine-7" in response.get_data(as_text=True)  # the switcher still lists them
+    assert counter.count <= 6, counter.statements

@@ -24,7 +24,10 @@ def org_view(capability: Capability = Capability.VIEW) -> Callable:
         @functools.wraps(view)
         @login_required
         def wrapped(org_slug: str, **kwargs):
-            access = get_org_access(current_user, org_slug, orgs=request_orgs())
+            # Members: from their org list (loaded with the user). Staff may open every
+            # org: one row, not the whole list, when the page may not render the switcher.
+            orgs = None if current_user.is_privileged else request_orgs()
+            access = get_org_access(current_user, org_slug, orgs=orgs)
             g.org = access.organization
             g.access = access
             remember_nav_org(access)

@@ -299,7 +299,7 @@ def _status(value) -> int:
 
 def _pattern(regex: re.Pattern, message: str) -> Callable[[object], str]:
     def check(value):
-        if not isinstance(value, str) or not regex.match(value):
+        if not isinstance(value, str) or not regex.fullmatch(value):  # `$` allows a final \n
             raise _Bad(message)
         return value
 
@@ -319,7 +319,7 @@ def _password(value) -> str:
 
 
 def _password_hash(value) -> str:
-    if not isinstance(value, str) or len(value) > 255 or not PASSWORD_HASH_RE.match(value):
+    if not isinstance(value, str) or len(value) > 255 or not PASSWORD_HASH_RE.fullmatch(value):
         raise _Bad("must be a werkzeug password hash (scrypt:… or pbkdf2:…)")
     return value
 

@@ -73,8 +73,10 @@ def _org_access_statement(by_id_too: bool):
         & (OrganizationMember.user_id == bindparam("user_id")),
     )
     match = Organization.slug == bindparam("slug")
-    if by_id_too:
+    if by_id_too:  # as with `orgs` below: an org the user belongs to first, then slug over id
         match = match | (Organization.id == bindparam("org_id"))
+        query = query.order_by(OrganizationMember.role.is_(None),
+                               (Organization.slug == bindparam("slug")).desc())
     return query.where(match).limit(1)
 
 
