@@ -89,3 +89,18 @@ def set_plugin_option(project, plugin, key, value) -> ProjectPluginOption:
     db.session.add(option)
     db.session.flush()
     return option
+
+
+def doc_integration_data(**overrides) -> dict:
+    """A valid doc integration as the services, load-data and the API take it (JSON types)."""
+    data = {
+        "name": "Acme Tracker",
+        "author": "Acme Inc.",
+        "description": "Tracks things.",
+        "url": "https://acme.example.com",
+        "popularity": 10,
+        "resources": [{"title": "Docs", "url": "https://docs.example.com"}],
+        "features": [1, 2],
+    }
+    data.update(overrides)
+    return data

@@ -6,6 +6,7 @@ import base64
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.api.doc_helpers import image_bytes, make_doc
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, DocIntegration, DocIntegrationLogo, IntegrationFeature
@@ -17,17 +18,7 @@ DOC_KEYS = {"name", "slug", "author", "description", "url", "popularity", "isDra
 
 
 def payload(**overrides) -> dict:
-    data = {
-        "name": "Acme Tracker",
-        "author": "Acme Inc.",
-        "description": "Tracks things.",
-        "url": "https://acme.example.com",
-        "popularity": 10,
-        "resources": [{"title": "Docs", "url": "https://docs.example.com"}],
-        "features": [1, 2],
-    }
-    data.update(overrides)
-    return data
+    return factories.doc_integration_data(**overrides)
 
 
 def count(model) -> int:

@@ -6,6 +6,7 @@ import re
 import pytest
 from PIL import Image
 
+from tests import factories
 from webapp.extensions import db
 from webapp.models import DocIntegration, DocIntegrationLogo
 from webapp.services.doc_integrations import (
@@ -30,17 +31,7 @@ def image_bytes(width=300, height=300, fmt="PNG", noise=False) -> bytes:
 
 
 def valid(**overrides) -> dict:
-    data = {
-        "name": "Acme Tracker",
-        "author": "Acme Inc.",
-        "description": "Tracks things.",
-        "url": "https://acme.example.com",
-        "popularity": 10,
-        "resources": [{"title": "Docs", "url": "https://docs.example.com"}],
-        "features": [1, 2],
-    }
-    data.update(overrides)
-    return data
+    return factories.doc_integration_data(**overrides)
 
 
 def errors_of(data, **kwargs) -> dict:
