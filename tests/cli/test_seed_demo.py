@@ -258,3 +258,12 @@ def test_login_link_points_where_the_app_is_served(runner):
 
 def test_login_link_defaults_to_the_flask_run_address(seeded):
     assert seeded.output.rstrip().splitlines()[-1] == "Log in at http://127.0.0.1:5000/login/"
+
+
+@pytest.mark.parametrize("server", ["ftp://127.0.0.1:8000", "127.0.0.1:8000", "http://",
+                                    "http://host/admin", "http://host?x=1", "http://a b"])
+def test_a_bad_server_address_is_refused_and_nothing_is_seeded(runner, server):
+    result = runner.invoke(args=["seed-demo", "--server", server])
+    assert result.exit_code == 2
+    assert "--server" in result.output and "must be like http://127.0.0.1:5000" in result.output
+    assert count(User) == 0

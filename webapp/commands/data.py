@@ -1,9 +1,21 @@
 """Data commands (SPEC §9, §9.1, §9.2): seed-demo, load-data, export-data."""
 
 
+from urllib.parse import urlsplit
+
 import click
 
 from webapp.extensions import db
+
+
+def _server_url(ctx, param, value: str) -> str:
+    """An http(s) address without path, query or spaces: it is printed as a link."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path.strip("/") \
+            or parts.query or " " in value.strip():
+        raise click.BadParameter("must be like http://127.0.0.1:5000 (http or https, host, "
+                                 "optional port, no path)")
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @click.command("seed-demo")
@@ -12,6 +24,7 @@ from webapp.extensions import db
 @click.option("--if-empty", is_flag=True,
               help="Do nothing when the database already has a user (used by `make run`).")
 @click.option("--server", default="http://127.0.0.1:5000", show_default=True,
+              callback=_server_url,
               help="Where the app will be served: the printed login link points there "
                    "(`make run HOST=… PORT=…` passes its own).")
 def seed_demo_command(scale, if_empty, server):
@@ -36,7 +49,7 @@ def seed_demo_command(scale, if_empty, server):
     for login in result.logins:
         click.echo(f"  {login.email.ljust(width)}  {login.role.ljust(16)}  {login.password}")
     click.echo("")
-    click.echo(f"Log in at {server.rstrip('/')}/login/")
+    click.echo(f"Log in at {server}/login/")
 
 
 @click.command("export-data")
