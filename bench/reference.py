@@ -78,6 +78,7 @@ def _static_chrome(app) -> dict:
                for label, endpoint, needs_org, staff_only, _ in NAV_ITEMS
                if needs_org and not staff_only]
         _chrome[app] = {"current_user": USER, "current_org": ORG, "layout_orgs": lambda: ORGS,
+                        "nav_org": lambda: ORG,
                         "nav_items": nav, "csrf_token": lambda: "static-token"}
     return _chrome[app]
 

@@ -262,6 +262,10 @@ def _register_template_helpers(app: Flask) -> None:
             "access": g.get("access"),
             "config_endpoints": app.view_functions,
             "layout_orgs": request_orgs,
+            # Pages outside an org (API tokens…) keep the nav of the last org: the switcher
+            # names that org too, rather than "Choose…".
+            "nav_org": (lambda: next((o for o, _ in request_orgs() if o.slug == nav_slug), None))
+            if org is None and nav_slug else (lambda: org),
         }
 
     @app.template_filter("status_label")

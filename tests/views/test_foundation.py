@@ -1,6 +1,7 @@
 """The layout, login/logout, org access, tokens page, health check."""
 
 from bs4 import BeautifulSoup
+from flask import g
 
 from tests import factories
 from webapp.extensions import db
@@ -221,11 +222,17 @@ def test_nav_hides_the_audit_log_from_members_and_keeps_the_org_on_global_pages(
     page = soup(client.get("/settings/acme/"))
     labels = [a.get_text(strip=True) for a in page.find("nav", attrs={"aria-label": "Main"}).find_all("a")]
     assert "Integrations" in labels and "Audit log" not in labels
-    # A page outside any org (API tokens) keeps the last org's nav.
+    # A page outside any org (API tokens) keeps the last org's nav. (The test's shared app
+    # context would carry g.org over; a real request starts without it.)
+    g.pop("org", None)
+    g.pop("access", None)
     page = soup(client.get("/account/tokens/"))
     nav = page.find("nav", attrs={"aria-label": "Main"})
     assert nav is not None
     assert nav.find("a", string="Integrations")["href"] == "/settings/acme/integrations/"
+    # …and its org switcher names that org, not "Choose…".
+    switcher = page.find(id="org-switcher").get_text(" ", strip=True)
+    assert switcher == "Organization: Acme Corp"
     login_as("admin")
     page = soup(client.get("/settings/acme/"))
     labels = [a.get_text(strip=True) for a in page.find("nav", attrs={"aria-label": "Main"}).find_all("a")]
