@@ -3,17 +3,20 @@ with their query plans.
 
 Runs against the database the app is configured for (DATABASE_URL, e.g. a bench database
 left by `bench/run.py --keep`): SQLite gets EXPLAIN QUERY PLAN, PostgreSQL gets
-EXPLAIN (ANALYZE, BUFFERS). Each case is a query string of the list page; then comes the
+EXPLAIN (ANALYZE, BUFFERS) of the generic plan the app runs (see `explain`). Each case is a
+query string of the list page; then comes the
 plugin configs page's one statement (the previews of every plugin, PREVIEW_ROWS + 1 each).
 
     DATABASE_URL=... .venv/bin/python bench/explain.py [--org demo] ["features=alert-rule&status=active" ...]
 """
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import psycopg
 from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -36,24 +39,52 @@ DEFAULT_CASES = (
 )
 
 
-def explain(sql: str) -> str:
-    """The plan of `sql`; on PostgreSQL the second of two EXPLAIN ANALYZE runs (the first
-    pays for loading the catalog caches of a fresh connection)."""
-    if db.engine.dialect.name == "sqlite":
-        rows = db.session.execute(text("EXPLAIN QUERY PLAN " + sql)).all()
-        parents = {row[0]: row[1] for row in rows}
+def explain(query) -> str:
+    """The plan of `query` (with its values bound). SQLite: EXPLAIN QUERY PLAN. PostgreSQL:
+    the GENERIC plan, which is what the app runs once a statement is prepared (psycopg
+    prepares it on its 5th run on a connection; `plan_cache_mode=force_generic_plan`, see
+    webapp/config.py): the statement is PREPAREd with its values as parameters and
+    EXPLAIN (ANALYZE) EXECUTEd twice (the first run pays for loading the catalog caches of
+    a fresh connection), the second run shown."""
+    if db.engine.dialect.name != "sqlite":
+        return explain_generic(query)
+    rows = db.session.execute(text("EXPLAIN QUERY PLAN " + literal_sql(query))).all()
+    parents = {row[0]: row[1] for row in rows}
 
-        def depth(node):
-            level = 0
-            while parents.get(node):
-                node, level = parents[node], level + 1
-            return level
+    def depth(node):
+        level = 0
+        while parents.get(node):
+            node, level = parents[node], level + 1
+        return level
 
-        return "\n".join("  " * depth(row[0]) + row[3] for row in rows)
-    for _ in range(2):
-        rows = db.session.execute(text(
-            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY ON) " + sql)).all()
-    return "\n".join(row[0] for row in rows)
+    return "\n".join("  " * depth(row[0]) + row[3] for row in rows)
+
+
+def explain_generic(query) -> str:
+    """PostgreSQL: EXPLAIN (ANALYZE) EXECUTE of `query` prepared with parameters $1…$n."""
+    compiled = query.compile(db.engine)
+    # What the app sends: IN lists and literal-execute values expanded, as on execution.
+    expanded = compiled.construct_expanded_state()
+    names: list[str] = []
+
+    def number(match):
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    sql = re.sub(r"%\((\w+)\)s", number, expanded.statement).replace("%%", "%")
+    values = [expanded.parameters[name] for name in names]
+    cursor = psycopg.ClientCursor(db.session.connection().connection.dbapi_connection)
+    mode = cursor.execute("SHOW plan_cache_mode").fetchone()[0]
+    cursor.execute("PREPARE bench_plan AS " + sql)
+    try:
+        arguments = ", ".join(["%s"] * len(values))
+        for _ in range(2):
+            rows = cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY ON) "
+                                  f"EXECUTE bench_plan({arguments})", values).fetchall()
+    finally:
+        cursor.execute("DEALLOCATE bench_plan")
+    return f"(plan_cache_mode={mode})\n" + "\n".join(row[0] for row in rows)
 
 
 def literal_sql(query) -> str:
@@ -90,17 +121,15 @@ def main() -> None:
                                                     lean="list")  # the HTML list's columns
                 queries.append(("rows", statement.params(**params)))
             for label, query in queries:
-                sql = literal_sql(query)
                 shown = args.sql == "all" or (args.sql == "first" and case == args.cases[0])
-                print(f"--- {label}:" + (f"\n{sql}" if shown else "")
-                      + f"\n--- plan:\n{explain(sql)}\n")
+                print(f"--- {label}:" + (f"\n{literal_sql(query)}" if shown else "")
+                      + f"\n--- plan:\n{explain(query)}\n")
         print("=" * 100)
         plugins = tuple(p for p in PLUGINS.values() if p.has_configuration)
         print(f"plugin configs page: previews of {len(plugins)} plugins in one statement")
         query = plugin_svc._project_list_union(plugins, PREVIEW_ROWS + 1).params(org_id=org.id)
-        sql = literal_sql(query)
-        print(("--- previews:\n" + sql + "\n" if args.sql != "none" else "")
-              + f"--- plan:\n{explain(sql)}\n")
+        print(("--- previews:\n" + literal_sql(query) + "\n" if args.sql != "none" else "")
+              + f"--- plan:\n{explain(query)}\n")
 
 
 if __name__ == "__main__":

@@ -136,6 +136,10 @@ def login_cookie(base: str, password: str) -> str:
     data = urllib.parse.urlencode({"email": OWNER, "password": password,
                                    "csrf_token": csrf.group(1) if csrf else ""}).encode()
     opener.open(f"{base}/login/", data=data).read()
+    # One page first, as a browser does after logging in: the session then holds its CSRF
+    # token and remembered org, and later pages leave it as it is. wrk replays one cookie,
+    # so the cookie right after login would make every request rewrite the session.
+    opener.open(f"{base}/settings/{ORG}/integrations/").read()
     cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
     if "session=" not in cookie:
         sys.exit("login failed: no session cookie")

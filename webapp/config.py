@@ -6,9 +6,16 @@ from datetime import timedelta
 BOOTSTRAP_SERVE_LOCAL = True
 BOOTSTRAP_BOOTSWATCH_THEME = None
 
-# PostgreSQL: test each pooled connection before use (survives a server restart); not
-# used for SQLite, whose file connections do not drop.
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# PostgreSQL: test each pooled connection before use (survives a server restart), and
+# plan repeated statements once: psycopg prepares a statement after its 5th run on a
+# connection, and `force_generic_plan` keeps PostgreSQL from planning it again on every run
+# (the list page's query costs ~1 ms to plan, ~0.3 ms to run). Every hot query reads an
+# org's rows through an index whatever the values, so one plan serves all. SQLite takes
+# none of this (its file connections do not drop; it plans in microseconds).
+SQLALCHEMY_ENGINE_OPTIONS = {
+    "pool_pre_ping": True,
+    "connect_args": {"options": "-c plan_cache_mode=force_generic_plan"},
+}
 
 # Request bodies larger than this are refused with 413 (logo uploads are ≤ 1 MB).
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024

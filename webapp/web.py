@@ -4,6 +4,7 @@ import json
 import logging
 import re
 import time
+from typing import NamedTuple
 from urllib.parse import quote, urlencode
 
 from flask import Flask, current_app, g, jsonify, render_template, request, session, url_for
@@ -24,6 +25,7 @@ from webapp.services.permissions import (
     load_user_and_organizations,
     user_organizations,
 )
+from webapp.services.saved_views import clean_query_string
 from webapp.services.text import is_storable_text
 
 log = logging.getLogger("webapp.request")
@@ -152,11 +154,30 @@ def _register_error_handlers(app: Flask) -> None:
             return "Server error", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def _register_headers_and_logging(app: Flask) -> None:
     @app.before_request
     def start_timer():
         g.request_started = time.perf_counter()
         g.pop("_request_orgs", None)  # request_orgs is per request, even in a shared app context
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        @app.before_request
+        def read_in_autocommit():
+            """PostgreSQL: a GET/HEAD/OPTIONS request runs its statements in autocommit.
+
+            Under READ COMMITTED every statement takes its own snapshot anyway, so a read-only
+            request loses nothing, and saves two round trips (BEGIN, ROLLBACK). It also keeps
+            the connection's prepared statements: psycopg forgets them on every ROLLBACK, so
+            each request planned its queries afresh. A safe request that writes (an API
+            token's last_used, the audit record of an export) writes one statement, which
+            commits on its own."""
+            session = db.session()
+            if (request.method in SAFE_METHODS and request.endpoint not in (None, "static")
+                    and not session.in_transaction()):  # (tests share one session)
+                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
     @app.before_request
     def refuse_nul_characters():
@@ -272,6 +293,13 @@ def _register_template_helpers(app: Flask) -> None:
     def status_label(value: int) -> str:
         return ObjectStatus.label_of(value)
 
+    @app.template_filter("path_segment")
+    def path_segment(value) -> str:
+        """A value quoted for one segment of a URL path ("/" included): a project slug in
+        a link. Plain Python `quote`; Jinja's `urlencode` costs several times more and the
+        plugin configs page quotes a slug per listed project."""
+        return quote(str(value), safe="")
+
     @app.template_filter("dt")
     def format_datetime(value) -> str:
         return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
@@ -296,13 +324,59 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_global()
     def url_with_args(**changes) -> str:
         """This page's URL with its query args kept and `changes` applied (None removes)."""
-        args = request.args.to_dict(flat=False)
-        for key, value in changes.items():
-            if value is None:
-                args.pop(key, None)
-            else:
-                args[key] = value
-        # The path as requested (quoted as url_for would), not a url_for per link: pagers
-        # and sort headers call this a dozen times per page.
-        path = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=~")
-        return path + ("?" + urlencode(args, doseq=True) if args else "")
+        return _request_args_url()(**changes)
+
+    @app.template_global()
+    def saved_views_state() -> SavedViewsState:
+        """What the saved-views menu needs of this request (see SavedViewsState)."""
+        current_qs = clean_query_string(request.query_string.decode("utf-8", "replace"))
+        here = request.full_path if request.query_string else request.path
+        return SavedViewsState(_request_path(), current_qs, here)
+
+
+class ArgsUrl:
+    """`base` with query args kept and `changes` applied (None removes a key): the links of
+    a list page (pager, sort headers, filter chips, CSV export). Each kept arg is encoded
+    once per page, not once per link; the result equals `urlencode(args, doseq=True)` with
+    the keys in their order."""
+
+    def __init__(self, base: str, args) -> None:
+        self.base = base
+        self.encoded = {key: urlencode([(key, value) for value in values])
+                        for key, values in args.lists()}
+
+    def __call__(self, **changes) -> str:
+        encoded = self.encoded
+        if changes:
+            encoded = dict(encoded)
+            for key, value in changes.items():
+                if value is None:
+                    encoded.pop(key, None)
+                else:
+                    encoded[key] = urlencode({key: value}, doseq=True)
+        query = "&".join(part for part in encoded.values() if part)
+        return self.base + "?" + query if query else self.base
+
+
+def _request_path() -> str:
+    """The path as requested, quoted as url_for would quote it."""
+    return quote(request.script_root + request.path, safe="/:@!$&'()*+,;=~")
+
+
+def _request_args_url() -> ArgsUrl:
+    """This request's ArgsUrl, built once per request (kept on the request object)."""
+    req = request._get_current_object()
+    builder = getattr(req, "_args_url", None)
+    if builder is None:
+        builder = req._args_url = ArgsUrl(_request_path(), request.args)
+    return builder
+
+
+class SavedViewsState(NamedTuple):
+    """The saved-views menu's view of this request: the list's URL (saved views link to it
+    with their query string), the current filters as they would be saved (which view is
+    current), and the URL to come back to after saving or deleting."""
+
+    list_url: str
+    current_qs: str
+    here: str

@@ -23,7 +23,7 @@ from sqlalchemy import Select, delete, func, null, or_, select
 from sqlalchemy.orm import joinedload
 
 from webapp.catalog.features import FEATURES
-from webapp.extensions import db
+from webapp.extensions import begin_streamed_read, db
 from webapp.models import (
     DocIntegration,
     DocIntegrationLogo,
@@ -508,6 +508,7 @@ def iter_doc_integrations_export(user: User | None, q: str | None = None, state:
         .order_by(IntegrationFeature.target_id, IntegrationFeature.feature)
     ):
         features.setdefault(target_id, []).append(feature)
+    begin_streamed_read()
     rows = db.session.execute(
         query.add_columns(DocIntegrationLogo.uuid)
         .outerjoin(DocIntegrationLogo, DocIntegrationLogo.doc_integration_id == DocIntegration.id)

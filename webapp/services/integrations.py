@@ -40,7 +40,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from webapp.catalog.features import IntegrationFeatures, parse_integration_feature
 from webapp.catalog.providers import DOMAINS, PROVIDERS, ConfigField, Provider, get_provider
-from webapp.extensions import db
+from webapp.extensions import begin_streamed_read, db, read_rows
 from webapp.models import (
     VISIBLE_STATUSES,
     AuditLogEntry,
@@ -229,11 +229,12 @@ def allowed_providers(filters: IntegrationFilters) -> set[str] | None:
     allowed: set[str] | None = None
     if filters.provider_keys:
         allowed = set(filters.provider_keys)
-    if filters.features:
-        keys = providers_with_features(filters.features)
+    if filters.features:  # the sets below, computed once (every list page asks, 4 times)
+        keys = set().union(*(_FEATURE_PROVIDERS[feature] for feature in filters.features))
         allowed = keys if allowed is None else allowed & keys
     if filters.integration_type:
-        keys = providers_in_domain(filters.integration_type)
+        keys = set(_DOMAIN_PROVIDERS.get(filters.integration_type)
+                   or providers_in_domain(filters.integration_type))
         allowed = keys if allowed is None else allowed & keys
     return allowed
 
@@ -243,7 +244,7 @@ def allowed_statuses(filters: IntegrationFilters) -> tuple[ObjectStatus, ...]:
     return filters.statuses or FILTER_STATUSES
 
 
-# The same sets, computed once (the facet arithmetic asks for them on every list page).
+# The same sets, computed once per feature and domain (allowed_providers unions them).
 _DOMAIN_PROVIDERS = {domain: frozenset(providers_in_domain(domain)) for domain in DOMAINS}
 _FEATURE_PROVIDERS = {feature: frozenset(providers_with_features([feature]))
                       for feature in IntegrationFeatures}
@@ -424,7 +425,7 @@ def _status_matrix(org: Organization, filters: IntegrationFilters) -> dict[tuple
     search cannot use a b-tree, so this reads every index entry of the org — never the
     table rows); the search box is the one request whose cost grows with the org.
     """
-    rows = db.session.execute(_matrix_statement(bool(filters.q)), _params(org, filters))
+    rows = read_rows(_matrix_statement(bool(filters.q)), _params(org, filters))
     return {(provider, status): count for provider, status, count in rows}
 
 
@@ -761,8 +762,10 @@ def list_org_integrations(
     if total:
         statement, params = _page_query(org, filters, facets.matrix, (page - 1) * per_page,
                                         per_page, lean)
-        result = db.session.execute(statement, params)
-        items = list(result) if lean else list(result.scalars())
+        if lean:
+            items = read_rows(statement, params).all()
+        else:
+            items = list(db.session.scalars(statement, params))
     return IntegrationPage(items=items, total=total, page=page, per_page=per_page)
 
 
@@ -771,6 +774,7 @@ def iter_org_integrations(
 ) -> Iterator[OrganizationIntegration]:
     """Every matching row in order, streamed in batches (CSV export over all pages)."""
     query = org_integrations_query(org, filters).execution_options(yield_per=batch)
+    begin_streamed_read()
     yield from db.session.scalars(query)
 
 

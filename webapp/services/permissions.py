@@ -118,16 +118,34 @@ def _user_organizations_statement(privileged: bool):
     return query.order_by(Organization.name, Organization.id)
 
 
-@functools.cache
-def _user_and_memberships_statement():
-    """One user with each org they are a member of and their role (None, None: no org)."""
+def join_member_orgs(query):
+    """`query`, which selects (…, User, Organization, OrganizationMember.role), joined to
+    each org the user is a member of, by org name: one row per membership, or one row with
+    Organization and role None. Read its rows with `split_member_orgs`."""
     return (
-        select(User, Organization, OrganizationMember.role)
-        .outerjoin(OrganizationMember, OrganizationMember.user_id == User.id)
+        query.outerjoin(OrganizationMember, OrganizationMember.user_id == User.id)
         .outerjoin(Organization, Organization.id == OrganizationMember.organization_id)
-        .where(User.id == bindparam("user_id"))
         .order_by(Organization.name, Organization.id)
     )
+
+
+def split_member_orgs(rows) -> tuple[User | None, list[tuple[Organization, str | None]] | None]:
+    """(user, user_organizations(user)) from the rows of a `join_member_orgs` query (User,
+    Organization and role are their last three columns); the org list is None for staff
+    (they may open every org: ask user_organizations); (None, None) without rows."""
+    if not rows:
+        return None, None
+    user = rows[0][-3]
+    if user.is_privileged:
+        return user, None
+    return user, [(row[-2], row[-1]) for row in rows if row[-2] is not None]
+
+
+@functools.cache
+def _user_and_memberships_statement():
+    """One user with each org they are a member of and their role."""
+    return join_member_orgs(select(User, Organization, OrganizationMember.role)).where(
+        User.id == bindparam("user_id"))
 
 
 def load_user_and_organizations(
@@ -135,13 +153,8 @@ def load_user_and_organizations(
 ) -> tuple[User | None, list[tuple[Organization, str | None]] | None]:
     """(user, user_organizations(user)) in one statement — what every page needs first.
     The org list is None for staff (they may open every org: ask user_organizations)."""
-    rows = db.session.execute(_user_and_memberships_statement(), {"user_id": user_id}).all()
-    if not rows:
-        return None, None
-    user = rows[0][0]
-    if user.is_privileged:
-        return user, None
-    return user, [(org, role) for _, org, role in rows if org is not None]
+    return split_member_orgs(
+        db.session.execute(_user_and_memberships_statement(), {"user_id": user_id}).all())
 
 
 def user_organizations(user: User) -> list[tuple[Organization, str | None]]:

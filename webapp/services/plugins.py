@@ -41,7 +41,7 @@ from webapp.catalog.plugins import (
     plugins_with_configuration,
 )
 from webapp.catalog.providers import ConfigField
-from webapp.extensions import db
+from webapp.extensions import begin_streamed_read, db, read_rows
 from webapp.models import (
     AuditLogEntry,
     ObjectStatus,
@@ -271,14 +271,20 @@ def _entry(row) -> ProjectEntry:
 
 
 def iter_plugin_project_entries(
-    org: Organization, plugins: list[Plugin]
+    org: Organization, plugins: list[Plugin], stream: bool = True
 ) -> Iterator[tuple[Plugin, ProjectEntry]]:
     """Every (plugin, project entry) of the project lists, plugins in the given order and
-    projects by slug; one streamed statement (the CSV export and plugin_project_lists)."""
+    projects by slug; one statement, streamed in batches for the CSV export (`stream`),
+    read at once for plugin_project_lists, which keeps every row anyway."""
     if not plugins:
         return
     query = _project_list_union(tuple(plugins), None)
-    for row in db.session.execute(query.execution_options(yield_per=1000), {"org_id": org.id}):
+    if stream:
+        begin_streamed_read()
+        rows = db.session.execute(query.execution_options(yield_per=1000), {"org_id": org.id})
+    else:
+        rows = read_rows(query, {"org_id": org.id})
+    for row in rows:
         yield plugins[row.position], _entry(row)
 
 
@@ -289,7 +295,7 @@ def plugin_project_lists(org: Organization, plugins: list[Plugin]) -> dict[str, 
     Keys follow the order of *plugins*; one SQL statement for all of them.
     """
     lists: dict[str, list[ProjectEntry]] = {plugin.slug: [] for plugin in plugins}
-    for plugin, entry in iter_plugin_project_entries(org, plugins):
+    for plugin, entry in iter_plugin_project_entries(org, plugins, stream=False):
         lists[plugin.slug].append(entry)
     return lists
 
@@ -303,7 +309,7 @@ def plugin_project_previews(
     entries: dict[str, list[ProjectEntry]] = {plugin.slug: [] for plugin in plugins}
     if plugins:
         query = _project_list_union(tuple(plugins), limit + 1)
-        for row in db.session.execute(query, {"org_id": org.id}):
+        for row in read_rows(query, {"org_id": org.id}):
             entries[plugins[row.position].slug].append(_entry(row))
     return {
         slug: ProjectListPreview(rows[:limit], has_more=len(rows) > limit)
@@ -446,6 +452,7 @@ def iter_plugin_projects(
     _conditions, _enabled, _configured, rows_query = _table_query(
         org, plugin, filters or PluginProjectFilters()
     )
+    begin_streamed_read()
     for row in db.session.execute(rows_query.execution_options(yield_per=1000)):
         yield _table_entry(row)
 

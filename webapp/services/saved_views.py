@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.extensions import db
+from webapp.extensions import db, read_rows
 from webapp.models import Organization, SavedView, User
 from webapp.services.errors import NotFound, ValidationFailed
 
@@ -53,23 +53,24 @@ def _list_statement(per_org: bool):
     org_clause = (SavedView.organization_id == bindparam("org_id") if per_org
                   else SavedView.organization_id.is_(None))
     return (
-        select(SavedView)
+        select(SavedView.id, SavedView.name, SavedView.query_string)
         .where(SavedView.user_id == bindparam("user_id"),
                SavedView.list_key == bindparam("list_key"), org_clause)
         .order_by(func.lower(SavedView.name), SavedView.id)
     )
 
 
-def list_saved_views(user: User, org: Organization | None, list_key: str) -> list[SavedView]:
+def list_saved_views(user: User, org: Organization | None, list_key: str) -> list:
     """The user's own views of this list, by name (1 query): of this org for org lists,
-    else the views without an org."""
+    else the views without an org. Plain rows (id, name, query_string): list pages render
+    them on every request."""
     if list_key not in LIST_KEYS or not getattr(user, "is_authenticated", False):
         return []
     per_org = bool(LIST_KEYS.get(list_key)) and org is not None
     params = {"user_id": user.id, "list_key": list_key}
     if per_org:
         params["org_id"] = org.id
-    return list(db.session.scalars(_list_statement(per_org), params))
+    return read_rows(_list_statement(per_org), params).all()
 
 
 def save_view(

@@ -6,11 +6,11 @@ import secrets
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
-from webapp.models import ApiToken, User, utcnow
+from webapp.models import ApiToken, Organization, OrganizationMember, User, utcnow
 from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.permissions import join_member_orgs, split_member_orgs
 
 TOKEN_PREFIX = "iat_"
 
@@ -80,25 +80,42 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 @functools.cache
 def _token_statement():
-    """The token (and its user) by hash: built once, the hash is bound per request."""
-    return (select(ApiToken).options(joinedload(ApiToken.user))
-            .where(ApiToken.token_hash == bindparam("token_hash")))
+    """The token by hash with its user and each org the user is a member of, with their
+    role (one row per membership; Organization and role are None without one): built once,
+    the hash is bound per request."""
+    return join_member_orgs(
+        select(ApiToken, User, Organization, OrganizationMember.role)
+        .join(User, User.id == ApiToken.user_id)
+    ).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
+def authenticate_token_with_orgs(
+    plaintext: str,
+) -> tuple[User | None, list[tuple[Organization, str | None]] | None]:
+    """(user, their orgs with roles) for an unexpired, unrevoked token of an active user, in
+    one statement; (None, None) otherwise. The org list is what `user_organizations` gives a
+    member (org routes resolve their org from it, no second query); None for staff, who may
+    open every org. Marks the token used (last_used moves when it is unset or older than
+    LAST_USED_RESOLUTION; the caller commits)."""
+    rows = db.session.execute(_token_statement(), {"token_hash": hash_token(plaintext)}).all()
+    if not rows:
+        return None, None
+    token, user = rows[0][0], rows[0][1]
+    now = utcnow()
+    if token.revoked_at is not None:
+        return None, None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None, None
+    if not user.is_active:
+        return None, None
+    if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
+        token.last_used = now
+    return split_member_orgs(rows)
 
 
 def authenticate_token(plaintext: str) -> User | None:
-    """The active user owning this unexpired, unrevoked token; marks it used (last_used
-    moves when it is unset or older than LAST_USED_RESOLUTION; the caller commits)."""
-    token = db.session.scalar(_token_statement(), {"token_hash": hash_token(plaintext)})
-    now = utcnow()
-    if token is None or token.revoked_at is not None:
-        return None
-    if token.expires_at is not None and token.expires_at <= now:
-        return None
-    if not token.user.is_active:
-        return None
-    if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
-        token.last_used = now
-    return token.user
+    """The user of an unexpired, unrevoked token (see authenticate_token_with_orgs)."""
+    return authenticate_token_with_orgs(plaintext)[0]
 
 
 def token_state(token: ApiToken) -> str:

@@ -14,7 +14,8 @@ from webapp.services.errors import DomainError, StaleEdit, ValidationFailed
 from webapp.services.ids import parse_id
 from webapp.services.permissions import get_org_access
 from webapp.services.text import has_unstorable_text, is_storable_text
-from webapp.services.tokens import authenticate_token
+from webapp.services.tokens import authenticate_token_with_orgs
+from webapp.web import request_orgs
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 CURSOR_RE = re.compile(r"^(\d+):(\d+):([01])$")
@@ -38,6 +39,7 @@ class ApiError(Exception):
 @bp.before_request
 def authenticate():
     """Bearer token, else the session (whose unsafe methods need X-CSRFToken); else 401."""
+    g.api_orgs = None  # the caller's orgs when known (members); None: ask the database
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     header = request.headers.get("Authorization", "")
@@ -45,7 +47,7 @@ def authenticate():
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise ApiError(401, "Invalid token header. No credentials provided.")
-        user = authenticate_token(token.strip())
+        user, orgs = authenticate_token_with_orgs(token.strip())
         if user is None:
             db.session.rollback()
             raise ApiError(401, "Invalid token")
@@ -56,12 +58,13 @@ def authenticate():
                 session.commit()
             finally:
                 session.expire_on_commit = True
-        g.api_user = user
+        g.api_user, g.api_orgs = user, orgs
         return None
     if current_user.is_authenticated:
         if request.method in UNSAFE_METHODS and current_app.config.get("WTF_CSRF_ENABLED", True):
             csrf.protect()
         g.api_user = current_user._get_current_object()
+        g.api_orgs = None if g.api_user.is_privileged else request_orgs()
         return None
     raise ApiError(401, "Authentication credentials were not provided.")
 
@@ -72,7 +75,7 @@ def api_user():
 
 def org_access(org_ref: str):
     """The caller's OrgAccess for an org slug or numeric id (404 for non-members)."""
-    access = get_org_access(api_user(), org_ref)
+    access = get_org_access(api_user(), org_ref, orgs=g.get("api_orgs"))
     g.org = access.organization
     return access
 

@@ -68,9 +68,14 @@ def _provider_json(key: str) -> dict[str, Any]:
 
 
 @functools.cache
-def _schema_json(key: str) -> tuple[tuple[str, dict[str, Any]], ...]:
-    """(field name, field JSON without its value) per schema field, built once per provider."""
-    return tuple((field.name, field.to_dict()) for field in get_provider(key).config_schema)
+def _schema_json(key: str) -> tuple[tuple[str, dict[str, Any], object], ...]:
+    """(field name, field JSON without its value, default value) per schema field, built
+    once per provider (the value of a field is the stored one, else the default: the rule of
+    `schema_values`). Shared by every item of a list: never mutate them."""
+    provider = get_provider(key)
+    defaults = schema_values(provider, {})
+    return tuple((field.name, field.to_dict(), defaults[field.name])
+                 for field in provider.config_schema)
 
 
 def serialize_org_integration(oi: OrganizationIntegration, include_config: bool = True) -> dict[str, Any]:
@@ -111,11 +116,11 @@ def _org_integration_json(integration_id, name, metadata, provider_key, integrat
     }
     config_data = None
     if include_config:
-        values = schema_values(provider, config)
-        data["configOrganization"] = ([{**field, "value": values.get(name_)}
-                                       for name_, field in _schema_json(provider.key)]
+        stored = config or {}
+        data["configOrganization"] = ([{**field, "value": stored.get(name_, default)}
+                                       for name_, field, default in _schema_json(provider.key)]
                                       if provider is not None else [])
-        config_data = dict(config or {})
+        config_data = dict(stored)
     data.update({
         "configData": config_data,
         "externalId": external_id,

@@ -1,8 +1,11 @@
 """/settings/<org>/plugins/…: plugin configs (SPEC §7.3), one plugin's page, per-project
 settings and enable/disable buttons. Thin: parse → service → flash/redirect or render."""
 
+from urllib.parse import quote
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from wtforms import SelectChoice
 
 from webapp.blueprints.common import (
@@ -99,6 +102,28 @@ def index(access):
         export_href=url_for("plugins.index", org_slug=org.slug, **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("plugins.index", org_slug=org.slug),
     )
+
+
+@bp.app_template_global()
+def plugin_preview_rows(entries, detail_href: str, plugin_title: str, settings_label: str,
+                        enabled_badge: Markup, disabled_badge: Markup) -> Markup:
+    """The rows of one plugin's preview table on the plugin configs page, laid out in
+    Python (every value escaped here; the badges come from the `status_badge` macro). The
+    page lists up to PREVIEW_ROWS projects for each of ~24 plugins: as a Jinja loop, these
+    rows were half of the page's rendering time."""
+    title, label, prefix = escape(plugin_title), escape(settings_label), escape(detail_href)
+    rows = []
+    for entry in entries:
+        slug = escape(entry.project_slug)
+        href = f'{prefix}projects/{escape(quote(entry.project_slug, safe=""))}/'
+        rows.append(
+            f'<tr>\n  <td><span class="fw-semibold">{escape(entry.project_name)}</span> '
+            f'<code class="small text-body-secondary">{slug}</code></td>\n'
+            f"  <td>{escape(entry.platform or '—')}</td>\n"
+            f"  <td>{enabled_badge if entry.enabled else disabled_badge}</td>\n"
+            f'  <td class="text-end"><a class="small" href="{href}">{label}'
+            f'<span class="visually-hidden"> of {title} on {slug}</span></a></td>\n</tr>')
+    return Markup("\n".join(rows))
 
 
 def _count_label(preview) -> str:
