@@ -1,5 +1,5 @@
-"""Print the hot queries of the installed-integrations list and the plugin configs page
-with their query plans.
+"""Print the hot queries of the installed-integrations list, the plugin configs page and
+one plugin's page with their query plans.
 
 Runs against the database the app is configured for (DATABASE_URL, e.g. a bench database
 left by `bench/run.py --keep`): SQLite gets EXPLAIN QUERY PLAN, PostgreSQL gets
@@ -129,6 +129,12 @@ def main() -> None:
         print(f"plugin configs page: previews of {len(plugins)} plugins in one statement")
         query = plugin_svc._project_list_union(plugins, PREVIEW_ROWS + 1).params(org_id=org.id)
         print(("--- previews:\n" + literal_sql(query) + "\n" if args.sql != "none" else "")
+              + f"--- plan:\n{explain(query)}\n")
+        print("=" * 100)
+        plugin = PLUGINS["asana"]
+        print(f"one plugin's page ({plugin.slug}): the table's counts")
+        query = plugin_svc.bucket_counts_query(org, plugin, plugin_svc.PluginProjectFilters())
+        print(("--- counts:\n" + literal_sql(query) + "\n" if args.sql != "none" else "")
               + f"--- plan:\n{explain(query)}\n")
 
 

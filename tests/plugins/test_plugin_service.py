@@ -256,6 +256,49 @@ def test_table_paginates_in_sql_and_clamps_past_the_end(org):
     ]
 
 
+def test_table_counts_match_every_project_probed_one_by_one(org):
+    """The counts probe only projects with an option of the plugin and take the rest from
+    the org's active-project count: compare with the catalog's rules on every project, for
+    every filter combination (with options of other plugins, falsy values, a disabled
+    project, another org's project and a search around)."""
+    other_org = factories.make_org(slug="other")
+    layouts = [
+        {"key": "k", "enabled": True}, {"key": "k"}, {"enabled": True}, {"enabled": False},
+        {"key": ""}, {"key": False, "enabled": "yes"}, {}, {}, {"key": None},
+    ]
+    for n, layout in enumerate(layouts):
+        project = factories.make_project(org, slug=f"p{n}", name=f"Project {n % 3}")
+        for key, value in layout.items():
+            factories.set_plugin_option(project, "trello", key, value)
+        factories.set_plugin_option(project, "asana", "workspace", "w")  # another plugin
+    disabled = factories.make_project(org, slug="gone", status=ObjectStatus.DISABLED)
+    factories.set_plugin_option(disabled, "trello", "key", "k")
+    foreign = factories.make_project(other_org, slug="p0")
+    factories.set_plugin_option(foreign, "trello", "key", "k")
+    db.session.commit()
+
+    active = [p for p in org_projects(org) if p.status == ObjectStatus.ACTIVE]
+    for q in ("", "project 1"):
+        for enabled in (None, True, False):
+            for configured in (None, True, False):
+                table = plugin_projects_table(
+                    org, TRELLO, PluginProjectFilters(q=q, enabled=enabled, configured=configured))
+                states = [(is_enabled(options(p, "trello")), is_configured(TRELLO, options(p, "trello")))
+                          for p in active if not q or q in p.name.lower()]
+
+                def n(e, c, states=states):
+                    return sum(1 for se, sc in states if (e is None or se == e) and (c is None or sc == c))
+
+                assert table.total == n(enabled, configured), (q, enabled, configured)
+                assert table.enabled_facets == {True: n(True, configured), False: n(False, configured)}
+                assert table.configured_facets == {True: n(enabled, True), False: n(enabled, False)}
+
+
+def org_projects(org):
+    from webapp.models import Project
+    return db.session.scalars(db.select(Project).where(Project.organization_id == org.id)).all()
+
+
 @pytest.mark.parametrize("n_projects", [3, 60])
 def test_table_costs_two_statements_whatever_the_size(org, count_queries, n_projects):
     for n in range(n_projects):

@@ -25,6 +25,7 @@ from sqlalchemy import (
     cast,
     func,
     literal_column,
+    null,
     or_,
     select,
     true,
@@ -406,6 +407,57 @@ def _table_entry(row) -> ProjectEntry:
     return ProjectEntry(row.id, row.slug, row.name, row.platform, bool(row.enabled), bool(row.configured))
 
 
+def bucket_counts_query(org: Organization, plugin: Plugin, filters: PluginProjectFilters):
+    """The statement behind the table's counts (see `_bucket_counts`)."""
+    conditions, enabled_expr, configured_expr, _rows = _table_query(org, plugin, filters)
+    return _bucket_counts_query(org, plugin, conditions, enabled_expr, configured_expr)
+
+
+def _bucket_counts_query(org: Organization, plugin: Plugin, conditions, enabled_expr,
+                         configured_expr):
+    """UNION ALL of (part 0: the org's active projects matching `conditions`) and (part 1:
+    (enabled, configured, projects) of those with an option of the plugin)."""
+    with_options = select(_OPTION.c.project_id).where(
+        _OPTION.c.project_organization_id == org.id,
+        _OPTION.c.plugin == plugin.slug,
+        _OPTION.c.project_status == int(ObjectStatus.ACTIVE),
+    )
+    probed = (
+        select(enabled_expr.label("enabled"), configured_expr.label("configured"))
+        .where(*conditions, _PROJECT.c.id.in_(with_options))
+        .subquery("probed")
+    )
+    buckets = (
+        select(literal_column("1", Integer).label("part"), probed.c.enabled, probed.c.configured,
+               func.count().label("n"))
+        .group_by(probed.c.enabled, probed.c.configured)
+    )
+    everyone = select(literal_column("0", Integer).label("part"), null().label("enabled"),
+                      null().label("configured"), func.count().label("n")).where(*conditions)
+    return union_all(everyone, buckets)
+
+
+def _bucket_counts(org: Organization, plugin: Plugin, conditions, enabled_expr,
+                   configured_expr) -> dict[tuple[bool, bool], int]:
+    """{(enabled, configured): projects} of the table, in one statement, without probing
+    every project of the org: a project with no option of the plugin is neither enabled
+    nor configured, so only the projects that have one (an index range of
+    ix_project_plugin_option_list, via the options' trigger-kept project copies) are
+    probed and grouped; the rest is the count of the org's active projects (read from
+    ix_project_org_status_slug alone) minus those."""
+    counts: dict[tuple[bool, bool], int] = {}
+    active = 0
+    query = _bucket_counts_query(org, plugin, conditions, enabled_expr, configured_expr)
+    for row in read_rows(query):
+        if row.part == 0:
+            active = int(row.n)
+        else:
+            key = (bool(row.enabled), bool(row.configured))
+            counts[key] = counts.get(key, 0) + int(row.n)
+    counts[(False, False)] = counts.get((False, False), 0) + active - sum(counts.values())
+    return counts
+
+
 def plugin_projects_table(
     org: Organization, plugin: Plugin, filters: PluginProjectFilters | None = None
 ) -> PluginProjectsTable:
@@ -413,17 +465,7 @@ def plugin_projects_table(
     configured state, filtered, sorted by slug and paginated in SQL (two statements)."""
     filters = filters or PluginProjectFilters()
     conditions, enabled_expr, configured_expr, rows_query = _table_query(org, plugin, filters)
-
-    # Counts per (enabled, configured) bucket: the total and both facets in one statement.
-    buckets = select(enabled_expr.label("enabled"), configured_expr.label("configured"),
-                     _PROJECT.c.id).where(*conditions).subquery("buckets")
-    counts = {
-        (bool(row.enabled), bool(row.configured)): int(row.n)
-        for row in db.session.execute(
-            select(buckets.c.enabled, buckets.c.configured, func.count().label("n"))
-            .group_by(buckets.c.enabled, buckets.c.configured)
-        )
-    }
+    counts = _bucket_counts(org, plugin, conditions, enabled_expr, configured_expr)
 
     def count(enabled: bool | None, configured: bool | None) -> int:
         return sum(
