@@ -25,7 +25,7 @@ from webapp.services.permissions import (
     load_user_and_organizations,
     user_organizations,
 )
-from webapp.services.saved_views import clean_query_string
+from webapp.services.saved_views import clean_query_pairs
 from webapp.services.text import is_storable_text
 
 log = logging.getLogger("webapp.request")
@@ -329,7 +329,9 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_global()
     def saved_views_state() -> SavedViewsState:
         """What the saved-views menu needs of this request (see SavedViewsState)."""
-        current_qs = clean_query_string(request.query_string.decode("utf-8", "replace"))
+        # From the parsed args, as the page's own links are built (ArgsUrl): repeated keys
+        # grouped, a stray `%FF` kept as the text the list filters on.
+        current_qs = clean_query_pairs(request.args.items(multi=True))
         here = request.full_path if request.query_string else request.path
         return SavedViewsState(_request_path(), current_qs, here)
 

@@ -327,3 +327,20 @@ def test_migration_0002_upgrades_downgrades_and_matches_the_model(app_factory, s
         upgrade()
         assert "saved_view" in sa.inspect(db.engine).get_table_names()
         db.session.remove()
+
+
+def test_the_current_view_survives_repeated_keys_and_stray_escapes(client, login_as):
+    """The menu's current filters come from the parsed args, as the page's own links do:
+    a view saved from `?status=active&q=x&status=disabled` is still current on page 2
+    (whose link groups the repeated key), and `q=%FF` is saved as the text on screen."""
+    login_as("member")
+    url = "/settings/acme/integrations/?status=active&q=x&status=disabled"
+    saved_qs = menu(client.get(url)).find("input", attrs={"name": "query_string"})["value"]
+    assert saved_qs == "status=active&status=disabled&q=x"
+    post_save(client, "Two statuses", query_string=saved_qs, list_key="integrations",
+              next_url=url)
+    page_two = client.get("/settings/acme/integrations/?status=active&status=disabled&q=x&page=2")
+    current = menu(page_two).find("a", attrs={"aria-current": "true"})
+    assert current is not None and current.get_text(strip=True) == "Two statuses"
+    stray = menu(client.get("/settings/acme/integrations/?q=%FF"))
+    assert stray.find("input", attrs={"name": "query_string"})["value"] == "q=%25FF"

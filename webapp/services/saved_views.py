@@ -43,8 +43,12 @@ VIEWS_PER_LIST_MAX = 50
 
 def clean_query_string(query_string: str | None) -> str:
     """The query string to store: without page/format/csrf/next and empty values, order kept."""
-    pairs = parse_qsl((query_string or "").lstrip("?"), keep_blank_values=False)
-    return urlencode([(k, v) for k, v in pairs if k not in DROPPED_ARGS])
+    return clean_query_pairs(parse_qsl((query_string or "").lstrip("?"), keep_blank_values=False))
+
+
+def clean_query_pairs(pairs) -> str:
+    """clean_query_string of (key, value) pairs, e.g. a request's parsed args."""
+    return urlencode([(k, v) for k, v in pairs if k not in DROPPED_ARGS and v != ""])
 
 
 @functools.cache

@@ -112,6 +112,7 @@ def plugin_preview_rows(entries, detail_href: str, plugin_title: str, settings_l
     page lists up to PREVIEW_ROWS projects for each of ~24 plugins: as a Jinja loop, these
     rows were half of the page's rendering time."""
     title, label, prefix = escape(plugin_title), escape(settings_label), escape(detail_href)
+    enabled_badge, disabled_badge = escape(enabled_badge), escape(disabled_badge)  # Markup: kept
     rows = []
     for entry in entries:
         slug = escape(entry.project_slug)
