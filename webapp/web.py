@@ -293,12 +293,7 @@ def _register_template_helpers(app: Flask) -> None:
     def status_label(value: int) -> str:
         return ObjectStatus.label_of(value)
 
-    @app.template_filter("path_segment")
-    def path_segment(value) -> str:
-        """A value quoted for one segment of a URL path ("/" included): a project slug in
-        a link. Plain Python `quote`; Jinja's `urlencode` costs several times more and the
-        plugin configs page quotes a slug per listed project."""
-        return quote(str(value), safe="")
+    app.add_template_filter(path_segment, "path_segment")
 
     @app.template_filter("dt")
     def format_datetime(value) -> str:
@@ -334,6 +329,13 @@ def _register_template_helpers(app: Flask) -> None:
         current_qs = clean_query_pairs(request.args.items(multi=True))
         here = request.full_path if request.query_string else request.path
         return SavedViewsState(_request_path(), current_qs, here)
+
+
+def path_segment(value) -> str:
+    """A value quoted for one segment of a URL path ("/" included): a project slug in a
+    link. Plain Python `quote`; Jinja's `urlencode` costs several times more and the plugin
+    configs page quotes a slug per listed project."""
+    return quote(str(value), safe="")
 
 
 class ArgsUrl:

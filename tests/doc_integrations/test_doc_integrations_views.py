@@ -52,16 +52,13 @@ def make_doc(name="Acme Tracker", *, is_draft=True, logo=False, features=(), res
 
 
 def form_data(**overrides) -> dict:
-    data = {
-        "name": "Acme Tracker",
-        "author": "Acme Inc.",
-        "description": "Tracks things.",
-        "url": "https://acme.example.com",
-        "popularity": "10",
-        "features": ["1", "2"],
-        "resources-0-title": "Docs",
-        "resources-0-url": "https://docs.example.com",
-    }
+    """The valid record of factories.doc_integration_data, as the HTML form posts it."""
+    valid = factories.doc_integration_data()
+    data = {key: valid[key] for key in ("name", "author", "description", "url")}
+    data["popularity"] = str(valid["popularity"])
+    data["features"] = [str(feature) for feature in valid["features"]]
+    for n, resource in enumerate(valid["resources"]):
+        data[f"resources-{n}-title"], data[f"resources-{n}-url"] = resource["title"], resource["url"]
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 

@@ -61,6 +61,26 @@ def audit(event=None):
 # --- the plugin configs page -----------------------------------------------------------------
 
 
+def test_project_values_are_escaped_and_slugs_quoted_on_both_plugin_pages(client, login_as, org):
+    """The configs page lays its rows out in Python (plugin_preview_rows), the plugin page
+    in Jinja: on both, a project's name, slug and platform show as text and the settings
+    link quotes the slug as one path segment (path_segment)."""
+    login_as("owner")
+    hostile = factories.make_project(org, slug="a b/<i>", name="<script>alert(1)</script>",
+                                     platform='"><b>x</b>')
+    configure(hostile, enabled=True)
+    db.session.commit()
+    for url in (BASE, BASE + "trello/"):
+        response = client.get(url)
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "<script>alert(1)</script>" not in body and "<b>x</b>" not in body
+        page = soup(response)
+        assert page.find(string=lambda text: text and "<script>alert(1)</script>" in text)
+        hrefs = [a["href"] for a in page.find_all("a", href=True)]
+        assert any(href.startswith(f"{BASE}trello/projects/a%20b%2F%3Ci%3E/") for href in hrefs)
+
+
 def test_configs_page_lists_plugins_in_catalog_order_with_project_rows(client, login_as, org):
     login_as("member")
     bar = factories.make_project(org, slug="bar", name="Bar", platform="python")

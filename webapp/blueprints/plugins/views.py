@@ -1,8 +1,6 @@
 """/settings/<org>/plugins/…: plugin configs (SPEC §7.3), one plugin's page, per-project
 settings and enable/disable buttons. Thin: parse → service → flash/redirect or render."""
 
-from urllib.parse import quote
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -43,7 +41,7 @@ from webapp.services.plugins import (
     update_plugin_settings,
 )
 from webapp.services.saved_views import list_saved_views
-from webapp.web import render_error
+from webapp.web import path_segment, render_error
 
 PREVIEW_ROWS = 5  # projects shown per plugin on the configs page; the plugin page has all
 MANAGE_REASON = "Only owners, managers and admins can change plugin settings."
@@ -116,7 +114,7 @@ def plugin_preview_rows(entries, detail_href: str, plugin_title: str, settings_l
     rows = []
     for entry in entries:
         slug = escape(entry.project_slug)
-        href = f'{prefix}projects/{escape(quote(entry.project_slug, safe=""))}/'
+        href = f'{prefix}projects/{escape(path_segment(entry.project_slug))}/'
         rows.append(
             f'<tr>\n  <td><span class="fw-semibold">{escape(entry.project_name)}</span> '
             f'<code class="small text-body-secondary">{slug}</code></td>\n'
