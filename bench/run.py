@@ -130,6 +130,9 @@ def drop_database(db_kind: str, scale: int) -> None:
 def login_cookie(base: str, password: str) -> str:
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    # No User-Agent, as wrk sends none: Flask-Login's session protection hashes the address
+    # and the User-Agent, and a mismatch would rewrite the session on every wrk request.
+    opener.addheaders = []
     page = opener.open(f"{base}/login/").read().decode()
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
         r'name="csrf_token" value="([^"]+)"', page)

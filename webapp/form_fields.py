@@ -2,13 +2,16 @@
 
 `macros/forms.html` `render_field` calls `field_block` for text-like inputs and selects
 (the common case): the same markup as a Jinja macro, at a fraction of the cost of macro
-calls per field (the installed-integrations filter bar renders six fields per request).
+calls per field. The installed-integrations filter bar (six fields on every request)
+calls `field_block` directly, without the macro around it.
 `field_help` and `described_by` are the one definition of the help/error ids that the
 macros use too.
 """
 
 from markupsafe import Markup, escape
 from wtforms.widgets.core import Input, Select, clean_key
+
+from webapp.escaping import text
 
 SELECT_TYPES = ("SelectField", "SelectMultipleField")
 
@@ -23,7 +26,7 @@ def html_params(**kwargs) -> Markup:
         if value is True:
             parts.append(clean_key(key))
         elif value is not False:
-            parts.append(f'{clean_key(key)}="{str(escape(value)).replace(chr(34), "&quot;")}"')
+            parts.append(f'{clean_key(key)}="{text(value).replace(chr(34), "&quot;")}"')
     return Markup(" ".join(parts))
 
 
@@ -99,7 +102,7 @@ class FastSelect(Select):
         html = [f"<select {html_params(name=field.name, **kwargs)}>"]
         for choice in field.iter_choices():
             value, label, selected = choice.value, choice.label, choice.selected
-            html.append(f'<option value="{escape(value)}"{" selected" if selected else ""}>'
-                        f"{escape(label or value)}</option>")
+            html.append(f'<option value="{text(value)}"{" selected" if selected else ""}>'
+                        f"{text(label or value)}</option>")
         html.append("</select>")
         return Markup("".join(html))

@@ -295,9 +295,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(path_segment, "path_segment")
 
-    @app.template_filter("dt")
-    def format_datetime(value) -> str:
-        return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    app.add_template_filter(format_datetime, "dt")
 
     @app.template_global()
     def may_view_audit_log() -> bool:
@@ -329,6 +327,11 @@ def _register_template_helpers(app: Flask) -> None:
         current_qs = clean_query_pairs(request.args.items(multi=True))
         here = request.full_path if request.query_string else request.path
         return SavedViewsState(_request_path(), current_qs, here)
+
+
+def format_datetime(value) -> str:
+    """A timestamp as pages show it (the `dt` filter): 2026-11-26 14:05 UTC, or —."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
 
 
 def path_segment(value) -> str:

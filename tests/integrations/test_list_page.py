@@ -259,7 +259,22 @@ def test_user_text_is_escaped(client, login_as, org):
     body = client.get(URL).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;" in body
-    assert "<img src=x>" not in body
+    assert "<img src=x>" not in body and "&lt;img src=x&gt;" in body  # config summary
+    assert "<b>x</b>" not in body and "&lt;b&gt;x&lt;/b&gt;" in body  # external id
+
+
+def test_rows_escape_and_quote_a_provider_key_outside_the_catalog(client, login_as, org):
+    """Rows are laid out in Python (_rows_html): a provider key no catalog entry names is
+    shown as text and quoted as one path segment in the row's link."""
+    integration = factories.make_integration(provider='x"><i>y')
+    factories.install(org, integration)
+    db.session.commit()
+    login_as("member")
+    row = soup(client.get(URL)).select_one("table.integrations-table tbody tr")
+    assert row.find("i") is None
+    assert row.td.get_text(" ", strip=True).endswith('x"><i>y')
+    assert row.select_one("td.col-name a")["href"].startswith(
+        f"/settings/{org.slug}/integrations/x%22%3E%3Ci%3Ey/{integration.id}/?next=")
 
 
 def test_anonymous_is_sent_to_login(client, data):

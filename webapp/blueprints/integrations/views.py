@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from webapp.blueprints.common import (
     Page,
@@ -29,6 +30,7 @@ from webapp.blueprints.integrations.forms import (
 )
 from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import DOMAIN_LABELS, DOMAINS, PROVIDERS, get_provider
+from webapp.escaping import text
 from webapp.extensions import db
 from webapp.models import ObjectStatus, Organization
 from webapp.services import integrations as svc
@@ -36,7 +38,7 @@ from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
 from webapp.services.permissions import Capability
 from webapp.services.saved_views import list_saved_views
-from webapp.web import ArgsUrl
+from webapp.web import ArgsUrl, format_datetime, path_segment
 
 STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
 # Features some catalog provider has; others stay accepted in the URL but are not offered.
@@ -152,33 +154,57 @@ def index(access):
         facets=facets,
         page=page,
         base=base,
-        rows=_rows(result.items, base, next_arg, filters.include_config),
+        rows=_rows_html(result.items, base, next_arg, filters.include_config),
         args_url=ArgsUrl(base, request.args),
         providers=PROVIDERS,
         saved_views=list_saved_views(current_user, org, "integrations"),
     )
 
 
-def _rows(items, base: str, next_arg: str, include_config: bool) -> list[tuple]:
-    """The table's cell values, one tuple per row (the template unpacks them: no attribute
-    lookups per cell). Row links are built from the list's own URL, not url_for per row."""
+def _rows_html(items, base: str, next_arg: str, include_config: bool) -> Markup:
+    """The table's rows, laid out in Python as Django admin lays out its result rows: every
+    value escaped here (`text`); the provider, status and integration-status cells come from
+    the `integrations/_macros.html` macros, rendered once per distinct value, not per row.
+    Row links are built from the list's own URL, not url_for per row. As a Jinja loop,
+    these rows were a fifth of the page's rendering time."""
+    macros = current_app.jinja_env.get_template("integrations/_macros.html").module
+    provider_cells: dict[str, tuple[str, str]] = {}  # (cell, link prefix)
+    status_cells: dict[int, str] = {}
+    state_cells: dict[int, str] = {}
+    prefix = text(base)
+    next_part = text(next_arg)
     rows = []
     for row in items:  # lean rows of svc.list_org_integrations
-        provider_key = row.provider
-        provider = PROVIDERS.get(provider_key)
-        rows.append((
-            f"{base}{provider_key}/{row.integration_id}/{next_arg}",
-            row.name,
-            row.external_id,
-            provider_key,
-            provider.name if provider else provider_key,
-            row.status,
-            row.integration_status,
-            row.date_added.date().isoformat(),  # YYYY-MM-DD (UTC), 5× cheaper than strftime
-            row.grace_period_end,
-            (svc.config_summary(row) or "—") if include_config else None,
-        ))
-    return rows
+        provider_key, status, state = row.provider, row.status, row.integration_status
+        provider_cell = provider_cells.get(provider_key)
+        if provider_cell is None:
+            provider = PROVIDERS.get(provider_key)
+            provider_cell = provider_cells[provider_key] = (
+                f"{str(macros.provider_icon(provider_key)).strip()} "
+                f"{text(provider.name if provider else provider_key)}",
+                f"{prefix}{path_segment(provider_key)}/")  # quoted: no HTML specials
+        status_cell = status_cells.get(status)
+        if status_cell is None:
+            status_cell = status_cells[status] = str(macros.install_status(status)).strip()
+        state_cell = state_cells.get(state)
+        if state_cell is None:
+            state_cell = state_cells[state] = str(macros.integration_status(state)).strip()
+        grace = row.grace_period_end
+        config = (f'\n  <td class="small text-body-secondary config-summary text-truncate">'
+                  f'{text(svc.config_summary(row) or "—")}</td>') if include_config else ""
+        rows.append(
+            f'<tr>\n  <td class="text-nowrap">{provider_cell[0]}</td>\n'
+            f'  <td class="col-name"><a href="{provider_cell[1]}{row.integration_id}/{next_part}"'
+            f' class="fw-semibold text-decoration-none">'
+            f"{text(row.name)}</a></td>\n"
+            f'  <td class="col-external-id"><code class="small text-body">'
+            f"{text(row.external_id)}</code></td>\n"
+            f"  <td>{status_cell}</td>\n  <td>{state_cell}</td>\n"
+            # YYYY-MM-DD (UTC): isoformat is 5× cheaper than strftime
+            f'  <td class="text-nowrap small">{row.date_added.date().isoformat()}</td>\n'
+            f'  <td class="text-nowrap small">{format_datetime(grace) if grace else "—"}</td>'
+            f"{config}\n</tr>")
+    return Markup("\n".join(rows))
 
 
 def _export_csv(access, filters: svc.IntegrationFilters):

@@ -3,7 +3,7 @@ settings and enable/disable buttons. Thin: parse → service → flash/redirect 
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from webapp.blueprints.common import (
@@ -23,6 +23,7 @@ from webapp.blueprints.plugins.forms import (
     settings_initial,
 )
 from webapp.catalog.plugins import PLUGINS, Plugin
+from webapp.escaping import text
 from webapp.extensions import db
 from webapp.services.audit import record_export
 from webapp.services.errors import ValidationFailed
@@ -106,19 +107,19 @@ def index(access):
 def plugin_preview_rows(entries, detail_href: str, plugin_title: str, settings_label: str,
                         enabled_badge: Markup, disabled_badge: Markup) -> Markup:
     """The rows of one plugin's preview table on the plugin configs page, laid out in
-    Python (every value escaped here; the badges come from the `status_badge` macro). The
+    Python (every value escaped here with `text`; the badges come from the `status_badge` macro). The
     page lists up to PREVIEW_ROWS projects for each of ~24 plugins: as a Jinja loop, these
     rows were half of the page's rendering time."""
-    title, label, prefix = escape(plugin_title), escape(settings_label), escape(detail_href)
-    enabled_badge, disabled_badge = escape(enabled_badge), escape(disabled_badge)  # Markup: kept
+    title, label, prefix = text(plugin_title), text(settings_label), text(detail_href)
+    enabled_badge, disabled_badge = text(enabled_badge), text(disabled_badge)  # Markup: kept
     rows = []
     for entry in entries:
-        slug = escape(entry.project_slug)
-        href = f'{prefix}projects/{escape(path_segment(entry.project_slug))}/'
+        slug = text(entry.project_slug)
+        href = f'{prefix}projects/{path_segment(entry.project_slug)}/'  # quoted: no HTML specials
         rows.append(
-            f'<tr>\n  <td><span class="fw-semibold">{escape(entry.project_name)}</span> '
+            f'<tr>\n  <td><span class="fw-semibold">{text(entry.project_name)}</span> '
             f'<code class="small text-body-secondary">{slug}</code></td>\n'
-            f"  <td>{escape(entry.platform or '—')}</td>\n"
+            f"  <td>{text(entry.platform or '—')}</td>\n"
             f"  <td>{enabled_badge if entry.enabled else disabled_badge}</td>\n"
             f'  <td class="text-end"><a class="small" href="{href}">{label}'
             f'<span class="visually-hidden"> of {title} on {slug}</span></a></td>\n</tr>')
