@@ -1,6 +1,7 @@
 """/settings/<org>/integrations/: the filter form, facets, table, pager, empty states, CSV."""
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -275,6 +276,35 @@ def test_rows_escape_and_quote_a_provider_key_outside_the_catalog(client, login_
     assert row.td.get_text(" ", strip=True).endswith('x"><i>y')
     assert row.select_one("td.col-name a")["href"].startswith(
         f"/settings/{org.slug}/integrations/x%22%3E%3Ci%3Ey/{integration.id}/?next=")
+
+
+def test_row_cells_show_what_an_admin_reads(client, login_as, org):
+    """Each cell of a row laid out in Python (_rows_html), read as an admin reads it:
+    provider, name, external id, both statuses, the day added, the grace period's end, and
+    with include_config the config summary; without it, no config column."""
+    integration = factories.make_integration(provider="github", name="Acme repos",
+                                             external_id="acme-gh",
+                                             status=int(ObjectStatus.DISABLED))
+    factories.install(org, integration, status=ObjectStatus.PENDING_DELETION,
+                      config={"sync": "on"},
+                      date_added=datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC),
+                      grace_period_end=datetime.datetime(2026, 12, 1, 10, 5, tzinfo=datetime.UTC))
+    db.session.commit()
+    login_as("member")
+    page = soup(client.get(URL + "?include_config=1"))
+    headers = [th.get_text(" ", strip=True).split(" (sort")[0]  # without the sort link's hint
+               for th in page.select("table.integrations-table thead th")]
+    cells = [td.get_text(" ", strip=True)
+             for td in page.select_one("table.integrations-table tbody tr").find_all("td")]
+    assert dict(zip(headers, cells, strict=True)) == {
+        "Provider": "GH GitHub", "Name": "Acme repos", "External ID": "acme-gh",
+        "Status": "Pending deletion", "Integration status": "Disabled",
+        "Added": "2026-03-04", "Grace period ends": "2026-12-01 10:05 UTC",
+        "Config": "sync: on",
+    }
+    plain = soup(client.get(URL + "?include_config=0"))
+    assert len(plain.select_one("table.integrations-table tbody tr").find_all("td")) == 7
+    assert "Config" not in plain.select_one("table.integrations-table thead").get_text()
 
 
 def test_anonymous_is_sent_to_login(client, data):
