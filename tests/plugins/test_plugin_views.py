@@ -62,7 +62,7 @@ def audit(event=None):
 
 
 def test_project_values_are_escaped_and_slugs_quoted_on_both_plugin_pages(client, login_as, org):
-    """The configs page lays its rows out in Python (plugin_preview_rows), the plugin page
+    """The configs page lays its cards out in Python (_plugin_cards_html), the plugin page
     in Jinja: on both, a project's name, slug and platform show as text and the settings
     link quotes the slug as one path segment (path_segment)."""
     login_as("owner")
@@ -109,6 +109,23 @@ def test_configs_page_lists_plugins_in_catalog_order_with_project_rows(client, l
     asana = card(page, "asana")
     assert "No project uses Asana yet" in asana.get_text()
     assert "Not used" in asana.get_text()
+    assert "2 projects · 1 enabled" in card(page, "trello").select_one(".plugin-counts").get_text()
+    # A member may look, not change: the links say so.
+    assert [a.get_text(" ", strip=True) for a in card(page, "trello").select("td a")] == [
+        "View settings of Trello on bar", "View settings of Trello on zed"]
+    assert asana.select_one(".plugin-empty a").get_text() == "See its projects"
+
+
+def test_configs_page_offers_managers_to_set_a_plugin_up(client, login_as, org):
+    login_as("owner")
+    configure(factories.make_project(org, slug="bar"), enabled=True)
+    db.session.commit()
+    page = soup(client.get(BASE))
+    assert [a.get_text(" ", strip=True) for a in card(page, "trello").select("td a")] == [
+        "Settings of Trello on bar"]
+    assert card(page, "asana").select_one(".plugin-empty a").get_text() == "Set it up on a project"
+    toc = {a["href"]: a.get_text(" ", strip=True) for a in page.select("nav.plugin-toc a")}
+    assert toc["#plugin-trello"] == "Trello (1)" and toc["#plugin-asana"] == "Asana (0)"
 
 
 def test_configs_page_badges_read_exactly_enabled_or_disabled(client, login_as, org):

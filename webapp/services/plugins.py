@@ -43,7 +43,7 @@ from webapp.catalog.plugins import (
     plugins_with_configuration,
 )
 from webapp.catalog.providers import ConfigField
-from webapp.extensions import begin_streamed_read, db, read_rows
+from webapp.extensions import begin_streamed_read, db, read_rows, sql_constant
 from webapp.models import (
     AuditLogEntry,
     ObjectStatus,
@@ -65,17 +65,17 @@ _FALSY_JSON = (*_NO_VALUE_JSON, "0", "0.0", "-0.0", "[]", "{}")  # Python bool()
 
 def _json_text(column):
     """The option value as JSON text; SQL NULL (no row, or a NULL value) reads as "null"."""
-    return func.coalesce(cast(column, Text), "null")
+    return func.coalesce(cast(column, Text), sql_constant("null"))
 
 
 def has_value_sql(column):
     """SQL twin of the catalog's "holds a value other than false, "" or null"."""
-    return _json_text(column).not_in(_NO_VALUE_JSON)
+    return _json_text(column).not_in([sql_constant(v) for v in _NO_VALUE_JSON])
 
 
 def truthy_sql(column):
     """SQL twin of ``bool(value)`` for JSON values (the catalog's ``is_enabled``)."""
-    return _json_text(column).not_in(_FALSY_JSON)
+    return _json_text(column).not_in([sql_constant(v) for v in _FALSY_JSON])
 
 
 # ---------------------------------------------------------------------------------------
@@ -156,8 +156,8 @@ def _enabled_sql(plugin: Plugin):
     enabled = _OPTION.alias("enabled_option")
     return truthy_sql(
         select(enabled.c.value)
-        .where(enabled.c.project_id == _PROJECT.c.id, enabled.c.plugin == plugin.slug,
-               enabled.c.key == "enabled")
+        .where(enabled.c.project_id == _PROJECT.c.id, enabled.c.plugin == sql_constant(plugin.slug),
+               enabled.c.key == sql_constant("enabled"))
         .scalar_subquery()
     )
 
@@ -167,13 +167,13 @@ def _configured_sql(plugin: Plugin):
     value (no required field: any option but `enabled` does). One index probe."""
     required = _OPTION.alias("required_option")
     key_rule = (
-        required.c.key == plugin.required_field
+        required.c.key == sql_constant(plugin.required_field)
         if plugin.required_field is not None
-        else required.c.key != "enabled"
+        else required.c.key != sql_constant("enabled")
     )
     return (
         select(required.c.id)
-        .where(required.c.project_id == _PROJECT.c.id, required.c.plugin == plugin.slug, key_rule,
+        .where(required.c.project_id == _PROJECT.c.id, required.c.plugin == sql_constant(plugin.slug), key_rule,
                has_value_sql(required.c.value))
         .exists()
     )
@@ -181,7 +181,7 @@ def _configured_sql(plugin: Plugin):
 
 def _active_projects(org_id) -> list:
     """Conditions for the org's ACTIVE projects (*org_id*: a value or a bindparam)."""
-    return [_PROJECT.c.organization_id == org_id, _PROJECT.c.status == int(ObjectStatus.ACTIVE)]
+    return [_PROJECT.c.organization_id == org_id, _PROJECT.c.status == sql_constant(int(ObjectStatus.ACTIVE))]
 
 
 def _indexed_part(position: int, plugin: Plugin, org_id):
@@ -198,10 +198,10 @@ def _indexed_part(position: int, plugin: Plugin, org_id):
         )
         .where(
             required.c.project_organization_id == org_id,
-            required.c.plugin == plugin.slug,
-            required.c.key == plugin.required_field,
+            required.c.plugin == sql_constant(plugin.slug),
+            required.c.key == sql_constant(plugin.required_field),
             required.c.has_value == true(),
-            required.c.project_status == int(ObjectStatus.ACTIVE),
+            required.c.project_status == sql_constant(int(ObjectStatus.ACTIVE)),
         )
         .order_by(required.c.project_slug, required.c.project_id)
     )
@@ -237,7 +237,7 @@ def _project_list_union(plugins: tuple[Plugin, ...], limit: int | None):
         else:
             part = _project_walk_part(position, plugin, org_id)
         if limit is not None:
-            part = part.limit(limit)
+            part = part.limit(sql_constant(limit)).offset(sql_constant(0))
         # SQLite refuses ORDER BY/LIMIT directly inside a compound SELECT: wrap each part.
         parts.append(select(part.subquery(f"plugin_{position}")))
     listed = union_all(*parts).subquery("project_lists")
@@ -255,7 +255,7 @@ def _project_list_union(plugins: tuple[Plugin, ...], limit: int | None):
             listed.join(_PROJECT, _PROJECT.c.id == listed.c.project_id).outerjoin(
                 enabled,
                 and_(enabled.c.project_id == listed.c.project_id,
-                     enabled.c.plugin == listed.c.plugin, enabled.c.key == "enabled"),
+                     enabled.c.plugin == listed.c.plugin, enabled.c.key == sql_constant("enabled")),
             )
         )
         .order_by(listed.c.position, listed.c.project_slug, listed.c.project_id)
