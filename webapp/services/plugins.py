@@ -307,8 +307,12 @@ def plugin_project_previews(
     entries: dict[str, list[ProjectEntry]] = {plugin.slug: [] for plugin in plugins}
     if plugins:
         query = _project_list_union(tuple(plugins), limit + 1)
-        for row in read_rows(query, {"org_id": org.id}).all():  # one fetch, not one per row
-            entries[plugins[row.position].slug].append(_entry(row))
+        lists = [entries[plugin.slug] for plugin in plugins]
+        # One fetch, not one per row; rows unpacked by position (_project_list_union's
+        # columns), which costs half of reading ~130 rows' columns by name.
+        for position, project_id, slug, name, platform, enabled in read_rows(
+                query, {"org_id": org.id}).all():
+            lists[position].append(ProjectEntry(project_id, slug, name, platform, bool(enabled), True))
     return {
         slug: ProjectListPreview(rows[:limit], has_more=len(rows) > limit)
         for slug, rows in entries.items()
