@@ -116,7 +116,9 @@ def prepare_database(db_kind: str, scale: int) -> dict:
                   capture=True).stdout.strip().splitlines()[-1]
     if db_kind == "pg":
         psql("VACUUM ANALYZE", database=f"bench_{scale}")
-    return {"env": env, "password": owner_password(out), "token": token,
+    password = owner_password(out)
+    (instance / "owner-password").write_text(password)  # for bench/ab.py on a --keep database
+    return {"env": env, "password": password, "token": token,
             "seed_seconds": seed_seconds, "seed_summary": summary}
 
 
