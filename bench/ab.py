@@ -17,10 +17,7 @@ folder under bench/results/ (kept with `--keep`); or `--password` from seed-demo
 
 import argparse
 import os
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,22 +29,6 @@ TARGETS = {
     "integrations list (features+status)":
         f"/settings/{run.ORG}/integrations/?features=alert-rule&status=active&status=disabled",
 }
-
-
-def start(root: str, port: int, env: dict) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [*run.NICE, str(run.VENV_BIN / "gunicorn"), "--no-control-socket", "-w", "2", "-k",
-         "sync", "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", root,
-         "bench.reference:app"],
-        env=dict(env, PYTHONPATH=root))
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    sys.exit(f"gunicorn from {root} did not start")
 
 
 def main() -> None:
@@ -68,7 +49,7 @@ def main() -> None:
     env = dict(os.environ, DATABASE_URL=args.database_url, FLASK_SECRET_KEY="bench-ab",
                FLASK_LOG_LEVEL="WARNING")
     sides = {"A": (args.old, run.free_port()), "B": (str(run.ROOT), run.free_port())}
-    procs = {side: start(root, port, env) for side, (root, port) in sides.items()}
+    procs = {side: run.start_gunicorn(env, port, Path(root)) for side, (root, port) in sides.items()}
     try:
         cookies = {side: [f"Cookie: {run.login_cookie(f'http://127.0.0.1:{port}', args.password)}"]
                    for side, (_, port) in sides.items()}

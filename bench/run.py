@@ -151,12 +151,14 @@ def login_cookie(base: str, password: str) -> str:
     return cookie
 
 
-def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
+def start_gunicorn(env: dict, port: int, root: Path = ROOT) -> subprocess.Popen:
+    """gunicorn serving `bench.reference:app` of the checkout at *root* (bench/ab.py serves
+    another one beside this one)."""
     proc = subprocess.Popen(
         [*NICE, str(VENV_BIN / "gunicorn"), "--no-control-socket", "-w", "2", "-k", "sync",
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(ROOT),
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(root),
          "bench.reference:app"],
-        env=env,
+        env=dict(env, PYTHONPATH=str(root)),
     )
     for _ in range(150):
         try:
