@@ -127,7 +127,8 @@ def main() -> None:
         print("=" * 100)
         plugins = tuple(p for p in PLUGINS.values() if p.has_configuration)
         print(f"plugin configs page: previews of {len(plugins)} plugins in one statement")
-        query = plugin_svc._project_list_union(plugins, PREVIEW_ROWS + 1).params(org_id=org.id)
+        query = plugin_svc._project_list_union(plugins, PREVIEW_ROWS + 1, db.engine.dialect.name).params(
+            org_id=org.id)
         print(("--- previews:\n" + literal_sql(query) + "\n" if args.sql != "none" else "")
               + f"--- plan:\n{explain(query)}\n")
         print("=" * 100)

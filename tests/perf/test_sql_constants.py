@@ -41,3 +41,25 @@ def test_plugin_configs_statement_binds_only_the_org_id(app, client, login_as, o
     values = parameters.values() if isinstance(parameters, dict) else parameters
     assert set(values) == {org.id}
     assert "'trello'" in statement
+
+
+def test_plugin_configs_statement_is_compiled_once(app, client, login_as, org):
+    """The statement is cached: SQLAlchemy compiles it on the first request only. A
+    construct without a cache key (e.g. a VALUES list of literals) would make it compile
+    the whole statement, ~1.3 ms, on every request."""
+    login_as("member")
+    db.session.commit()
+    hits = []
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        if "project_lists" in statement:
+            hits.append(context.cache_hit)
+
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        for _ in range(2):
+            assert client.get(f"/settings/{org.slug}/plugins/").status_code == 200
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after)
+    assert len(hits) == 2
+    assert str(hits[1]) == "CacheStats.CACHE_HIT", hits

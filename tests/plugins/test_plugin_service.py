@@ -476,3 +476,31 @@ def test_plugin_without_required_field_counts_any_other_valued_option(org):
     assert {e.project_slug: e.configured for e in table.items} == {
         "empty-value": False, "only-enabled": False, "two-values": True,
     }
+
+
+def test_plugins_with_and_without_required_field_list_together_in_the_order_asked(org):
+    """One statement mixes both kinds of part (on PostgreSQL: the LATERAL part of the
+    plugins with a required field, and a walk part for the others): each plugin keeps its
+    own projects, by slug, in the order of the plugins asked for."""
+    loose = dataclasses.replace(TRELLO, required_field=None)  # walks the org's projects
+    asana, github = PLUGINS["asana"], PLUGINS["github"]
+    for slug in ("b-proj", "a-proj", "c-proj"):
+        project = factories.make_project(org, slug=slug)
+        factories.set_plugin_option(project, "trello", "token", "t")
+        if slug != "c-proj":
+            factories.set_plugin_option(project, "asana", "workspace", "w")
+            factories.set_plugin_option(project, "asana", "enabled", slug == "a-proj")
+        if slug == "c-proj":
+            factories.set_plugin_option(project, "github", "repo", "acme/c")
+    lists = plugin_project_lists(org, [github, loose, asana])
+    assert list(lists) == ["github", "trello", "asana"]
+    assert [e.project_slug for e in lists["github"]] == ["c-proj"]
+    assert [e.project_slug for e in lists["trello"]] == ["a-proj", "b-proj", "c-proj"]
+    assert [(e.project_slug, e.enabled) for e in lists["asana"]] == [
+        ("a-proj", True), ("b-proj", False)]
+    previews = plugin_project_previews(org, [asana, loose, github], limit=2)
+    assert [e.project_slug for e in previews["trello"].entries] == ["a-proj", "b-proj"]
+    assert previews["trello"].has_more
+    assert [e.project_slug for e in previews["asana"].entries] == ["a-proj", "b-proj"]
+    assert not previews["asana"].has_more
+    assert [e.project_slug for e in previews["github"].entries] == ["c-proj"]

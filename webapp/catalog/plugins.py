@@ -41,6 +41,12 @@ class Plugin:
     # (feature value, sentence) pairs: the API's featureDescriptions.
     feature_descriptions: tuple[tuple[str, str], ...] = ()
 
+    def __hash__(self) -> int:
+        # The slug is the catalog's key: equal plugins have equal slugs. The generated hash
+        # would hash every field (the config schema's fields…); the configs page looks its
+        # cached statement up by a tuple of 24 plugins on every request.
+        return hash(self.slug)
+
     @property
     def has_configuration(self) -> bool:
         return bool(self.config_schema)
