@@ -172,7 +172,7 @@ def test_project_lists_cost_one_statement_for_many_plugins_and_projects(org, cou
 
 # --- SQL predicates agree with the catalog's Python rules -----------------------------------
 
-VALUES = [None, False, True, "", "x", "false", "0", 0, 1, 0.0, 2.5, [], ["a"], {}, {"a": 1}]
+VALUES = [None, False, True, "", "x", "false", "0", 0, 1, 0.0, -0.0, 2.5, [], ["a"], {}, {"a": 1}]
 
 
 @pytest.mark.parametrize("value", VALUES, ids=repr)

@@ -320,9 +320,9 @@ def _indexed_lateral_part(indexed: list[tuple[int, Plugin]], org_id, limit: int 
 
 
 def _entry(row) -> ProjectEntry:
-    """A row of `_project_list_union` (position, project id, slug, name, platform, enabled)
-    as an entry; unpacked by position, which costs half of reading its columns by name (the
-    configs page reads ~130 such rows per request)."""
+    """A row of `_project_list_union` (position, project id, slug, name, platform, the
+    `enabled` option's JSON text) as an entry; unpacked by position, which costs half of
+    reading its columns by name (the configs page reads ~130 such rows per request)."""
     _position, project_id, slug, name, platform, enabled_json = row
     return ProjectEntry(project_id, slug, name, platform, truthy_json_text(enabled_json), True)
 

@@ -191,7 +191,7 @@ def _preview_rows(entries, detail_href: str, title: str, settings_label: str,
 
 
 def _count_label(preview) -> str:
-    """"3", or "10+" when the preview does not hold the whole list."""
+    """"3", or "5+" (PREVIEW_ROWS) when the preview does not hold the whole list."""
     return f"{PREVIEW_ROWS}+" if preview.has_more else str(preview.total)
 
 
