@@ -6,7 +6,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-pg lint install install-test browser postgres bench clean
+.PHONY: run test test-sqlite test-pg lint install install-test browser postgres bench bench-peer clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -61,6 +61,19 @@ postgres:
 
 bench: install-test
 	$(PY) bench/run.py
+
+# The list against Flask-Admin's list view of the same rows, on the scale-1000 databases that
+# `bench/run.py --keep` left (bench/README.md). Flask-Admin lives in its own virtualenv.
+PEER_VENV := bench/.venv-peer
+KEPT_SQLITE := bench/results/instance-sqlite-1000
+bench-peer: install-test
+	@test -x $(PEER_VENV)/bin/gunicorn || { python3 -m venv $(PEER_VENV) && $(PEER_VENV)/bin/pip install -q -e . flask-admin; }
+	@test -f $(KEPT_SQLITE)/owner-password || { echo "run bench/run.py --keep first"; exit 1; }
+	$(PY) bench/compare_peer.py --database-url sqlite:///$(CURDIR)/$(KEPT_SQLITE)/bench.sqlite3 \
+		--password-file $(KEPT_SQLITE)/owner-password
+	@if pg_isready -q -h 127.0.0.1 -p 5432 && test -f bench/results/instance-pg-1000/owner-password; then \
+		$(PY) bench/compare_peer.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_1000 \
+			--password-file bench/results/instance-pg-1000/owner-password; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

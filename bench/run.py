@@ -151,13 +151,14 @@ def login_cookie(base: str, password: str) -> str:
     return cookie
 
 
-def start_gunicorn(env: dict, port: int, root: Path = ROOT) -> subprocess.Popen:
-    """gunicorn serving `bench.reference:app` of the checkout at *root* (bench/ab.py serves
-    another one beside this one)."""
+def start_gunicorn(env: dict, port: int, root: Path = ROOT, app: str = "bench.reference:app",
+                   bin_dir: Path = VENV_BIN) -> subprocess.Popen:
+    """gunicorn of the virtualenv *bin_dir* serving *app* of the checkout at *root*
+    (bench/ab.py serves another checkout beside this one, bench/compare_peer.py the
+    Flask-Admin peer from its own virtualenv)."""
     proc = subprocess.Popen(
-        [*NICE, str(VENV_BIN / "gunicorn"), "--no-control-socket", "-w", "2", "-k", "sync",
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(root),
-         "bench.reference:app"],
+        [*NICE, str(bin_dir / "gunicorn"), "--no-control-socket", "-w", "2", "-k", "sync",
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--chdir", str(root), app],
         env=dict(env, PYTHONPATH=str(root)),
     )
     for _ in range(150):
