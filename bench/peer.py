@@ -38,6 +38,7 @@ class InstallationsView(ModelView):
                      "integration.status": "Integration status"}
     column_sortable_list = ("integration.provider", "integration.name", "status", "date_added")
     column_default_sort = ("integration.name", False)
+    column_select_related_list = (OrganizationIntegration.integration,)  # joined, not per row
     column_filters = ("status", Integration.provider)
     column_formatters = {
         "status": lambda view, context, model, name: ObjectStatus(model.status).name.title(),
