@@ -2,9 +2,10 @@
 Flask-Admin" goal (run by hand with bench/compare_peer.py, never by the test suite).
 
 A stock Flask-Admin `ModelView` of the installations (`OrganizationIntegration`) of the
-org `demo` that the app lists (rows being deleted are hidden), with the related Integration's columns joined (name, provider, external id,
-integration status), 25 rows a page, sorted by the integration's name, a status filter and
-a provider filter. That is the list page a team gets from Flask-Admin without tuning it.
+org `demo` that the app lists (rows being deleted are hidden), with the related
+Integration's columns joined (name, provider, external id, integration status), 25 rows a
+page, sorted by the integration's name, a status filter and a provider filter: the list
+page a team gets from Flask-Admin without tuning it.
 
 Flask-Admin is not a dependency of the app: this module runs in its own virtualenv
 (`bench/.venv-peer`, see bench/README.md), which installs the app and Flask-Admin.
