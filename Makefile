@@ -63,17 +63,21 @@ bench: install-test
 	$(PY) bench/run.py
 
 # The list against Flask-Admin's list view of the same rows, on the scale-1000 databases that
-# `bench/run.py --keep` left (bench/README.md). Flask-Admin lives in its own virtualenv.
+# `bench/run.py --keep` left (bench/README.md). Flask-Admin lives in its own virtualenv, at
+# the version whose filter numbers bench/compare_peer.py uses.
 PEER_VENV := bench/.venv-peer
 KEPT_SQLITE := bench/results/instance-sqlite-1000
+KEPT_PG := bench/results/instance-pg-1000
 bench-peer: install-test
-	@test -x $(PEER_VENV)/bin/gunicorn || { python3 -m venv $(PEER_VENV) && $(PEER_VENV)/bin/pip install -q -e . flask-admin; }
-	@test -f $(KEPT_SQLITE)/owner-password || { echo "run bench/run.py --keep first"; exit 1; }
-	$(PY) bench/compare_peer.py --database-url sqlite:///$(CURDIR)/$(KEPT_SQLITE)/bench.sqlite3 \
+	@test -x $(PEER_VENV)/bin/gunicorn || { python3 -m venv $(PEER_VENV) && $(PEER_VENV)/bin/pip install -q -e . flask-admin==2.2.1; }
+	@test -f $(KEPT_SQLITE)/owner-password || { echo "no kept SQLite database: run bench/run.py --keep first"; exit 1; }
+	$(PY) bench/compare_peer.py --database-url "sqlite:///$(CURDIR)/$(KEPT_SQLITE)/bench.sqlite3" \
 		--password-file $(KEPT_SQLITE)/owner-password
-	@if pg_isready -q -h 127.0.0.1 -p 5432 && test -f bench/results/instance-pg-1000/owner-password; then \
+	@if pg_isready -q -h 127.0.0.1 -p 5432 && test -f $(KEPT_PG)/owner-password \
+		&& psql -h 127.0.0.1 -U postgres -lqtA | cut -d'|' -f1 | grep -qx bench_1000; then \
 		$(PY) bench/compare_peer.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench_1000 \
-			--password-file bench/results/instance-pg-1000/owner-password; fi
+			--password-file $(KEPT_PG)/owner-password; \
+	else echo "== PostgreSQL: no kept bench_1000 database (or no server): its comparison skipped"; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -140,7 +140,10 @@ def login_cookie(base: str, password: str) -> str:
         r'name="csrf_token" value="([^"]+)"', page)
     data = urllib.parse.urlencode({"email": OWNER, "password": password,
                                    "csrf_token": csrf.group(1) if csrf else ""}).encode()
-    opener.open(f"{base}/login/", data=data).read()
+    try:
+        opener.open(f"{base}/login/", data=data).read()
+    except urllib.error.HTTPError as exc:  # the form answers 400 to a wrong password
+        sys.exit(f"login as {OWNER} failed ({exc.code}): is the password that of this database?")
     # One page first, as a browser does after logging in: the session then holds its CSRF
     # token and remembered org, and later pages leave it as it is. wrk replays one cookie,
     # so the cookie right after login would make every request rewrite the session.
