@@ -194,22 +194,18 @@ def _active_projects(org_id) -> list:
     return [_PROJECT.c.organization_id == org_id, _PROJECT.c.status == sql_constant(int(ObjectStatus.ACTIVE))]
 
 
-def _indexed_part(position: int, plugin: Plugin, org_id):
-    """The plugin's configured projects read from ix_project_plugin_option_list alone:
-    its required option's rows in the org that hold a value, on ACTIVE projects, by
-    project slug (the trigger-kept copies); (position, plugin, project id, project slug)."""
-    required = _OPTION.alias("required_option")
+def _configured_range(columns, required, org_id, plugin, key):
+    """SELECT *columns* over the index range of ix_project_plugin_option_list that lists
+    a plugin's configured projects: its required option's rows (*required*, an alias of
+    the option table) in the org that hold a value, on ACTIVE projects, by project slug
+    (the trigger-kept copies). *plugin* and *key*: SQL constants, or a row's columns (the
+    PostgreSQL LATERAL part). The one rule of both `_indexed_part` forms."""
     return (
-        select(
-            literal_column(str(position), Integer).label("position"),
-            required.c.plugin.label("plugin"),
-            required.c.project_id.label("project_id"),
-            required.c.project_slug.label("project_slug"),
-        )
+        select(*columns)
         .where(
             required.c.project_organization_id == org_id,
-            required.c.plugin == sql_constant(plugin.slug),
-            required.c.key == sql_constant(plugin.required_field),
+            required.c.plugin == plugin,
+            required.c.key == key,
             required.c.has_value == true(),
             required.c.project_status == sql_constant(int(ObjectStatus.ACTIVE)),
         )
@@ -217,13 +213,24 @@ def _indexed_part(position: int, plugin: Plugin, org_id):
     )
 
 
+def _indexed_part(position: int, plugin: Plugin, org_id):
+    """The plugin's configured projects read from ix_project_plugin_option_list alone
+    (`_configured_range`); (position, plugin, project id, project slug)."""
+    required = _OPTION.alias("required_option")
+    return _configured_range(
+        (sql_constant(position).label("position"), required.c.plugin.label("plugin"),
+         required.c.project_id.label("project_id"),
+         required.c.project_slug.label("project_slug")),
+        required, org_id, sql_constant(plugin.slug), sql_constant(plugin.required_field))
+
+
 def _project_walk_part(position: int, plugin: Plugin, org_id):
     """The same for a plugin without a required field (any option but `enabled` holding a
     value counts): the org's active projects by slug, probed one by one."""
     return (
         select(
-            literal_column(str(position), Integer).label("position"),
-            literal_column(f"'{plugin.slug}'", Text).label("plugin"),
+            sql_constant(position).label("position"),
+            sql_constant(plugin.slug).label("plugin"),
             _PROJECT.c.id.label("project_id"),
             _PROJECT.c.slug.label("project_slug"),
         )
@@ -297,17 +304,9 @@ def _indexed_lateral_part(indexed: list[tuple[int, Plugin]], org_id, limit: int 
         for position, plugin in indexed
     )).subquery("wanted")
     required = _OPTION.alias("required_option")
-    ranges = (
-        select(required.c.plugin, required.c.project_id, required.c.project_slug)
-        .where(
-            required.c.project_organization_id == org_id,
-            required.c.plugin == wanted.c.plugin,
-            required.c.key == wanted.c.key,
-            required.c.has_value == true(),
-            required.c.project_status == sql_constant(int(ObjectStatus.ACTIVE)),
-        )
-        .order_by(required.c.project_slug, required.c.project_id)
-    )
+    ranges = _configured_range(
+        (required.c.plugin, required.c.project_id, required.c.project_slug),
+        required, org_id, wanted.c.plugin, wanted.c.key)
     if limit is not None:
         ranges = ranges.limit(sql_constant(limit))
     ranges = ranges.lateral("listed")
