@@ -1,29 +1,22 @@
 """Instructions per request, counted by valgrind (callgrind): the bench targets' cost without
-the machine's noise.
+the machine's noise (bench/README.md, "Counted in instructions").
 
     .venv/bin/python bench/instructions.py \
         --password-file bench/results/instance-sqlite-1000/owner-password \
         --database-url sqlite:///$PWD/bench/results/instance-sqlite-1000/bench.sqlite3 \
         [--root /tmp/old] [--target "plugin configs page" ...] [--requests 100]
 
-wrk's req/s on a shared machine swings by 15 % or more from one minute to the next (other
-tenants' load, the CPU's caches). An instruction count does not: the same code on the same
-data counts the same instructions on every run, within ~0.3 % (PYTHONHASHSEED is fixed;
-compare counts taken with the same `--requests`). So this compares two versions of the code
-(`--root`: another checkout, e.g. a git worktree) far more finely than two wrk runs can,
-and measures what one part of a page costs: remove it in a worktree and count again.
+For each target of `bench/run.py` (and its reference), two processes run the app in-process
+under `valgrind --tool=callgrind` (Flask's test client; cookie pages logged in as the demo
+owner, the API with a token minted for the run and revoked after it). Both make 20 warm-up
+requests, collect garbage and freeze what is left (`gc.freeze`, so a full collection's
+timing does not decide the count); one then makes `--requests` more. The difference of
+their totals ÷ `--requests` is one request's instructions, the test client's work included.
+Repeat runs agree within 0.2 %; compare counts taken with the same `--requests`.
+`--root` counts another checkout (a git worktree) on the same database.
 
-For each target of `bench/run.py`, two processes run the app in-process (Flask's test
-client, logged in as the demo owner, the API with a token minted for the run) under
-`valgrind --tool=callgrind`: both warm the target with 20 requests, one then makes
-`--requests` more. The difference of their totals, divided by `--requests`, is one
-request's instructions, the test client's own work included (as wrk's requests include
-gunicorn's). Both processes of a target run at once (one per core), ~1 minute a target.
-
-What it does not show: time. Instructions that miss the caches or wait on a system call
-cost more than others, and a page's own instructions are more of those than the
-hello-world route's (bench/README.md: by time the list is at about 0.8 × its instruction
-ratio). PostgreSQL's own work runs in its server, which is not counted here.
+Both processes of a target run at once, one per core, ~1 minute a target: not beside a wrk
+run. A count is not a time: PostgreSQL's own work runs in its server and is not counted.
 """
 
 import argparse
@@ -41,37 +34,60 @@ from bench import run  # noqa: E402  (bench/ is not a package on the path by its
 WARM = 20
 
 PROBE = r"""
-import json, sys
-target, count, password = json.loads(sys.argv[1])
-name, path, auth = target
+import gc, json, sys
+(name, path, auth), count, owner, password, token = json.loads(sys.argv[1])
 from bench.reference import app
 app.config["WTF_CSRF_ENABLED"] = False
 client = app.test_client()
-headers = {}
+headers = {"Authorization": f"Bearer {token}"} if auth == "token" else {}
 if auth == "cookie":
-    client.post("/login/", data={"email": OWNER, "password": password})
-elif auth == "token":
-    from webapp.extensions import db
-    from webapp.services.accounts import get_user_by_email
-    from webapp.services.tokens import create_token
-    with app.app_context():
-        _, token = create_token(get_user_by_email(OWNER), "bench-instructions")
+    if client.post("/login/", data={"email": owner, "password": password}).status_code != 302:
+        sys.exit(f"login as {owner} failed: is the password that of this database?")
+
+def get(times):
+    for _ in range(times):
+        status = client.get(path, headers=headers).status_code
+        if status != 200:
+            sys.exit(f"{name}: {path} answered {status}")
+
+get(WARM)
+gc.collect()
+gc.freeze()
+get(count)
+"""
+
+TOKEN = r"""
+import sys
+from bench.reference import app
+from webapp.extensions import db
+from webapp.services.accounts import get_user_by_email
+from webapp.services.tokens import create_token, revoke_token
+with app.app_context():
+    user = get_user_by_email(sys.argv[1])
+    if sys.argv[2] == "create":
+        token, plaintext = create_token(user, "bench-instructions")
         db.session.commit()
-    headers = {"Authorization": f"Bearer {token}"}
-for _ in range(count):
-    status = client.get(path, headers=headers).status_code
-    if status != 200:
-        sys.exit(f"{name}: {path} answered {status}")
+        print(token.id, plaintext)
+    else:
+        revoke_token(user, int(sys.argv[2]))
+        db.session.commit()
 """
 
 
-def instructions(root: Path, env: dict, target, count: int, password: str, out: Path) -> subprocess.Popen:
-    """valgrind running PROBE for `count` requests of `target`; its total goes to `out`."""
-    probe = f"OWNER = {run.OWNER!r}\n" + PROBE
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-           f"--log-file={out}", str(run.VENV_BIN / "python"), "-c", probe,
-           json.dumps([target, count, password])]
+def start_probe(root: Path, env: dict, target, count: int, password: str, token: str,
+                log: Path) -> subprocess.Popen:
+    """valgrind running PROBE: the warm-up, then `count` requests of `target`; log → `log`."""
+    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", f"--log-file={log}",
+           str(run.VENV_BIN / "python"), "-c", f"WARM = {WARM}\n" + PROBE,
+           json.dumps([target, count, run.OWNER, password, token])]
     return subprocess.Popen(cmd, env=dict(env, PYTHONPATH=str(root)), cwd=root)
+
+
+def api_token(root: Path, env: dict, action: str) -> str:
+    """The owner's token for the API target: "create" gives "<id> <plaintext>"; an id revokes it."""
+    return subprocess.run([str(run.VENV_BIN / "python"), "-c", TOKEN, run.OWNER, action],
+                          env=dict(env, PYTHONPATH=str(root)), cwd=root, check=True, text=True,
+                          capture_output=True).stdout.strip()
 
 
 def total(log: Path) -> int:
@@ -86,7 +102,8 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     password = parser.add_mutually_exclusive_group(required=True)
     password.add_argument("--password", help="the demo owner's password")
-    password.add_argument("--password-file", type=Path, help="a file holding it (run.py writes one)")
+    password.add_argument("--password-file", type=Path,
+                          help="a file holding it (run.py writes one)")
     parser.add_argument("--root", type=Path, default=run.ROOT,
                         help="the checkout to measure (default: this one)")
     parser.add_argument("--target", action="append", dest="targets", metavar="NAME",
@@ -109,20 +126,31 @@ def main() -> None:
                          + "; ".join(t[0] for t in run.TARGETS))
         references = {t[3] for t in run.TARGETS if t[0] in wanted}
         targets = [t for t in run.TARGETS if t[0] in wanted or t[0] in references]
+    root = args.root.resolve()
     env = dict(os.environ, DATABASE_URL=args.database_url, FLASK_SECRET_KEY="bench-instructions",
                FLASK_LOG_LEVEL="WARNING", PYTHONHASHSEED="0")
+    token_id, token = None, ""
+    if any(auth == "token" for _, _, auth, _ in targets):
+        token_id, token = api_token(root, env, "create").split()
     counts: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, path, auth, _reference in targets:
-            logs = (Path(tmp) / f"{len(counts)}-warm.log", Path(tmp) / f"{len(counts)}-more.log")
-            procs = [instructions(args.root, env, (name, path, auth), WARM, args.password, logs[0]),
-                     instructions(args.root, env, (name, path, auth), WARM + args.requests,
-                                  args.password, logs[1])]
-            if any(proc.wait() != 0 for proc in procs):
-                sys.exit(f"{name}: the probe failed (see above)")
-            counts[name] = (total(logs[1]) - total(logs[0])) / args.requests
-            print(f"   {name}: {counts[name] / 1e6:.2f} M instructions a request", flush=True)
-    print(f"\n{args.root}, {args.database_url}\n")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, path, auth, _reference in targets:
+                sizes = (0, args.requests)
+                logs = [Path(tmp) / f"{len(counts)}-{count}.log" for count in sizes]
+                procs = [start_probe(root, env, (name, path, auth), n, args.password, token, log)
+                         for n, log in zip(sizes, logs, strict=True)]
+                codes = [proc.wait() for proc in procs]  # both, even when one failed
+                if any(codes):
+                    tails = "\n".join(log.read_text()[-1500:]
+                                      for log, code in zip(logs, codes, strict=True) if code)
+                    sys.exit(f"{name}: the probe failed; valgrind's log:\n{tails}")
+                counts[name] = (total(logs[1]) - total(logs[0])) / args.requests
+                print(f"   {name}: {counts[name] / 1e6:.2f} M instructions a request", flush=True)
+    finally:
+        if token_id:
+            api_token(root, env, token_id)
+    print(f"\n{root}, {args.database_url}, {args.requests} requests\n")
     print("| target | M instructions a request | ratio (by instructions) |")
     print("|---|---|---|")
     for name, _path, _auth, reference in targets:
