@@ -1,6 +1,7 @@
 """Ids no column can hold, or digits that are not ASCII, are "not found" — never a 500."""
 
 import pytest
+from bs4 import BeautifulSoup
 
 from tests import factories
 from webapp.extensions import db
@@ -69,3 +70,25 @@ def test_huge_page_numbers_are_400_with_the_message(client, login_as, path):
     response = client.get(path)
     assert response.status_code == 400
     assert "Page must be between 1 and 100,000." in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", [
+    "/doc-integrations/",
+    "/settings/acme/integration-requests/",
+    "/settings/acme/integrations/",
+    "/settings/acme/audit-log/",
+    "/settings/acme/directory/",
+    "/settings/acme/plugins/webhooks/",
+])
+def test_paging_text_gets_one_message_not_a_range_too(client, login_as, path):
+    """`page=abc`: "Not a valid integer value." once, without "must be between…" for a
+    number nobody typed; the same for per_page."""
+    login_as("staff")
+    response = client.get(path + "?page=abc&per_page=xyz")
+    assert response.status_code == 400
+    page = BeautifulSoup(response.data, "html.parser")
+    summary = page.find(id="error-summary").get_text(" ", strip=True)
+    assert summary.count("Not a valid integer value.") == 2
+    assert "Page: Not a valid integer value." in summary
+    assert "Rows per page: Not a valid integer value." in summary
+    assert "must be between" not in summary

@@ -3,10 +3,17 @@
 from flask import current_app, request
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange, Optional, StopValidation
 
 # Far past any real list (100 rows a page × 100,000 pages); larger numbers are typing errors.
 MAX_PAGE = 100_000
+
+
+def _whole_number_first(form, field) -> None:
+    """`page=abc` already has its message ("Not a valid integer value."): stop there, so
+    the range check does not add "must be between…" for a number nobody typed."""
+    if field.process_errors:
+        raise StopValidation()
 
 
 class ListFilterForm(FlaskForm):
@@ -17,11 +24,13 @@ class ListFilterForm(FlaskForm):
 
     page = IntegerField("Page", validators=[
         Optional(),
+        _whole_number_first,
         NumberRange(min=1, max=MAX_PAGE, message=f"Page must be between 1 and {MAX_PAGE:,}."),
     ])
     per_page = IntegerField(
         "Rows per page",
-        validators=[Optional(), NumberRange(min=1, max=100, message="Rows per page must be between 1 and 100.")],
+        validators=[Optional(), _whole_number_first,
+                    NumberRange(min=1, max=100, message="Rows per page must be between 1 and 100.")],
     )
 
     @classmethod
