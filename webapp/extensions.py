@@ -1,5 +1,8 @@
 """Extension objects, created unbound; `create_app` binds them. Models import `db` from here."""
 
+from collections import namedtuple
+from functools import lru_cache
+
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -29,17 +32,31 @@ login_manager = LoginManager()
 bootstrap = Bootstrap5()
 
 
-def read_rows(statement, params=None):
-    """Run a SELECT of plain columns on the session's connection and return its rows.
+def read_rows(statement, params=None) -> list:
+    """Run a SELECT of plain columns on the session's connection and return its rows, as
+    named tuples (`row.name`, `row[0]`, unpacking).
 
     For the hot read paths (list pages, the API list, saved views): Core execution skips the
     ORM's per-statement work (about a tenth of a millisecond each), which these statements
     do not use — they load no objects. Pending ORM changes are flushed first, as
-    `Session.execute` would, so a read never misses this session's own writes."""
+    `Session.execute` would, so a read never misses this session's own writes.
+
+    Named tuples, not SQLAlchemy's Row: reading `row.name` of a Row takes ~0.75 µs (its
+    `__getattr__` runs after a failed attribute lookup), of a named tuple ~0.07 µs, and
+    list pages read ~10 values of each of 25–100 rows (a twentieth of the API list's time)."""
     session = db.session()
     if session.new or session.dirty or session.deleted:
         session.flush()
-    return session.connection().execute(statement, params)
+    result = session.connection().execute(statement, params)
+    make = tuple.__new__
+    row_class = _row_class(tuple(result.keys()))
+    return [make(row_class, row) for row in result]
+
+
+@lru_cache(maxsize=512)
+def _row_class(columns: tuple[str, ...]) -> type:
+    """The named-tuple class of a statement's columns (one per column set, built once)."""
+    return namedtuple("Row", columns, rename=True)
 
 
 def begin_streamed_read() -> None:

@@ -763,7 +763,7 @@ def list_org_integrations(
         statement, params = _page_query(org, filters, facets.matrix, (page - 1) * per_page,
                                         per_page, lean)
         if lean:
-            items = read_rows(statement, params).all()
+            items = read_rows(statement, params)
         else:
             items = list(db.session.scalars(statement, params))
     return IntegrationPage(items=items, total=total, page=page, per_page=per_page)

@@ -366,7 +366,7 @@ def plugin_project_previews(
     if plugins:
         query = _project_list_union(tuple(plugins), limit + 1, db.engine.dialect.name)
         lists = [entries[plugin.slug] for plugin in plugins]
-        for row in read_rows(query, {"org_id": org.id}).all():  # one fetch, not one per row
+        for row in read_rows(query, {"org_id": org.id}):
             lists[row[0]].append(_entry(row))
     return {
         slug: ProjectListPreview(rows[:limit], has_more=len(rows) > limit)

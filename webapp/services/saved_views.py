@@ -74,7 +74,7 @@ def list_saved_views(user: User, org: Organization | None, list_key: str) -> lis
     params = {"user_id": user.id, "list_key": list_key}
     if per_org:
         params["org_id"] = org.id
-    return read_rows(_list_statement(per_org), params).all()
+    return read_rows(_list_statement(per_org), params)
 
 
 def save_view(
