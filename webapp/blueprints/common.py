@@ -26,8 +26,9 @@ def org_view(capability: Capability = Capability.VIEW) -> Callable:
         def wrapped(org_slug: str, **kwargs):
             # Members: from their org list (loaded with the user). Staff may open every
             # org: one row, not the whole list, when the page may not render the switcher.
-            orgs = None if current_user.is_privileged else request_orgs()
-            access = get_org_access(current_user, org_slug, orgs=orgs)
+            user = current_user._get_current_object()  # one proxy read (web.LOCAL_PROXY_NOTE)
+            orgs = None if user.is_privileged else request_orgs()
+            access = get_org_access(user, org_slug, orgs=orgs)
             g.org = access.organization
             g.access = access
             remember_nav_org(access)

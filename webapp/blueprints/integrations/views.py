@@ -32,13 +32,14 @@ from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import DOMAIN_LABELS, DOMAINS, PROVIDERS, get_provider
 from webapp.escaping import text
 from webapp.extensions import db
+from webapp.list_furniture import ArgsUrl
 from webapp.models import ObjectStatus, Organization
 from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
 from webapp.services.permissions import Capability
 from webapp.services.saved_views import list_saved_views
-from webapp.web import ArgsUrl, format_datetime, path_segment
+from webapp.web import format_datetime, path_segment
 
 STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
 # Features some catalog provider has; others stay accepted in the URL but are not offered.
@@ -79,32 +80,32 @@ def integration_labels():
     return {"domain_labels": DOMAIN_LABELS}
 
 
-def _with_count(label: str, facets, group: str, key: str) -> str:
-    if facets is None:
-        return label
-    return f"{label} ({getattr(facets, group).get(key, 0):,})"
+# The filter's choices, built once; a request only attaches its facet counts (FastSelect).
+PROVIDER_CHOICES = [SelectChoice(p.key, p.name) for p in PROVIDERS_BY_NAME]
+FEATURE_CHOICES = [SelectChoice(f.value, f.value)
+                   for f in sorted(IntegrationFeatures, key=lambda f: f.value)]
+OFFERED_FEATURE_CHOICES = [c for c in FEATURE_CHOICES
+                           if IntegrationFeatures(c.value) in OFFERED_FEATURES]
+TYPE_CHOICES = [SelectChoice("", "Any type")] + [SelectChoice(d, DOMAIN_LABELS[d]) for d in DOMAINS]
+STATUS_CHOICES = [SelectChoice(s, label) for s, label in STATUS_LABELS.items()]
 
 
 def _fill_choices(form: IntegrationFilterForm, facets) -> None:
     """Choices with the facet count beside each (how many rows choosing it would give)."""
     selected_features = set(form.features.data or [])
-    form.provider_key.choices = [
-        SelectChoice(p.key, _with_count(p.name, facets, "providers", p.key))
-        for p in PROVIDERS_BY_NAME
-    ]
-    form.features.choices = [
-        SelectChoice(f.value, _with_count(f.value, facets, "features", f.value))
-        for f in sorted(IntegrationFeatures, key=lambda f: f.value)
-        if f in OFFERED_FEATURES or f.value in selected_features
-    ]
-    form.integration_type.choices = [SelectChoice("", "Any type")] + [
-        SelectChoice(d, _with_count(DOMAIN_LABELS[d], facets, "integration_types", d))
-        for d in DOMAINS
-    ]
-    form.status.choices = [
-        SelectChoice(s, _with_count(label, facets, "statuses", s))
-        for s, label in STATUS_LABELS.items()
-    ]
+    form.provider_key.choices = PROVIDER_CHOICES
+    form.features.choices = OFFERED_FEATURE_CHOICES
+    if not selected_features.issubset(c.value for c in OFFERED_FEATURE_CHOICES):
+        # A feature no provider has, chosen in the URL: offered too, so it shows as chosen.
+        form.features.choices = [c for c in FEATURE_CHOICES if c in OFFERED_FEATURE_CHOICES
+                                 or c.value in selected_features]
+    form.integration_type.choices = TYPE_CHOICES
+    form.status.choices = STATUS_CHOICES
+    if facets is not None:
+        form.provider_key.counts = facets.providers
+        form.features.counts = facets.features
+        form.integration_type.counts = facets.integration_types  # "Any type" has none
+        form.status.counts = facets.statuses
 
 
 def _show_filters(form: IntegrationFilterForm, filters: svc.IntegrationFilters) -> None:
@@ -147,6 +148,7 @@ def index(access):
     _fill_choices(form, facets)
     base = url_for("integrations.index", org_slug=org.slug)
     next_arg = "?next=" + quote(request.full_path.rstrip("?"), safe="/")
+    args_url = ArgsUrl(base, request.args)
     return render_template(
         "integrations/index.html",
         form=form,
@@ -155,10 +157,49 @@ def index(access):
         page=page,
         base=base,
         rows=_rows_html(result.items, base, next_arg, filters.include_config),
-        args_url=ArgsUrl(base, request.args),
+        chips=_filter_chips_html(filters, args_url),
+        args_url=args_url,
         providers=PROVIDERS,
         saved_views=list_saved_views(current_user, org, "integrations"),
     )
+
+
+_CHIP = ('<a class="badge rounded-pill text-bg-light border fw-normal text-decoration-none '
+         'filter-chip" href="{href}">{label} <i class="bi bi-x" aria-hidden="true"></i>'
+         '<span class="visually-hidden">(remove this filter)</span></a>')
+
+
+def _filter_chips_html(filters: svc.IntegrationFilters, args_url: ArgsUrl) -> Markup:
+    """"Filtered by:" and a chip per active filter value, each a link to the list without
+    that value (back to page 1). Empty when nothing is filtered."""
+    if not filters.is_filtered():
+        return Markup("")
+
+    def chip(label: str, **changes) -> str:
+        return _CHIP.format(href=text(args_url(page=None, **changes)), label=text(label))
+
+    chips = []
+    if filters.q:
+        chips.append(chip(f"Search “{filters.q}”", q=None))
+    keys = list(filters.provider_keys)
+    for key in keys:
+        provider = PROVIDERS.get(key)
+        chips.append(chip(f"Provider: {provider.name if provider else key}",
+                          provider_key=[k for k in keys if k != key] or None, providerKey=None))
+    features = [f.value for f in filters.features]
+    for value in features:
+        chips.append(chip(f"Feature: {value}",
+                          features=[v for v in features if v != value] or None))
+    if filters.integration_type:
+        chips.append(chip(f"Type: {DOMAIN_LABELS[filters.integration_type]}",
+                          integration_type=None, integrationType=None))
+    statuses = [s.label for s in filters.statuses]
+    for value in statuses:
+        chips.append(chip(f"Status: {value.replace('_', ' ').capitalize()}",
+                          status=[v for v in statuses if v != value] or None))
+    return Markup('<div class="d-flex flex-wrap align-items-center gap-2 mb-2 small '
+                  'active-filters">\n  <span class="text-body-secondary">Filtered by:</span>\n  '
+                  + "\n  ".join(chips) + "\n</div>")
 
 
 def _rows_html(items, base: str, next_arg: str, include_config: bool) -> Markup:
