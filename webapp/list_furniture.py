@@ -86,7 +86,7 @@ def result_count(page, noun: str = "result", nouns: str | None = None) -> Markup
     if page.total == 0:
         words = f"No {text(plural)}"
     else:
-        words = (f"Showing {page.first_index}–{page.last_index} of {page.total:,} "
+        words = (f"Showing {page.first_index}&ndash;{page.last_index} of {page.total:,} "
                  f"{text(noun if page.total == 1 else plural)}")
     return Markup(f'<p class="text-body-secondary small mb-2 result-count">\n  {words}\n</p>')
 
@@ -101,7 +101,7 @@ def pager(page, label: str = "Pages") -> Markup:
     items = [_pager_step("Previous", "prev", page.page - 1 if page.has_prev else None, link)]
     for number in page.window():
         if number is None:
-            items.append('<li class="page-item disabled"><span class="page-link">…</span></li>')
+            items.append('<li class="page-item disabled"><span class="page-link">&hellip;</span></li>')
         elif number == page.page:
             items.append('<li class="page-item active"><span class="page-link" '
                          f'aria-current="page">{number}</span></li>')

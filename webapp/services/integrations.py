@@ -843,26 +843,6 @@ def extra_config(oi: OrganizationIntegration) -> dict[str, object]:
     return {k: v for k, v in sorted((oi.config or {}).items()) if k not in names}
 
 
-def config_summary(oi: OrganizationIntegration, limit: int = 3) -> str:
-    """A short one-line summary of the stored config for list rows (stored keys only).
-    `oi`: an installation or a lean row of `list_org_integrations` (anything with .config)."""
-    config = oi.config or {}
-    if not config:
-        return ""
-    parts = []
-    for key in sorted(config)[:limit]:
-        value = config[key]
-        if isinstance(value, bool):
-            text = "on" if value else "off"
-        elif isinstance(value, list):
-            text = ", ".join(str(v) for v in value) or "—"
-        else:
-            text = str(value) if value not in (None, "") else "—"
-        parts.append(f"{key}: {text[:40]}")
-    more = len(config) - limit
-    return " · ".join(parts) + (f" · +{more} more" if more > 0 else "")
-
-
 def _clean_value(field_: ConfigField, value: object) -> tuple[object, str | None]:
     """(cleaned value, error message or None) for one schema field."""
     choices = [c for c, _ in field_.choices]

@@ -31,7 +31,7 @@ from webapp.form_fields import FastSelect
 class IntegrationFilterForm(ListFilterForm):
     """GET filters of the installed-integrations list (SPEC §6.1 names)."""
 
-    q = StringField("Search", description="Name or external ID contains…")
+    q = StringField("Search", description="Part of a name or external ID.")
     provider_key = SelectMultipleField("Provider", choices=[], validate_choice=False,
                                        widget=FastSelect(multiple=True))
     features = SelectMultipleField("Features", choices=[], validate_choice=False,

@@ -175,31 +175,50 @@ def _filter_chips_html(filters: svc.IntegrationFilters, args_url: ArgsUrl) -> Ma
     if not filters.is_filtered():
         return Markup("")
 
-    def chip(label: str, **changes) -> str:
-        return _CHIP.format(href=text(args_url(page=None, **changes)), label=text(label))
+    def chip(label_html: str, **changes) -> str:
+        return _CHIP.format(href=text(args_url(page=None, **changes)), label=label_html)
 
     chips = []
     if filters.q:
-        chips.append(chip(f"Search “{filters.q}”", q=None))
+        chips.append(chip(f"Search &ldquo;{text(filters.q)}&rdquo;", q=None))
     keys = list(filters.provider_keys)
     for key in keys:
         provider = PROVIDERS.get(key)
-        chips.append(chip(f"Provider: {provider.name if provider else key}",
+        chips.append(chip(f"Provider: {text(provider.name if provider else key)}",
                           provider_key=[k for k in keys if k != key] or None, providerKey=None))
     features = [f.value for f in filters.features]
     for value in features:
-        chips.append(chip(f"Feature: {value}",
+        chips.append(chip(f"Feature: {text(value)}",
                           features=[v for v in features if v != value] or None))
     if filters.integration_type:
-        chips.append(chip(f"Type: {DOMAIN_LABELS[filters.integration_type]}",
+        chips.append(chip(f"Type: {text(DOMAIN_LABELS[filters.integration_type])}",
                           integration_type=None, integrationType=None))
     statuses = [s.label for s in filters.statuses]
     for value in statuses:
-        chips.append(chip(f"Status: {value.replace('_', ' ').capitalize()}",
+        chips.append(chip(f"Status: {text(value.replace('_', ' ').capitalize())}",
                           status=[v for v in statuses if v != value] or None))
     return Markup('<div class="d-flex flex-wrap align-items-center gap-2 mb-2 small '
                   'active-filters">\n  <span class="text-body-secondary">Filtered by:</span>\n  '
                   + "\n  ".join(chips) + "\n</div>")
+
+
+def _config_summary_html(config: dict | None, limit: int = 3) -> str:
+    """The config column: the first stored keys and their values, "key: value &middot; …"
+    (values cut at 40 characters), escaped; &mdash; for none."""
+    if not config:
+        return "&mdash;"
+    parts = []
+    for key in sorted(config)[:limit]:
+        value = config[key]
+        if isinstance(value, bool):
+            shown = "on" if value else "off"
+        elif isinstance(value, list):
+            shown = ", ".join(str(v) for v in value)
+        else:
+            shown = "" if value is None else str(value)
+        parts.append(f"{text(key)}: {text(shown[:40]) or '&mdash;'}")
+    more = len(config) - limit
+    return " &middot; ".join(parts) + (f" &middot; +{more} more" if more > 0 else "")
 
 
 def _rows_html(items, base: str, next_arg: str, include_config: bool) -> Markup:
@@ -232,7 +251,7 @@ def _rows_html(items, base: str, next_arg: str, include_config: bool) -> Markup:
             state_cell = state_cells[state] = str(macros.integration_status(state)).strip()
         grace = row.grace_period_end
         config = (f'\n  <td class="small text-body-secondary config-summary text-truncate">'
-                  f'{text(svc.config_summary(row) or "—")}</td>') if include_config else ""
+                  f'{_config_summary_html(row.config)}</td>') if include_config else ""
         rows.append(
             f'<tr>\n  <td class="text-nowrap">{provider_cell[0]}</td>\n'
             f'  <td class="col-name"><a href="{provider_cell[1]}{row.integration_id}/{next_part}"'
@@ -243,7 +262,7 @@ def _rows_html(items, base: str, next_arg: str, include_config: bool) -> Markup:
             f"  <td>{status_cell}</td>\n  <td>{state_cell}</td>\n"
             # YYYY-MM-DD (UTC): isoformat is 5× cheaper than strftime
             f'  <td class="text-nowrap small">{row.date_added.date().isoformat()}</td>\n'
-            f'  <td class="text-nowrap small">{format_datetime(grace) if grace else "—"}</td>'
+            f'  <td class="text-nowrap small">{format_datetime(grace) if grace else "&mdash;"}</td>'
             f"{config}\n</tr>")
     return Markup("\n".join(rows))
 

@@ -85,9 +85,9 @@ def index(access):
     selectable_slugs = {p.slug for p in selectable}
     queried = selectable + [p for p in shown if p.slug not in selectable_slugs]
     previews = plugin_project_previews(org, queried, limit=PREVIEW_ROWS)
-    form.plugins.choices = [
-        SelectChoice(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''} · "
-                             f"{_count_label(previews[p.slug])}")
+    form.plugins.choices = [  # labels as HTML: the page stays ASCII (tests/perf/test_page_text.py)
+        SelectChoice(p.slug, Markup(f"{text(p.title)}{' (deprecated)' if p.is_deprecated else ''}"
+                                    f" &middot; {_count_label(previews[p.slug])}"))
         for p in selectable
     ]
     return render_template(
@@ -137,7 +137,7 @@ def _plugin_cards_html(plugins: list[Plugin], previews: dict, detail_prefix: str
             counts = f"More than {shown} projects"
         elif preview.total:
             counts = (f"{preview.total} project{'' if preview.total == 1 else 's'}"
-                      f" · {preview.enabled} enabled")
+                      f" &middot; {preview.enabled} enabled")
         else:
             counts = "Not used"
         if preview.entries:
@@ -183,7 +183,7 @@ def _preview_rows(entries, detail_href: str, title: str, settings_label: str,
         rows.append(
             f'<tr>\n  <td><span class="fw-semibold">{text(entry.project_name)}</span> '
             f'<code class="small text-body-secondary">{slug}</code></td>\n'
-            f"  <td>{text(entry.platform or '—')}</td>\n"
+            f"  <td>{text(entry.platform) if entry.platform else '&mdash;'}</td>\n"
             f"  <td>{enabled_badge if entry.enabled else disabled_badge}</td>\n"
             f'  <td class="text-end"><a class="small" href="{href}">{settings_label}'
             f'<span class="visually-hidden"> of {title} on {slug}</span></a></td>\n</tr>')
