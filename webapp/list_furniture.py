@@ -1,7 +1,8 @@
 """The links and furniture of list pages: query-keeping links (ArgsUrl), sortable column
-headers, the result count and the pager.
+headers, the result count, the pager and the saved-views menu.
 
-`sort_header`, `result_count` and `pager` are template globals (registered in web.py),
+`sort_header`, `result_count`, `pager` and `saved_views_menu` are template globals
+(registered in web.py),
 called as the Jinja macros of the same names were: `{{ sort_header('Name', 'name',
 filters.sort, 'name') }}`. Laid out in Python because every list page shows them on every
 request; as macros they were a tenth of the installed-integrations list's rendering (a
@@ -11,10 +12,12 @@ Every value is escaped here (`text`).
 
 from urllib.parse import quote, urlencode
 
-from flask import request
+from flask import request, url_for
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from webapp.escaping import text
+from webapp.services.saved_views import clean_query_pairs
 
 
 class ArgsUrl:
@@ -120,3 +123,70 @@ def _pager_step(word: str, rel: str, number: int | None, link: ArgsUrl) -> str:
         return f'<li class="page-item disabled"><span class="page-link">{word}</span></li>'
     return (f'<li class="page-item"><a class="page-link" href="{text(link(page=number))}" '
             f'rel="{rel}">{word}</a></li>')
+
+
+def saved_views_menu(list_key: str, views: list, org=None) -> Markup:
+    """Saved views (SPEC §7.6): the user's named filter sets of this list, and "Save current
+    view". Rendered on the list page itself: the links are this page's URL + the saved
+    query string. Works without JavaScript: a <details> disclosure holding plain links and
+    POST forms. The panel is absolutely placed against the nearest positioned ancestor, so
+    it opens at the right edge of the content wherever the button wrapped to.
+
+    `views`: rows of `services.saved_views.list_saved_views` (id, name, query_string)."""
+    req = request._get_current_object()  # one proxy read (web.LOCAL_PROXY_NOTE)
+    list_url = request_path()
+    # From the parsed args, as the page's own links are built (ArgsUrl): repeated keys
+    # grouped, a stray `%FF` kept as the text the list filters on.
+    current_qs = clean_query_pairs(req.args.items(multi=True))
+    here = text(req.full_path if req.query_string else req.path)
+    csrf = text(generate_csrf())
+    field_id = text(f"saved-view-name-{list_key}")
+    if views:
+        items = []
+        for view in views:
+            current = view.query_string == current_qs
+            marked = ' fw-semibold" aria-current="true"' if current else '"'
+            href = text(list_url + ("?" + view.query_string if view.query_string else ""))
+            name = text(view.name)
+            items.append(
+                '<li class="d-flex align-items-center justify-content-between gap-3 py-1">\n'
+                f'  <a href="{href}" class="text-nowrap{marked}>{name}</a>\n'
+                f'  <form method="post" action="{text(url_for("saved_views.delete", view_id=view.id))}"'
+                ' class="d-inline">\n'
+                f'    <input type="hidden" name="csrf_token" value="{csrf}">\n'
+                f'    <input type="hidden" name="next" value="{here}">\n'
+                '    <button type="submit" class="btn btn-link btn-sm link-danger p-0 text-nowrap">'
+                '<i class="bi bi-trash" aria-hidden="true"></i> Delete'
+                f'<span class="visually-hidden"> saved view {name}</span></button>\n'
+                "  </form>\n</li>")
+        listing = ('<ul class="list-unstyled mb-2 saved-views-list">\n'
+                   + "\n".join(items) + "\n</ul>")
+        count = f" ({len(views)})"
+    else:
+        listing = '<p class="small text-body-secondary mb-2 text-nowrap">No saved views of this list yet.</p>'
+        count = ""
+    help_id = f"{field_id}-help"
+    described = "" if current_qs else f' aria-describedby="{help_id}"'
+    help_text = "" if current_qs else (
+        f'\n    <p class="form-text small mt-0 mb-2" id="{help_id}">No filters are set: this '
+        "view would show the whole list.</p>")
+    return Markup(
+        '<details class="saved-views">\n'
+        '  <summary class="btn btn-outline-secondary btn-sm"><i class="bi bi-bookmark" '
+        f'aria-hidden="true"></i> Saved views{count}</summary>\n'
+        '  <div class="saved-views-panel position-absolute end-0 me-4 mt-1 p-3 bg-body border '
+        'rounded shadow z-3">\n'
+        f"  {listing}\n"
+        f'  <form method="post" action="{text(url_for("saved_views.create"))}" '
+        'class="border-top pt-2">\n'
+        f'    <input type="hidden" name="csrf_token" value="{csrf}">\n'
+        f'    <input type="hidden" name="list_key" value="{text(list_key)}">\n'
+        f'    <input type="hidden" name="org" value="{text(org.slug) if org else ""}">\n'
+        f'    <input type="hidden" name="query_string" value="{text(current_qs)}">\n'
+        f'    <input type="hidden" name="next" value="{here}">\n'
+        f'    <label for="{field_id}" class="form-label small mb-1">Name for the current '
+        "filters</label>\n"
+        f'    <input type="text" id="{field_id}" name="name" class="form-control '
+        f'form-control-sm mb-2" maxlength="100" required size="32"{described}>{help_text}\n'
+        '    <button type="submit" class="btn btn-primary btn-sm">Save current view</button>\n'
+        "  </form>\n  </div>\n</details>")

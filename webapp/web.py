@@ -4,7 +4,6 @@ import json
 import logging
 import re
 import time
-from typing import NamedTuple
 from urllib.parse import quote
 
 from flask import Flask, g, jsonify, render_template, request, session, url_for
@@ -17,7 +16,13 @@ from werkzeug.exceptions import HTTPException
 
 from webapp import form_fields
 from webapp.extensions import db, login_manager
-from webapp.list_furniture import pager, request_args_url, request_path, result_count, sort_header
+from webapp.list_furniture import (
+    pager,
+    request_args_url,
+    result_count,
+    saved_views_menu,
+    sort_header,
+)
 from webapp.models import ObjectStatus, User
 from webapp.services.errors import DomainError
 from webapp.services.ids import parse_id
@@ -26,7 +31,6 @@ from webapp.services.permissions import (
     load_user_and_organizations,
     user_organizations,
 )
-from webapp.services.saved_views import clean_query_pairs
 from webapp.services.text import is_storable_text
 
 log = logging.getLogger("webapp.request")
@@ -254,7 +258,8 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(field_block=form_fields.field_block,
                                  field_help_html=form_fields.field_help,
                                  described_by=form_fields.described_by,
-                                 sort_header=sort_header, result_count=result_count, pager=pager)
+                                 sort_header=sort_header, result_count=result_count, pager=pager,
+                                 saved_views_menu=saved_views_menu)
 
     @app.context_processor
     def layout_context():
@@ -330,17 +335,6 @@ def _register_template_helpers(app: Flask) -> None:
         """This page's URL with its query args kept and `changes` applied (None removes)."""
         return request_args_url()(**changes)
 
-    @app.template_global()
-    def saved_views_state() -> SavedViewsState:
-        """What the saved-views menu needs of this request (see SavedViewsState)."""
-        # From the parsed args, as the page's own links are built (ArgsUrl): repeated keys
-        # grouped, a stray `%FF` kept as the text the list filters on.
-        req = request._get_current_object()  # (see LOCAL_PROXY_NOTE)
-        current_qs = clean_query_pairs(req.args.items(multi=True))
-        here = req.full_path if req.query_string else req.path
-        return SavedViewsState(request_path(), current_qs, here)
-
-
 def format_datetime(value) -> str:
     """A timestamp as pages show it (the `dt` filter): 2026-11-26 14:05 UTC, or —."""
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
@@ -351,13 +345,3 @@ def path_segment(value) -> str:
     link. Plain Python `quote`; Jinja's `urlencode` costs several times more and the plugin
     configs page quotes a slug per listed project."""
     return quote(str(value), safe="")
-
-
-class SavedViewsState(NamedTuple):
-    """The saved-views menu's view of this request: the list's URL (saved views link to it
-    with their query string), the current filters as they would be saved (which view is
-    current), and the URL to come back to after saving or deleting."""
-
-    list_url: str
-    current_qs: str
-    here: str
