@@ -10,7 +10,6 @@ from flask import Flask, g, jsonify, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import StrictUndefined
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -23,11 +22,12 @@ from webapp.list_furniture import (
     saved_views_menu,
     sort_header,
 )
-from webapp.models import ObjectStatus, User
+from webapp.models import ObjectStatus
 from webapp.services.errors import DomainError
 from webapp.services.ids import parse_id
 from webapp.services.permissions import (
     Capability,
+    UserSummary,
     load_user_and_organizations,
     user_organizations,
 )
@@ -91,7 +91,7 @@ def _register_user_loader() -> None:
     login_manager.session_protection = "basic"
 
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
+    def load_user(user_id: str) -> UserSummary | None:
         record_id = parse_id(user_id)
         if record_id is None:
             return None
@@ -227,10 +227,7 @@ def request_orgs() -> list:
     if not user.is_authenticated:
         return []
     cached = g.get("_request_orgs")
-    # A commit or rollback (error pages) expires the loaded orgs: load them again in one
-    # statement rather than refreshing them one by one.
-    if cached is None or cached[0] != user.id or any(
-            sa_inspect(org).expired for org, _ in cached[1]):
+    if cached is None or cached[0] != user.id:
         cached = g._request_orgs = (user.id, user_organizations(user))
     return cached[1]
 

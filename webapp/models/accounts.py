@@ -11,7 +11,23 @@ from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
 
 
-class User(UserMixin, db.Model):
+class UserRules:
+    """What pages ask of a user, once for the User model and for the logged-in user's
+    summary (`services.permissions.UserSummary`)."""
+
+    __slots__ = ()
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    @property
+    def is_privileged(self) -> bool:
+        """Staff and superusers act in every org and manage doc integrations."""
+        return self.is_staff or self.is_superuser
+
+
+class User(UserRules, UserMixin, db.Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,15 +49,6 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
-
-    @property
-    def display_name(self) -> str:
-        return self.name or self.email
-
-    @property
-    def is_privileged(self) -> bool:
-        """Staff and superusers act in every org and manage doc integrations."""
-        return self.is_staff or self.is_superuser
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

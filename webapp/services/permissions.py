@@ -2,11 +2,13 @@
 
 import enum
 import functools
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
-from webapp.extensions import db
+from webapp.extensions import read_rows
 from webapp.models import Organization, OrganizationMember, Role, User
+from webapp.models.accounts import UserRules
 from webapp.services.errors import Forbidden, NotFound
 from webapp.services.ids import parse_id
 
@@ -39,6 +41,52 @@ REASONS: dict[Capability, str] = {
 ROLE_ORDER = [Role.MEMBER, Role.ADMIN, Role.MANAGER, Role.OWNER]
 
 
+# -- who is asking: summaries read once per request -----------------------------------------
+#
+# Every page starts by loading the logged-in user and their orgs (the org switcher, and the
+# org of an org page). They are read as plain values in one Core statement, like Sentry's
+# RpcUser and RpcOrganizationSummary: building, tracking and closing ORM objects for them
+# cost more than the statement itself. Pages and services read a user's id, email, name and
+# flags and an org's id, slug and name; code that changes a user or an org loads its model.
+
+
+class OrganizationSummary(NamedTuple):
+    """An org as pages and services address it (`access.organization`, the org switcher)."""
+
+    id: int
+    slug: str
+    name: str
+
+
+ORGANIZATION_COLUMNS = (Organization.id, Organization.slug, Organization.name)
+USER_COLUMNS = (User.id, User.email, User.name, User.is_active, User.is_staff, User.is_superuser)
+
+
+class UserSummary(UserRules):
+    """The logged-in user of a browser session (`current_user`), read with their orgs by
+    `load_user_and_organizations`: the columns of USER_COLUMNS, Flask-Login's interface and
+    the User model's rules (UserRules). Not an ORM object: nothing to change or save."""
+
+    __slots__ = ("id", "email", "name", "is_active", "is_staff", "is_superuser")
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, id: int, email: str, name: str, is_active: bool, is_staff: bool,
+                 is_superuser: bool):
+        self.id = id
+        self.email = email
+        self.name = name
+        self.is_active = is_active
+        self.is_staff = is_staff
+        self.is_superuser = is_superuser
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __repr__(self) -> str:
+        return f"<UserSummary {self.email}>"
+
+
 class OrgAccess:
     """A user's standing in one organization: their role (None for staff acting as staff)."""
 
@@ -67,7 +115,7 @@ class OrgAccess:
 def _org_access_statement(by_id_too: bool):
     """get_org_access's statement, built once: the org by `slug` (or `org_id`) with the
     role of `user_id` in it (None when not a member)."""
-    query = select(Organization, OrganizationMember.role).outerjoin(
+    query = select(*ORGANIZATION_COLUMNS, OrganizationMember.role).outerjoin(
         OrganizationMember,
         (OrganizationMember.organization_id == Organization.id)
         & (OrganizationMember.user_id == bindparam("user_id")),
@@ -81,7 +129,8 @@ def _org_access_statement(by_id_too: bool):
 
 
 def get_org_access(
-    user: User, org_ref: str, orgs: list[tuple[Organization, str | None]] | None = None
+    user: User | UserSummary, org_ref: str,
+    orgs: list[tuple[OrganizationSummary, str | None]] | None = None,
 ) -> OrgAccess:
     """Resolve an org by slug (or numeric id) for this user; NotFound when not a member.
 
@@ -98,7 +147,8 @@ def get_org_access(
         params = {"user_id": user.id, "slug": org_ref}
         if org_id is not None:
             params["org_id"] = org_id
-        row = db.session.execute(_org_access_statement(org_id is not None), params).first()
+        rows = read_rows(_org_access_statement(org_id is not None), params)
+        row = (OrganizationSummary(*rows[0][:3]), rows[0][3]) if rows else None
     if row is None:
         raise NotFound("Organization not found")
     organization, role = row
@@ -112,16 +162,17 @@ def _user_organizations_statement(privileged: bool):
     """user_organizations' statement, built once (the user id is bound per call)."""
     membership = ((OrganizationMember.organization_id == Organization.id)
                   & (OrganizationMember.user_id == bindparam("user_id")))
-    query = select(Organization, OrganizationMember.role)
+    query = select(*ORGANIZATION_COLUMNS, OrganizationMember.role)
     query = query.outerjoin(OrganizationMember, membership) if privileged else query.join(
         OrganizationMember, membership)
     return query.order_by(Organization.name, Organization.id)
 
 
 def join_member_orgs(query):
-    """`query`, which selects (…, User, Organization, OrganizationMember.role), joined to
-    each org the user is a member of, by org name: one row per membership, or one row with
-    Organization and role None. Read its rows with `split_member_orgs`."""
+    """`query`, which selects from User and ends with ORGANIZATION_COLUMNS and
+    OrganizationMember.role, joined to each org the user is a member of, by org name: one
+    row per membership, or one row with the org's columns and role None. Read the orgs of
+    its rows with `member_orgs`."""
     return (
         query.outerjoin(OrganizationMember, OrganizationMember.user_id == User.id)
         .outerjoin(Organization, Organization.id == OrganizationMember.organization_id)
@@ -129,36 +180,35 @@ def join_member_orgs(query):
     )
 
 
-def split_member_orgs(rows) -> tuple[User | None, list[tuple[Organization, str | None]] | None]:
-    """(user, user_organizations(user)) from the rows of a `join_member_orgs` query (User,
-    Organization and role are their last three columns); the org list is None for staff
-    (they may open every org: ask user_organizations); (None, None) without rows."""
-    if not rows:
-        return None, None
-    user = rows[0][-3]
-    if user.is_privileged:
-        return user, None
-    return user, [(row[-2], row[-1]) for row in rows if row[-2] is not None]
+def member_orgs(rows) -> list[tuple[OrganizationSummary, str | None]]:
+    """The (org, role) pairs of the rows of a `join_member_orgs` query, by org name: what
+    `user_organizations` gives a member."""
+    return [(OrganizationSummary(*row[-4:-1]), row[-1]) for row in rows if row[-4] is not None]
 
 
 @functools.cache
 def _user_and_memberships_statement():
-    """One user with each org they are a member of and their role."""
-    return join_member_orgs(select(User, Organization, OrganizationMember.role)).where(
-        User.id == bindparam("user_id"))
+    """One user's columns with each org they are a member of and their role."""
+    return join_member_orgs(
+        select(*USER_COLUMNS, *ORGANIZATION_COLUMNS, OrganizationMember.role)
+    ).where(User.id == bindparam("user_id"))
 
 
 def load_user_and_organizations(
     user_id: int,
-) -> tuple[User | None, list[tuple[Organization, str | None]] | None]:
+) -> tuple[UserSummary | None, list[tuple[OrganizationSummary, str | None]] | None]:
     """(user, user_organizations(user)) in one statement — what every page needs first.
-    The org list is None for staff (they may open every org: ask user_organizations)."""
-    return split_member_orgs(
-        db.session.execute(_user_and_memberships_statement(), {"user_id": user_id}).all())
+    The org list is None for staff (they may open every org: ask user_organizations);
+    (None, None) for an unknown id."""
+    rows = read_rows(_user_and_memberships_statement(), {"user_id": user_id})
+    if not rows:
+        return None, None
+    user = UserSummary(*rows[0][:len(USER_COLUMNS)])
+    return user, (None if user.is_privileged else member_orgs(rows))
 
 
-def user_organizations(user: User) -> list[tuple[Organization, str | None]]:
+def user_organizations(user: User | UserSummary) -> list[tuple[OrganizationSummary, str | None]]:
     """The orgs a user may open, with their role, by name (staff: every org)."""
-    rows = db.session.execute(_user_organizations_statement(bool(user.is_privileged)),
-                              {"user_id": user.id})
-    return [(org, role) for org, role in rows]
+    rows = read_rows(_user_organizations_statement(bool(user.is_privileged)),
+                     {"user_id": user.id})
+    return [(OrganizationSummary(*row[:3]), row[3]) for row in rows]

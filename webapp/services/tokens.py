@@ -8,9 +8,14 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import bindparam, select
 
 from webapp.extensions import db
-from webapp.models import ApiToken, Organization, OrganizationMember, User, utcnow
+from webapp.models import ApiToken, OrganizationMember, User, utcnow
 from webapp.services.errors import NotFound, ValidationFailed
-from webapp.services.permissions import join_member_orgs, split_member_orgs
+from webapp.services.permissions import (
+    ORGANIZATION_COLUMNS,
+    OrganizationSummary,
+    join_member_orgs,
+    member_orgs,
+)
 
 TOKEN_PREFIX = "iat_"
 
@@ -84,14 +89,14 @@ def _token_statement():
     role (one row per membership; Organization and role are None without one): built once,
     the hash is bound per request."""
     return join_member_orgs(
-        select(ApiToken, User, Organization, OrganizationMember.role)
+        select(ApiToken, User, *ORGANIZATION_COLUMNS, OrganizationMember.role)
         .join(User, User.id == ApiToken.user_id)
     ).where(ApiToken.token_hash == bindparam("token_hash"))
 
 
 def authenticate_token_with_orgs(
     plaintext: str,
-) -> tuple[User | None, list[tuple[Organization, str | None]] | None]:
+) -> tuple[User | None, list[tuple[OrganizationSummary, str | None]] | None]:
     """(user, their orgs with roles) for an unexpired, unrevoked token of an active user, in
     one statement; (None, None) otherwise. The org list is what `user_organizations` gives a
     member (org routes resolve their org from it, no second query); None for staff, who may
@@ -110,7 +115,7 @@ def authenticate_token_with_orgs(
         return None, None
     if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
         token.last_used = now
-    return split_member_orgs(rows)
+    return user, (None if user.is_privileged else member_orgs(rows))
 
 
 def authenticate_token(plaintext: str) -> User | None:
