@@ -1,5 +1,6 @@
 """The links and furniture of list pages: query-keeping links (ArgsUrl), sortable column
-headers, the result count, the pager and the saved-views menu.
+headers, the result count, the pager, the saved-views menu, and the cells that rows share
+(`macro_html`).
 
 `sort_header`, `result_count`, `pager` and `saved_views_menu` are template globals
 (registered in web.py), called as the Jinja macros of the same names were:
@@ -10,6 +11,7 @@ its arguments), in Python ~0.1 M (bench/README.md, "The ninth stop").
 Every value is escaped here (`text`).
 """
 
+import weakref
 from urllib.parse import quote, urlencode
 
 from flask import request, url_for
@@ -18,6 +20,29 @@ from markupsafe import Markup
 
 from webapp.escaping import text
 from webapp.services.saved_views import clean_query_pairs
+
+# What a macro rendered for some arguments, per loaded template module (a reloaded template is
+# a new module, with its own entries): see macro_html.
+_MACRO_HTML: "weakref.WeakKeyDictionary[object, dict[tuple, str]]" = weakref.WeakKeyDictionary()
+_MACRO_HTML_MAX = 256  # per template; arguments can come from the data (provider keys)
+
+
+def macro_html(module, macro: str, *args) -> str:
+    """What `{{ macro(*args) }}` of a template `module` (`env.get_template(name).module`)
+    renders, stripped, rendered once per process and arguments: for the macros whose output
+    depends on their arguments alone (status badges, provider initials) that list rows
+    share. A macro call costs ~20 µs (a frame, a context, its arguments); a list page's
+    rows and cards need a handful of distinct cells, on every request."""
+    rendered = _MACRO_HTML.get(module)
+    if rendered is None:
+        rendered = _MACRO_HTML[module] = {}
+    key = (macro, *args)
+    html = rendered.get(key)
+    if html is None:
+        html = str(getattr(module, macro)(*args)).strip()
+        if len(rendered) < _MACRO_HTML_MAX:
+            rendered[key] = html
+    return html
 
 
 class ArgsUrl:

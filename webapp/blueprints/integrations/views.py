@@ -32,7 +32,7 @@ from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import DOMAIN_LABELS, DOMAINS, PROVIDERS, get_provider
 from webapp.escaping import text
 from webapp.extensions import db
-from webapp.list_furniture import ArgsUrl
+from webapp.list_furniture import ArgsUrl, macro_html
 from webapp.models import ObjectStatus, Organization
 from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history, record_export
@@ -224,9 +224,9 @@ def _config_summary_html(config: dict | None, limit: int = 3) -> str:
 def _rows_html(items, base: str, next_arg: str, include_config: bool) -> Markup:
     """The table's rows, laid out in Python as Django admin lays out its result rows: every
     value escaped here (`text`); the provider, status and integration-status cells come from
-    the `integrations/_macros.html` macros, rendered once per distinct value, not per row.
-    Row links are built from the list's own URL, not url_for per row. As a Jinja loop,
-    these rows were a fifth of the page's rendering time."""
+    the `integrations/_macros.html` macros, rendered once per value (`macro_html`), not per
+    row or request. Row links are built from the list's own URL, not url_for per row. As a
+    Jinja loop, these rows were a fifth of the page's rendering time."""
     macros = current_app.jinja_env.get_template("integrations/_macros.html").module
     provider_cells: dict[str, tuple[str, str]] = {}  # (cell, link prefix)
     status_cells: dict[int, str] = {}
@@ -240,15 +240,16 @@ def _rows_html(items, base: str, next_arg: str, include_config: bool) -> Markup:
         if provider_cell is None:
             provider = PROVIDERS.get(provider_key)
             provider_cell = provider_cells[provider_key] = (
-                f"{str(macros.provider_icon(provider_key)).strip()} "
+                f"{macro_html(macros, 'provider_icon', provider_key)} "
                 f"{text(provider.name if provider else provider_key)}",
                 f"{prefix}{path_segment(provider_key)}/")  # quoted: no HTML specials
         status_cell = status_cells.get(status)
         if status_cell is None:
-            status_cell = status_cells[status] = str(macros.install_status(status)).strip()
+            status_cell = status_cells[status] = macro_html(macros, "install_status", status)
         state_cell = state_cells.get(state)
         if state_cell is None:
-            state_cell = state_cells[state] = str(macros.integration_status(state)).strip()
+            state_cell = state_cells[state] = macro_html(macros, "integration_status",
+                                                         state)
         grace = row.grace_period_end
         config = (f'\n  <td class="small text-body-secondary config-summary text-truncate">'
                   f'{_config_summary_html(row.config)}</td>') if include_config else ""
