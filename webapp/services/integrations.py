@@ -226,15 +226,20 @@ def providers_in_domain(domain: str) -> set[str]:
 
 def allowed_providers(filters: IntegrationFilters) -> set[str] | None:
     """The provider keys the provider-ish filters allow; None when they allow every provider."""
+    return _allowed_providers(filters.provider_keys, filters.features, filters.integration_type)
+
+
+def _allowed_providers(provider_keys: tuple[str, ...], features: tuple[IntegrationFeatures, ...],
+                       integration_type: str | None) -> set[str] | None:
+    """allowed_providers of these three filters (the facets drop one of them at a time)."""
     allowed: set[str] | None = None
-    if filters.provider_keys:
-        allowed = set(filters.provider_keys)
-    if filters.features:  # the sets below, computed once (every list page asks, 4 times)
-        keys = set().union(*(_FEATURE_PROVIDERS[feature] for feature in filters.features))
+    if provider_keys:
+        allowed = set(provider_keys)
+    if features:  # the sets below, computed once (every list page asks, 4 times)
+        keys = set().union(*(_FEATURE_PROVIDERS[feature] for feature in features))
         allowed = keys if allowed is None else allowed & keys
-    if filters.integration_type:
-        keys = set(_DOMAIN_PROVIDERS.get(filters.integration_type)
-                   or providers_in_domain(filters.integration_type))
+    if integration_type:
+        keys = set(_DOMAIN_PROVIDERS.get(integration_type) or providers_in_domain(integration_type))
         allowed = keys if allowed is None else allowed & keys
     return allowed
 
@@ -248,6 +253,8 @@ def allowed_statuses(filters: IntegrationFilters) -> tuple[ObjectStatus, ...]:
 _DOMAIN_PROVIDERS = {domain: frozenset(providers_in_domain(domain)) for domain in DOMAINS}
 _FEATURE_PROVIDERS = {feature: frozenset(providers_with_features([feature]))
                       for feature in IntegrationFeatures}
+_FEATURE_FACETS = [(str(feature.value), providers)  # the features facet's choices, in order
+                   for feature, providers in _FEATURE_PROVIDERS.items()]
 
 
 # -- the query ------------------------------------------------------------------------------
@@ -465,29 +472,27 @@ def facet_counts(org: Organization, filters: IntegrationFilters) -> Facets:
         return sum(n for p, n in per_provider.items() if p in allowed)
 
     facets = Facets(matrix=matrix, total=_total(matrix, filters))
-    allowed = allowed_providers(filters)
+    keys, features, kind = filters.provider_keys, filters.features, filters.integration_type
+    allowed = _allowed_providers(keys, features, kind)
 
-    others = allowed_providers(replace(filters, provider_keys=()))
-    for key in PROVIDERS:
-        facets.providers[key] = (per_provider.get(key, 0)
-                                 if others is None or key in others else 0)
+    others = _allowed_providers((), features, kind)
+    facets.providers = {key: per_provider.get(key, 0) if others is None or key in others else 0
+                        for key in PROVIDERS}
 
     for status in FILTER_STATUSES:
         bucket = per_status_provider[int(status)]
         facets.statuses[status.label] = (sum(bucket.values()) if allowed is None
                                          else sum(n for p, n in bucket.items() if p in allowed))
 
-    others = allowed_providers(replace(filters, integration_type=None))
+    others = _allowed_providers(keys, features, None)
     for domain in DOMAINS:
         in_domain = _DOMAIN_PROVIDERS[domain]
         facets.integration_types[domain] = rows_of(
             in_domain if others is None else in_domain & others)
 
-    others = allowed_providers(replace(filters, features=()))
-    for feature in IntegrationFeatures:
-        having = _FEATURE_PROVIDERS[feature]
-        facets.features[str(feature.value)] = rows_of(
-            having if others is None else having & others)
+    others = _allowed_providers(keys, (), kind)
+    facets.features = {value: rows_of(having if others is None else having & others)
+                       for value, having in _FEATURE_FACETS}
     return facets
 
 
