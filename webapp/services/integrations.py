@@ -40,6 +40,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 from webapp.catalog.features import IntegrationFeatures, parse_integration_feature
 from webapp.catalog.providers import DOMAINS, PROVIDERS, ConfigField, Provider, get_provider
+from webapp.direct_reads import direct_read
 from webapp.extensions import begin_streamed_read, db, read_rows
 from webapp.models import (
     VISIBLE_STATUSES,
@@ -406,10 +407,10 @@ class Facets:
 def _matrix_statement(has_q: bool) -> Select:
     if not has_q:
         counts = OrganizationIntegrationCount
-        return select(counts.provider, counts.status, counts.count).where(
+        return direct_read(select(counts.provider, counts.status, counts.count).where(
             counts.organization_id == bindparam("org_id", type_=Integer()), counts.count > 0,
-        )
-    return (
+        ))
+    return direct_read(
         select(OI.integration_provider, OI.status, func.count())
         .where(*_terms(None, tuple(int(s) for s in FILTER_STATUSES), True))
         .group_by(OI.integration_provider, OI.status)
@@ -704,8 +705,8 @@ def _page_statement(sort: str, include_config: bool, has_q: bool, merge: bool,
     order = [direction(ids.c[f"k{n}"]) for n in range(len(in_part))]
     if not merge:
         order.insert(0, ids.c.rank.asc())
-    if lean:
-        return (
+    if lean:  # rows for read_rows; the other shape loads objects
+        return direct_read(
             select(*_lean_columns(include_config, lean))
             .join(ids, ids.c.id == OI.id)
             .join(Integration, Integration.id == OI.integration_id)

@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 
+from webapp.direct_reads import direct_read
 from webapp.extensions import read_rows
 from webapp.models import Organization, OrganizationMember, Role, User
 from webapp.models.accounts import UserRules
@@ -125,7 +126,7 @@ def _org_access_statement(by_id_too: bool):
         match = match | (Organization.id == bindparam("org_id"))
         query = query.order_by(OrganizationMember.role.is_(None),
                                (Organization.slug == bindparam("slug")).desc())
-    return query.where(match).limit(1)
+    return direct_read(query.where(match).limit(1))
 
 
 def get_org_access(
@@ -165,7 +166,7 @@ def _user_organizations_statement(privileged: bool):
     query = select(*ORGANIZATION_COLUMNS, OrganizationMember.role)
     query = query.outerjoin(OrganizationMember, membership) if privileged else query.join(
         OrganizationMember, membership)
-    return query.order_by(Organization.name, Organization.id)
+    return direct_read(query.order_by(Organization.name, Organization.id))
 
 
 def join_member_orgs(query):
@@ -189,9 +190,9 @@ def member_orgs(rows) -> list[tuple[OrganizationSummary, str | None]]:
 @functools.cache
 def _user_and_memberships_statement():
     """One user's columns with each org they are a member of and their role."""
-    return join_member_orgs(
+    return direct_read(join_member_orgs(
         select(*USER_COLUMNS, *ORGANIZATION_COLUMNS, OrganizationMember.role)
-    ).where(User.id == bindparam("user_id"))
+    ).where(User.id == bindparam("user_id")))
 
 
 def load_user_and_organizations(

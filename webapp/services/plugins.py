@@ -43,6 +43,7 @@ from webapp.catalog.plugins import (
     plugins_with_configuration,
 )
 from webapp.catalog.providers import ConfigField
+from webapp.direct_reads import direct_read
 from webapp.extensions import begin_streamed_read, db, read_rows, sql_constant
 from webapp.models import (
     AuditLogEntry,
@@ -272,7 +273,7 @@ def _project_list_union(plugins: tuple[Plugin, ...], limit: int | None, dialect:
         parts.append(select(part.subquery(f"plugin_{position}")))
     listed = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("project_lists")
     enabled = _OPTION.alias("enabled_option")
-    return (
+    return direct_read(
         select(
             listed.c.position,
             listed.c.project_id,

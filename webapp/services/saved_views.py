@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.direct_reads import direct_read
 from webapp.extensions import db, read_rows
 from webapp.models import Organization, SavedView, User
 from webapp.services.errors import NotFound, ValidationFailed
@@ -56,7 +57,7 @@ def _list_statement(per_org: bool):
     """The statement of list_saved_views, built once (values bound per call)."""
     org_clause = (SavedView.organization_id == bindparam("org_id") if per_org
                   else SavedView.organization_id.is_(None))
-    return (
+    return direct_read(
         select(SavedView.id, SavedView.name, SavedView.query_string)
         .where(SavedView.user_id == bindparam("user_id"),
                SavedView.list_key == bindparam("list_key"), org_clause)
