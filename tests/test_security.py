@@ -14,6 +14,18 @@ def csrf_app(app_factory):
         db.session.remove()
 
 
+def _member_client(app):
+    """A test client whose session is logged in as a member of org `acme`."""
+    org = factories.make_org(slug="acme")
+    user = factories.make_user()
+    factories.make_member(org, user, "member")
+    db.session.commit()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+    return client, user
+
+
 def test_login_post_without_csrf_token_is_400(csrf_app):
     factories.make_user(email="eve@example.com")
     db.session.commit()
@@ -25,13 +37,7 @@ def test_login_post_without_csrf_token_is_400(csrf_app):
 
 
 def test_logout_without_csrf_token_is_400_and_keeps_the_session(csrf_app):
-    org = factories.make_org(slug="acme")
-    user = factories.make_user()
-    factories.make_member(org, user, "member")
-    db.session.commit()
-    client = csrf_app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
+    client, _ = _member_client(csrf_app)
     assert client.post("/logout/").status_code == 400
     assert client.get("/settings/acme/").status_code == 200
 
@@ -116,3 +122,55 @@ def test_numeric_org_reference_resolves_alike_on_pages_and_api(client, login_as,
     api = client.get(f"/api/0/organizations/{org.id}/integrations/",
                      headers={"Authorization": f"Bearer {token}"})
     assert page.status_code == api.status_code == 200
+
+
+def _logout_token(client, path: str) -> str:
+    from bs4 import BeautifulSoup
+    from flask import g
+
+    for name in ("csrf_token", "_login_user"):  # the test's app context (and g) is shared
+        g.pop(name, None)
+    page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
+    return page.select_one('form[action="/logout/"] input[name="csrf_token"]')["value"]
+
+
+@pytest.fixture
+def ticking_signer(monkeypatch):
+    """Every signature gets a later timestamp, as requests a second apart would."""
+    from itertools import count
+
+    from itsdangerous import TimestampSigner
+
+    seconds = count(1_800_000_000)
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(seconds))
+
+
+def test_pages_sign_the_sessions_csrf_token_once(csrf_app, ticking_signer):
+    """The logout form's token is signed once per session (not on every page) and still
+    logs out, after other pages were seen; another session gets another token."""
+    client, user = _member_client(csrf_app)
+
+    first = _logout_token(client, "/settings/acme/integrations/")
+    assert _logout_token(client, "/settings/acme/integrations/?status=active") == first
+    # A page with forms of its own: Flask-WTF signs for them, the page uses that token.
+    assert _logout_token(client, "/account/tokens/") != first
+    assert _logout_token(client, "/settings/acme/integrations/?q=x") == first
+    assert client.post("/logout/", data={"csrf_token": first}).status_code == 302
+    assert client.get("/settings/acme/").status_code == 302  # logged out: to the login page
+
+    other = csrf_app.test_client()  # another browser: another session, another token
+    with other.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+    assert _logout_token(other, "/settings/acme/integrations/") != first
+
+
+def test_with_a_csrf_time_limit_each_page_signs_anew(app_factory, ticking_signer):
+    """A configured time limit makes tokens expire: then every page signs a fresh one."""
+    app = app_factory(WTF_CSRF_ENABLED=True, WTF_CSRF_TIME_LIMIT=3600)
+    with app.app_context():
+        client, _ = _member_client(app)
+        first = _logout_token(client, "/settings/acme/")
+        second = _logout_token(client, "/settings/acme/")
+        assert first != second
+        assert client.post("/logout/", data={"csrf_token": first}).status_code == 302
+        db.session.remove()

@@ -15,9 +15,9 @@ import weakref
 from urllib.parse import quote, urlencode
 
 from flask import request, url_for
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from webapp.csrf_tokens import csrf_token
 from webapp.escaping import text
 from webapp.services.saved_views import clean_query_pairs
 
@@ -164,7 +164,7 @@ def saved_views_menu(list_key: str, views: list, org=None) -> Markup:
     # grouped, a stray `%FF` kept as the text the list filters on.
     current_qs = clean_query_pairs(req.args.items(multi=True))
     here = text(req.full_path if req.query_string else req.path)
-    csrf = text(generate_csrf())
+    csrf = text(csrf_token())
     field_id = text(f"saved-view-name-{list_key}")
     if views:
         items = []

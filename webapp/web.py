@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from webapp import form_fields
+from webapp.csrf_tokens import csrf_token
 from webapp.extensions import db, login_manager
 from webapp.list_furniture import (
     pager,
@@ -252,7 +253,10 @@ def _register_template_helpers(app: Flask) -> None:
     if app.testing:
         app.jinja_env.undefined = StrictUndefined
     form_fields.use_fast_html_params()
-    app.jinja_env.globals.update(field_block=form_fields.field_block,
+    # csrf_token replaces Flask-WTF's of the same name, a global and a context variable
+    # (CSRFProtect.init_app sets both; layout_context, registered later, wins).
+    app.jinja_env.globals.update(csrf_token=csrf_token,
+                                 field_block=form_fields.field_block,
                                  field_help_html=form_fields.field_help,
                                  described_by=form_fields.described_by,
                                  sort_header=sort_header, result_count=result_count, pager=pager,
@@ -291,6 +295,7 @@ def _register_template_helpers(app: Flask) -> None:
                 active = current == endpoint or (area != "main" and current.split(".")[0] == area)
                 items.append({"label": label, "href": href, "active": active})
         return {
+            "csrf_token": csrf_token,
             "nav_items": items,
             "current_org": org,
             "access": g.get("access"),
