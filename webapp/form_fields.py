@@ -93,7 +93,8 @@ class FastSelect(Select):
     List pages render their filter selects (~45 options with facet counts on the
     installed-integrations list, 22 plugins with counts on the plugin configs page) on
     every request; the stock widget builds each option with `html_params` and inspects
-    `render_option`'s signature per option."""
+    `render_option`'s signature per option. The field's choices are `SelectChoice`
+    objects (as every form of the app builds them)."""
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
@@ -105,8 +106,12 @@ class FastSelect(Select):
                 kwargs[key] = flags[key]
         counts = field.__dict__.get("counts") or {}
         html = [f"<select {html_params(name=field.name, **kwargs)}>"]
-        for choice in field.iter_choices():
-            value, label, selected = choice.value, choice.label, choice.selected
+        # Selected as WTForms' iter_choices decides it, without a Choice object per option.
+        coerce, data = field.coerce, field.data
+        chosen = (data or ()) if self.multiple else None
+        for choice in field.choices or ():
+            value, label = choice.value, choice.label
+            selected = coerce(value) in chosen if self.multiple else coerce(value) == data
             count = counts.get(value)
             html.append(f'<option value="{text(value)}"{" selected" if selected else ""}>'
                         f'{text(label or value)}{"" if count is None else f" ({count:,})"}'
