@@ -21,13 +21,18 @@ from sqlalchemy import select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from werkzeug.datastructures import MultiDict  # noqa: E402
+
 from webapp import create_app  # noqa: E402
+from webapp.blueprints.integrations.forms import IntegrationFilterForm  # noqa: E402
 from webapp.blueprints.plugins.views import PREVIEW_ROWS  # noqa: E402
 from webapp.catalog.plugins import PLUGINS  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Organization  # noqa: E402
 from webapp.services import integrations as svc  # noqa: E402
 from webapp.services import plugins as plugin_svc  # noqa: E402
+from webapp.services.integrations.counts import matrix_statement  # noqa: E402
+from webapp.services.integrations.listing import page_statement  # noqa: E402
 
 DEFAULT_CASES = (
     "features=alert-rule&status=active&status=disabled",  # the benchmarked page
@@ -108,18 +113,20 @@ def main() -> None:
         for case in args.cases:
             raw = parse_qs(case, keep_blank_values=False)
             page = int(raw.pop("page", ["1"])[0])
-            filters = svc.parse_integration_filters(raw)
+            form = IntegrationFilterForm.from_args(MultiDict(
+                [(name, value) for name, values in raw.items() for value in values]))
+            if not form.validate():
+                sys.exit(f"bad filters in {case!r}: {form.errors}")
+            filters = form.filters()
             facets = svc.facet_counts(org, filters)
             pages = max(1, -(-facets.total // args.per_page))
             page = max(1, min(page, pages))
             print("=" * 100)
             print(f"list page ?{case} (page {page}; {facets.total:,} matching rows)")
-            queries = [("counts", svc._status_matrix_query(org, filters))]
+            queries = [("counts", matrix_statement(org, filters))]
             if facets.total:
-                statement, params = svc._page_query(org, filters, facets.matrix,
-                                                    (page - 1) * args.per_page, args.per_page,
-                                                    lean="list")  # the HTML list's columns
-                queries.append(("rows", statement.params(**params)))
+                queries.append(("rows", page_statement(org, filters, facets,
+                                                       (page - 1) * args.per_page, args.per_page)))
             for label, query in queries:
                 shown = args.sql == "all" or (args.sql == "first" and case == args.cases[0])
                 print(f"--- {label}:" + (f"\n{literal_sql(query)}" if shown else "")

@@ -145,25 +145,6 @@ def ticking_signer(monkeypatch):
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(seconds))
 
 
-def test_pages_sign_the_sessions_csrf_token_once(csrf_app, ticking_signer):
-    """The logout form's token is signed once per session (not on every page) and still
-    logs out, after other pages were seen; another session gets another token."""
-    client, user = _member_client(csrf_app)
-
-    first = _logout_token(client, "/settings/acme/integrations/")
-    assert _logout_token(client, "/settings/acme/integrations/?status=active") == first
-    # A page with forms of its own: Flask-WTF signs for them, the page uses that token.
-    assert _logout_token(client, "/account/tokens/") != first
-    assert _logout_token(client, "/settings/acme/integrations/?q=x") == first
-    assert client.post("/logout/", data={"csrf_token": first}).status_code == 302
-    assert client.get("/settings/acme/").status_code == 302  # logged out: to the login page
-
-    other = csrf_app.test_client()  # another browser: another session, another token
-    with other.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-    assert _logout_token(other, "/settings/acme/integrations/") != first
-
-
 def test_with_a_csrf_time_limit_each_page_signs_anew(app_factory, ticking_signer):
     """A configured time limit makes tokens expire: then every page signs a fresh one."""
     app = app_factory(WTF_CSRF_ENABLED=True, WTF_CSRF_TIME_LIMIT=3600)

@@ -1,8 +1,5 @@
 """Extension objects, created unbound; `create_app` binds them. Models import `db` from here."""
 
-from collections import namedtuple
-from functools import lru_cache
-
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -10,8 +7,6 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import Integer, MetaData, Text, literal_column
 from sqlalchemy.orm import DeclarativeBase
-
-from webapp.direct_reads import plan_for
 
 # Stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -32,40 +27,6 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 bootstrap = Bootstrap5()
-
-
-def read_rows(statement, params=None) -> list:
-    """Run a SELECT of plain columns on the session's connection and return its rows, as
-    named tuples (`row.name`, `row[0]`, unpacking).
-
-    For the hot read paths (list pages, the API list, saved views): Core execution skips the
-    ORM's per-statement work (about a tenth of a millisecond each), which these statements
-    do not use — they load no objects. Pending ORM changes are flushed first, as
-    `Session.execute` would, so a read never misses this session's own writes.
-
-    Named tuples, not SQLAlchemy's Row: reading `row.name` of a Row takes ~0.75 µs (its
-    `__getattr__` runs after a failed attribute lookup), of a named tuple ~0.07 µs, and
-    list pages read ~10 values of each of 25–100 rows (a twentieth of the API list's time).
-
-    A statement marked with `direct_read` (built once and kept) runs on the DBAPI cursor,
-    compiled once (webapp/direct_reads.py); any other statement through SQLAlchemy."""
-    session = db.session()
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    connection = session.connection()
-    plan = plan_for(statement, connection)
-    if plan is not None:
-        return plan.run(connection, params, _row_class(plan.keys))
-    result = connection.execute(statement, params)
-    make = tuple.__new__
-    row_class = _row_class(tuple(result.keys()))
-    return [make(row_class, row) for row in result]
-
-
-@lru_cache(maxsize=512)
-def _row_class(columns: tuple[str, ...]) -> type:
-    """The named-tuple class of a statement's columns (one per column set, built once)."""
-    return namedtuple("Row", columns, rename=True)
 
 
 def begin_streamed_read() -> None:

@@ -2,7 +2,6 @@
 
 import json
 import logging
-import re
 import time
 from urllib.parse import quote
 
@@ -13,16 +12,8 @@ from jinja2 import StrictUndefined
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from webapp import form_fields
-from webapp.csrf_tokens import csrf_token
+from webapp.blueprints.listing import saved_views_state, url_with_args
 from webapp.extensions import db, login_manager
-from webapp.list_furniture import (
-    pager,
-    request_args_url,
-    result_count,
-    saved_views_menu,
-    sort_header,
-)
 from webapp.models import ObjectStatus
 from webapp.services.errors import DomainError
 from webapp.services.ids import parse_id
@@ -160,12 +151,6 @@ def _register_error_handlers(app: Flask) -> None:
             return "Server error", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
 
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-# LOCAL_PROXY_NOTE: code that runs on every page reads `request` / `current_user` through
-# `_get_current_object()` once per function. Each attribute read through the proxy costs
-# ~1.5 µs on Python 3.11 (a failed lookup raises AttributeError before `__getattr__`), and
-# `current_user.x` reads `g` twice more; a list page made ~150 such reads.
 
 
 def _register_headers_and_logging(app: Flask) -> None:
@@ -174,31 +159,14 @@ def _register_headers_and_logging(app: Flask) -> None:
         g.request_started = time.perf_counter()
         g.pop("_request_orgs", None)  # request_orgs is per request, even in a shared app context
 
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        @app.before_request
-        def read_in_autocommit():
-            """PostgreSQL: a GET/HEAD/OPTIONS request runs its statements in autocommit.
-
-            Under READ COMMITTED every statement takes its own snapshot anyway, so a read-only
-            request loses nothing, and saves two round trips (BEGIN, ROLLBACK). It also keeps
-            the connection's prepared statements: psycopg forgets them on every ROLLBACK, so
-            each request planned its queries afresh. A safe request that writes (an API
-            token's last_used, the audit record of an export) writes one statement, which
-            commits on its own."""
-            session = db.session()
-            if (request.method in SAFE_METHODS and request.endpoint not in (None, "static")
-                    and not session.in_transaction()):  # (tests share one session)
-                session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
     @app.before_request
     def refuse_nul_characters():
         """No database stores NUL in text (PostgreSQL refuses it): answer 400, never 500."""
-        req = request._get_current_object()  # (see LOCAL_PROXY_NOTE)
-        if req.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
             return None  # the API checks bodies and args itself, with JSON errors
-        values = [req.path, *req.args.values()]
-        if req.method in ("POST", "PUT", "PATCH"):
-            values.extend(req.form.values())
+        values = [request.path, *request.args.values()]
+        if request.method in ("POST", "PUT", "PATCH"):
+            values.extend(request.form.values())
         if not all(map(is_storable_text, values)):
             return render_error(400, "What you sent contains a NUL character, which cannot be "
                                      "stored. Remove it and try again.")
@@ -206,16 +174,16 @@ def _register_headers_and_logging(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        req = request._get_current_object()  # (see LOCAL_PROXY_NOTE)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if req.endpoint != "static" and not req.path.startswith(("/bootstrap/", "/doc-integration-logo/")):
+        if request.endpoint != "static" and not request.path.startswith(
+                ("/bootstrap/", "/doc-integration-logo/")):
             response.headers.setdefault("Cache-Control", "no-store")
         started = g.get("request_started")
         if started is not None and not app.testing:
-            log.info("%s %s %s %.1fms", req.method, req.full_path.rstrip("?"),
+            log.info("%s %s %s %.1fms", request.method, request.full_path.rstrip("?"),
                      response.status_code, (time.perf_counter() - started) * 1000)
         return response
 
@@ -224,48 +192,23 @@ def request_orgs() -> list:
     """The logged-in user's `user_organizations` (org, role), loaded once per request: the
     org switcher lists them and the org pages resolve their org from them (no second query).
     Empty for an anonymous visitor."""
-    user = current_user._get_current_object()  # (see LOCAL_PROXY_NOTE)
-    if not user.is_authenticated:
+    if not current_user.is_authenticated:
         return []
     cached = g.get("_request_orgs")
-    if cached is None or cached[0] != user.id:
-        cached = g._request_orgs = (user.id, user_organizations(user))
+    if cached is None or cached[0] != current_user.id:
+        cached = g._request_orgs = (current_user.id, user_organizations(current_user))
     return cached[1]
-
-
-_PLAIN_SLUG = re.compile(r"[A-Za-z0-9_.-]+")
-_SLUG_MARK = "__org_slug__"
-
-
-def _org_url(endpoint: str, org_slug: str, patterns: dict, script_root: str) -> str:
-    """url_for(endpoint, org_slug=...) for the side nav, from a pattern built once per app
-    (`patterns`: the app's "org_url_patterns"), script root and endpoint (seven url_for
-    calls a page otherwise). Slugs that would need quoting take url_for itself."""
-    if not _PLAIN_SLUG.fullmatch(org_slug):
-        return url_for(endpoint, org_slug=org_slug)
-    key = (script_root, endpoint)
-    if key not in patterns:
-        patterns[key] = url_for(endpoint, org_slug=_SLUG_MARK)
-    return patterns[key].replace(_SLUG_MARK, org_slug)
 
 
 def _register_template_helpers(app: Flask) -> None:
     if app.testing:
         app.jinja_env.undefined = StrictUndefined
-    form_fields.use_fast_html_params()
-    # csrf_token replaces Flask-WTF's of the same name, a global and a context variable
-    # (CSRFProtect.init_app sets both; layout_context, registered later, wins).
-    app.jinja_env.globals.update(csrf_token=csrf_token,
-                                 field_block=form_fields.field_block,
-                                 field_help_html=form_fields.field_help,
-                                 described_by=form_fields.described_by,
-                                 sort_header=sort_header, result_count=result_count, pager=pager,
-                                 saved_views_menu=saved_views_menu)
+    app.jinja_env.globals.update(url_with_args=url_with_args,
+                                 saved_views_state=saved_views_state)
 
     @app.context_processor
     def layout_context():
-        user = current_user._get_current_object()  # (see LOCAL_PROXY_NOTE)
-        req = request._get_current_object()
+        user = current_user
         org = g.get("org")
         access = g.get("access")
         if org is not None and access is not None:
@@ -276,8 +219,7 @@ def _register_template_helpers(app: Flask) -> None:
             nav_slug, may_audit = (session.get("nav_org") or [None, False])[:2]
         items = []
         if user.is_authenticated:
-            patterns = app.extensions.setdefault("org_url_patterns", {})
-            current = req.endpoint or ""
+            current = request.endpoint or ""
             for label, endpoint, needs_org, staff_only, needs_audit in NAV_ITEMS:
                 if endpoint not in app.view_functions:
                     continue
@@ -288,14 +230,13 @@ def _register_template_helpers(app: Flask) -> None:
                 if needs_org:
                     if not nav_slug:
                         continue
-                    href = _org_url(endpoint, nav_slug, patterns, req.script_root)
+                    href = url_for(endpoint, org_slug=nav_slug)
                 else:
                     href = url_for(endpoint)
                 area = endpoint.split(".")[0]
                 active = current == endpoint or (area != "main" and current.split(".")[0] == area)
                 items.append({"label": label, "href": href, "active": active})
         return {
-            "csrf_token": csrf_token,
             "nav_items": items,
             "current_org": org,
             "access": g.get("access"),
@@ -332,10 +273,6 @@ def _register_template_helpers(app: Flask) -> None:
             return value
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
-    @app.template_global()
-    def url_with_args(**changes) -> str:
-        """This page's URL with its query args kept and `changes` applied (None removes)."""
-        return request_args_url()(**changes)
 
 def format_datetime(value) -> str:
     """A timestamp as pages show it (the `dt` filter): 2026-11-26 14:05 UTC, or —."""
@@ -343,7 +280,6 @@ def format_datetime(value) -> str:
 
 
 def path_segment(value) -> str:
-    """A value quoted for one segment of a URL path ("/" included): a project slug in a
-    link. Plain Python `quote`; Jinja's `urlencode` costs several times more and the plugin
-    configs page quotes a slug per listed project."""
+    """A value quoted for one segment of a URL path, "/" included (a project slug in a
+    link; Jinja's `urlencode` leaves "/" as it is)."""
     return quote(str(value), safe="")

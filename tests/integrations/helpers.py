@@ -3,11 +3,15 @@
 from datetime import UTC, datetime, timedelta
 
 from bs4 import BeautifulSoup
+from werkzeug.datastructures import MultiDict
 
 from tests import factories
+from webapp.blueprints.integrations.forms import IntegrationFilterForm
 from webapp.catalog.providers import PROVIDERS
 from webapp.extensions import db
 from webapp.models import Integration, ObjectStatus, OrganizationIntegration
+from webapp.services.errors import ValidationFailed
+from webapp.services.integrations import IntegrationFilters
 
 S = ObjectStatus
 
@@ -86,3 +90,14 @@ def oracle(rows=VISIBLE, q="", providers=(), features=(), integration_type=None,
             continue
         out.append(name)
     return sorted(out)
+
+
+def parse_filters(raw: dict) -> IntegrationFilters:
+    """The filters the list's form parses from `raw` ({name: value or [values]});
+    ValidationFailed with the form's errors when they are invalid."""
+    pairs = [(name, value) for name, values in raw.items()
+             for value in (values if isinstance(values, list) else [values])]
+    form = IntegrationFilterForm.from_args(MultiDict(pairs))
+    if not form.validate():
+        raise ValidationFailed(dict(form.errors))
+    return form.filters()

@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from tests import factories
-from tests.integrations.helpers import ROWS, VISIBLE, bulk_install, oracle, seed
+from tests.integrations.helpers import ROWS, VISIBLE, bulk_install, oracle, parse_filters, seed
 from webapp.catalog.features import IntegrationFeatures
 from webapp.models import ObjectStatus
 from webapp.services import integrations as svc
@@ -13,19 +13,19 @@ from webapp.services.errors import ValidationFailed
 
 
 def names(page):
-    return [oi.integration.name for oi in page.items]
+    return [oi.name for oi in page.items]
 
 
 def listed(org, **raw):
-    filters = svc.parse_integration_filters({k: v if isinstance(v, list) else [v] for k, v in raw.items()})
-    return svc.list_org_integrations(org, filters, 1, 100)
+    filters = parse_filters({k: v if isinstance(v, list) else [v] for k, v in raw.items()})
+    return svc.list_installations(org, filters, 1, 100)
 
 
 # -- parsing ---------------------------------------------------------------------------------
 
 
 def test_parse_accepts_values_names_and_api_aliases():
-    filters = svc.parse_integration_filters({
+    filters = parse_filters({
         "q": ["  slack "], "providerKey": ["slack"], "provider_key": ["github", "slack"],
         "features": ["issue_basic", "Alert Rule", "COMMITS", "issue-basic"],
         "integrationType": ["messaging"], "status": ["active", "PENDING_DELETION"],
@@ -42,7 +42,7 @@ def test_parse_accepts_values_names_and_api_aliases():
 
 
 def test_parse_defaults_and_empty_values():
-    filters = svc.parse_integration_filters({"q": [""], "features": [""], "status": [""],
+    filters = parse_filters({"q": [""], "features": [""], "status": [""],
                                              "integration_type": [""], "sort": [""]})
     assert filters == svc.IntegrationFilters()
     assert not filters.is_filtered()
@@ -63,13 +63,13 @@ def test_parse_defaults_and_empty_values():
 ])
 def test_parse_rejects_bad_values_with_field_errors(raw, field, message):
     with pytest.raises(ValidationFailed) as info:
-        svc.parse_integration_filters(raw)
+        parse_filters(raw)
     assert any(m.startswith(message) for m in info.value.field_errors[field])
 
 
 def test_parse_reports_every_bad_field_at_once():
     with pytest.raises(ValidationFailed) as info:
-        svc.parse_integration_filters({"features": ["issue-basic", "x", "y"], "integration_type": ["z"]})
+        parse_filters({"features": ["issue-basic", "x", "y"], "integration_type": ["z"]})
     assert info.value.field_errors["features"] == ["Unknown feature: x", "Unknown feature: y"]
     assert info.value.field_errors["integration_type"] == ["Invalid integration type"]
 
@@ -135,12 +135,12 @@ def test_every_combination_matches_the_oracle_and_the_facets(data):
                "features": list(kwargs["features"]),
                "integration_type": [kwargs["integration_type"] or ""],
                "status": list(kwargs["statuses"])}
-        filters = svc.parse_integration_filters(raw)
+        filters = parse_filters(raw)
         expected = oracle(**kwargs)
         facets = svc.facet_counts(data, filters)
-        page = svc.list_org_integrations(data, filters, 1, 100, total=facets.total)
+        page = svc.list_installations(data, filters, 1, 100, facets)
         assert names(page) == expected, kwargs
-        assert facets.total == len(expected) == svc.count_org_integrations(data, filters), kwargs
+        assert facets.total == len(expected) == svc.count_installations(data, filters), kwargs
         # Each facet = the rows that choosing it would give, the other filters kept.
         for key in ("slack", "jira", "vercel"):
             assert facets.providers[key] == len(oracle(**{**kwargs, "providers": (key,)})), (kwargs, key)
@@ -154,7 +154,7 @@ def test_every_combination_matches_the_oracle_and_the_facets(data):
 
 
 def test_facets_run_one_query(data, count_queries):
-    filters = svc.parse_integration_filters({"features": ["commits"], "status": ["active"]})
+    filters = parse_filters({"features": ["commits"], "status": ["active"]})
     assert data.slug  # load the org (expired by the commit) outside the count
     with count_queries() as counter:
         svc.facet_counts(data, filters)
@@ -184,19 +184,19 @@ def test_sort_by_provider_uses_the_provider_name_and_status_by_state(data):
 def test_features_filtered_page_is_full_when_more_rows_match(org):
     """Sentry filters features after paginating (short pages); ours filters in SQL first."""
     bulk_install(org, 90, providers=("slack", "github", "jira"), statuses=(ObjectStatus.ACTIVE,))
-    filters = svc.parse_integration_filters({"features": ["issue-basic"]})  # github + jira: 60
-    first = svc.list_org_integrations(org, filters, 1, 25)
-    second = svc.list_org_integrations(org, filters, 2, 25)
-    third = svc.list_org_integrations(org, filters, 3, 25)
+    filters = parse_filters({"features": ["issue-basic"]})  # github + jira: 60
+    first = svc.list_installations(org, filters, 1, 25)
+    second = svc.list_installations(org, filters, 2, 25)
+    third = svc.list_installations(org, filters, 3, 25)
     assert first.total == 60
     assert len(first.items) == 25 and len(second.items) == 25 and len(third.items) == 10
     seen = [oi.id for oi in first.items + second.items + third.items]
     assert len(set(seen)) == 60
-    assert all(oi.integration.provider in ("github", "jira") for oi in first.items + third.items)
+    assert all(oi.provider in ("github", "jira") for oi in first.items + third.items)
 
 
 def test_page_past_the_end_shows_the_last_page(data):
-    page = svc.list_org_integrations(data, svc.IntegrationFilters(), 99, 3)
+    page = svc.list_installations(data, svc.IntegrationFilters(), 99, 3)
     assert page.page == 3 and len(page.items) == 2 and page.total == 8
 
 
@@ -206,8 +206,8 @@ def test_include_config_off_still_lists_rows(data):
 
 
 def test_iter_for_csv_streams_every_row_in_order(data):
-    filters = svc.parse_integration_filters({"status": ["active"]})
-    rows = [oi.integration.name for oi in svc.iter_org_integrations(data, filters, batch=2)]
+    filters = parse_filters({"status": ["active"]})
+    rows = [oi.name for oi in svc.iter_installations(data, filters, batch=2)]
     assert rows == oracle(statuses=("active",))
 
 

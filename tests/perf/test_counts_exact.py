@@ -16,12 +16,14 @@ import sqlalchemy as sa
 
 from tests import factories
 from tests.conftest import USING_PG
+from tests.integrations.helpers import parse_filters
 from tests.perf.helpers import assert_exact, brute_force, counted, load_migration, trigger_names
 from webapp.catalog.providers import PROVIDERS
 from webapp.extensions import db
-from webapp.models import Integration, ObjectStatus, OrganizationIntegration, utcnow
+from webapp.models import Integration, ObjectStatus, Organization, OrganizationIntegration, utcnow
 from webapp.services import integrations as svc
 from webapp.services.demo import seed_demo
+from webapp.services.errors import Conflict
 
 S = ObjectStatus
 OI = OrganizationIntegration
@@ -47,10 +49,10 @@ def install_many(org, n, start=0, providers=("slack", "github", "jira", "pagerdu
 
 def listed_total(org, **raw) -> tuple[int, int]:
     """(the list's total from the counts, the number of rows the plain query returns)."""
-    filters = svc.parse_integration_filters(raw)
+    filters = parse_filters(raw)
     total = svc.facet_counts(org, filters).total
     plain = db.session.scalar(
-        svc.org_integrations_query(org, filters)
+        svc.installations_query(org, filters)
         .with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None))
     return total, plain
 
@@ -106,7 +108,7 @@ def test_seed_demo_bulk_and_copy_inserts_are_counted(app):
     seed_demo(scale=1)
     db.session.commit()
     assert_exact()
-    demo = db.session.scalar(sa.select(svc.Organization).where(svc.Organization.slug == "demo"))
+    demo = db.session.scalar(sa.select(Organization).where(Organization.slug == "demo"))
     assert sum(counted(demo.id).values()) == 100
     assert_list_exact(demo)
 
@@ -179,8 +181,8 @@ def test_integration_changes_reach_the_copies_and_move_the_counts(two_orgs):
                        .values(name="Aardvark", external_id="T1-renamed"))
     db.session.commit()
     assert_exact()
-    first = svc.list_org_integrations(org, svc.IntegrationFilters(), 1, 1).items[0]
-    assert first.integration.name == "Aardvark"
+    first = svc.list_installations(org, svc.IntegrationFilters(), 1, 1).items[0]
+    assert first.name == "Aardvark"
     # The provider changed by hand: both orgs' counts move to the new provider.
     db.session.execute(sa.text("UPDATE integration SET provider = 'discord' WHERE id = :id"),
                        {"id": integration.id})
@@ -303,7 +305,7 @@ def test_a_random_mix_of_writes_keeps_every_count_exact(two_orgs, login_as):
             try:
                 rng.choice([svc.disable_integration, svc.enable_integration,
                             svc.uninstall_integration])(actor, oi)
-            except svc.Conflict:
+            except Conflict:
                 db.session.rollback()
                 continue
         elif action == 2:

@@ -12,9 +12,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests import factories
+from tests.integrations.helpers import parse_filters
 from webapp.extensions import db
 from webapp.models import ObjectStatus
 from webapp.services import integrations as svc
+from webapp.services.integrations import planner
+from webapp.services.integrations.counts import status_matrix
 
 S = ObjectStatus
 PER_PAGE = 7
@@ -53,17 +56,16 @@ def data(org):
 
 
 def expected_ids(org, filters, page):
-    query = svc.org_integrations_query(org, filters)
-    rows = db.session.scalars(query.offset((page - 1) * PER_PAGE).limit(PER_PAGE)).unique()
-    return [oi.id for oi in rows]
+    query = svc.installations_query(org, filters)
+    return [row.id for row in db.session.execute(query.offset((page - 1) * PER_PAGE).limit(PER_PAGE))]
 
 
 def pages_match(org, raw, sort):
-    filters = svc.parse_integration_filters({**raw, "sort": [sort]})
-    first = svc.list_org_integrations(org, filters, 1, PER_PAGE)
+    filters = parse_filters({**raw, "sort": [sort]})
+    first = svc.list_installations(org, filters, 1, PER_PAGE)
     pages = max(1, -(-first.total // PER_PAGE))
     for page in range(1, pages + 1):
-        got = [oi.id for oi in svc.list_org_integrations(org, filters, page, PER_PAGE).items]
+        got = [oi.id for oi in svc.list_installations(org, filters, page, PER_PAGE).items]
         assert got == expected_ids(org, filters, page), (raw, sort, page)
     db.session.expunge_all()
     return first.total
@@ -81,49 +83,49 @@ def test_every_name_order_plan_pages_like_the_plain_query(data, monkeypatch, can
     used = []
 
     def forced(matrix, matching, need):
-        plans = svc._name_sort_plans(matrix, matching, need)
+        plans = planner._name_sort_plans(matrix, matching, need)
         plan = plans[candidate] if candidate < len(plans) else plans[0]
         used.append(plan[1][0].index)
         return plan[1]
 
-    monkeypatch.setattr(svc, "_plan_name_sort", forced)
+    monkeypatch.setattr(planner, "_plan_name_sort", forced)
     for raw in FILTER_SETS:
         if "q" not in raw:
             pages_match(data, raw, sort)
-    expected = (svc.INDEX_BY_NAME, svc.INDEX_BY_PROVIDER, svc.INDEX_BY_STATUS)[candidate]
+    expected = (planner.INDEX_BY_NAME, planner.INDEX_BY_PROVIDER, planner.INDEX_BY_STATUS)[candidate]
     assert expected in used
 
 
-@pytest.mark.parametrize("index", [svc.INDEX_BY_DATE, svc.INDEX_BY_PROVIDER, svc.INDEX_BY_STATUS])
+@pytest.mark.parametrize("index", [planner.INDEX_BY_DATE, planner.INDEX_BY_PROVIDER, planner.INDEX_BY_STATUS])
 @pytest.mark.parametrize("sort", ["date_added", "-date_added"])
 def test_every_date_order_plan_pages_like_the_plain_query(data, monkeypatch, index, sort):
-    monkeypatch.setattr(svc, "_plan_date_sort",
-                        lambda matrix, matching, filters, need: svc._Part(None, None, index))
+    monkeypatch.setattr(planner, "_plan_date_sort",
+                        lambda matrix, matching, filters, need: planner.Part(None, None, index))
     for raw in FILTER_SETS:
         pages_match(data, raw, sort)
 
 
 def test_pages_past_the_end_and_empty_results(data):
-    filters = svc.parse_integration_filters({"provider_key": ["github"]})
+    filters = parse_filters({"provider_key": ["github"]})
     total = svc.facet_counts(data, filters).total
-    last = svc.list_org_integrations(data, filters, 10_000, PER_PAGE)
+    last = svc.list_installations(data, filters, 10_000, PER_PAGE)
     assert last.page == -(-total // PER_PAGE) and last.items
-    nothing = svc.parse_integration_filters({"provider_key": ["discord"]})
-    empty = svc.list_org_integrations(data, nothing, 3, PER_PAGE)
+    nothing = parse_filters({"provider_key": ["discord"]})
+    empty = svc.list_installations(data, nothing, 3, PER_PAGE)
     assert (empty.total, empty.page, empty.items) == (0, 1, [])
 
 
 def test_the_planner_prefers_bounded_plans(data):
     """The worst case decides: a narrow provider filter reads per provider, a rare status
     per status; the provider and status sorts read their groups; the date sort scans."""
-    matrix = svc._status_matrix(data, svc.IntegrationFilters())
+    matrix = status_matrix(data, svc.IntegrationFilters())
 
     def plan(**raw):
-        filters = svc.parse_integration_filters(raw)
-        return {part.index for part in svc._plan(filters, matrix, 0, 25)[0]}
+        filters = parse_filters(raw)
+        return {part.index for part in planner.plan_page(filters, matrix, 0, 25).parts}
 
-    assert plan(provider_key=["github"]) == {svc.INDEX_BY_PROVIDER}
-    assert plan(status=["disabled"]) == {svc.INDEX_BY_STATUS}
-    assert plan(sort=["provider"]) == {svc.INDEX_BY_PROVIDER}
-    assert plan(sort=["-status"]) == {svc.INDEX_BY_STATUS}
-    assert plan(sort=["date_added"]) == {svc.INDEX_BY_DATE}
+    assert plan(provider_key=["github"]) == {planner.INDEX_BY_PROVIDER}
+    assert plan(status=["disabled"]) == {planner.INDEX_BY_STATUS}
+    assert plan(sort=["provider"]) == {planner.INDEX_BY_PROVIDER}
+    assert plan(sort=["-status"]) == {planner.INDEX_BY_STATUS}
+    assert plan(sort=["date_added"]) == {planner.INDEX_BY_DATE}

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from webapp.list_furniture import ArgsUrl
+from webapp.blueprints.listing import ArgsUrl
 
 keys = st.sampled_from(["q", "page", "sort", "status", "features", "provider_key", "ä b", "&="])
 values = st.text(max_size=12)

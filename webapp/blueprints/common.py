@@ -4,7 +4,6 @@ import csv
 import functools
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Response, g, request, stream_with_context
@@ -58,47 +57,6 @@ def safe_next(default: str) -> str:
 
 def client_ip() -> str | None:
     return request.remote_addr
-
-
-@dataclass
-class Page:
-    """One page of a list, with what the pager needs."""
-
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def first_index(self) -> int:
-        return 0 if self.total == 0 else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last_index(self) -> int:
-        return min(self.total, self.page * self.per_page)
-
-    def window(self, size: int = 2) -> list[int | None]:
-        """Page numbers to show, None where a gap is elided."""
-        shown = {1, self.pages} | set(range(self.page - size, self.page + size + 1))
-        numbers = sorted(n for n in shown if 1 <= n <= self.pages)
-        out: list[int | None] = []
-        for n in numbers:
-            if out and n - out[-1] > 1:
-                out.append(None)
-            out.append(n)
-        return out
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Response:

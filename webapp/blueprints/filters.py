@@ -1,12 +1,16 @@
-"""Base for GET filter forms: bound to request.args, no CSRF, validated page/per_page."""
+"""Base classes of the GET filter forms: bound to request.args, no CSRF.
+
+`FilterForm` is a list's filters alone (the API parses its query string with the same
+class); `ListFilterForm` adds the page number and page size of an HTML list.
+"""
 
 from flask import current_app, request
-from flask_wtf import FlaskForm
-from wtforms import IntegerField
+from wtforms import Form, IntegerField
 from wtforms.validators import NumberRange, Optional, StopValidation
 
 # Far past any real list (100 rows a page × 100,000 pages); larger numbers are typing errors.
 MAX_PAGE = 100_000
+NOT_FILTERS = ("page", "per_page", "sort", "include_config", "format")
 
 
 def _whole_number_first(form, field) -> None:
@@ -16,11 +20,29 @@ def _whole_number_first(form, field) -> None:
         raise StopValidation()
 
 
-class ListFilterForm(FlaskForm):
-    """Subclass and add filter fields; call `ListFilterForm.from_args()` in the view."""
+class FilterForm(Form):
+    """Subclass and add filter fields; build it with `from_args()` in the view. A plain
+    WTForms form: a GET form has no CSRF token, and the API and tests use it without a
+    request."""
 
-    class Meta:
-        csrf = False
+    @classmethod
+    def from_args(cls, args=None, **kwargs):
+        """The form bound to `args` (default: this request's query args)."""
+        return cls(formdata=cls.prepare_args(request.args if args is None else args), **kwargs)
+
+    @classmethod
+    def prepare_args(cls, args):
+        """The args as the fields read them (a subclass may rename other spellings)."""
+        return args
+
+    def is_filtered(self) -> bool:
+        """True when any real filter holds a value (drives "Clear filters")."""
+        return any(field.data not in (None, "", [], ())
+                   for field in self if field.name not in NOT_FILTERS)
+
+
+class ListFilterForm(FilterForm):
+    """A list page's filters with its paging (`page`, `per_page`)."""
 
     page = IntegerField("Page", validators=[
         Optional(),
@@ -32,19 +54,6 @@ class ListFilterForm(FlaskForm):
         validators=[Optional(), _whole_number_first,
                     NumberRange(min=1, max=100, message="Rows per page must be between 1 and 100.")],
     )
-
-    @classmethod
-    def from_args(cls, **kwargs):
-        return cls(formdata=request.args, **kwargs)
-
-    def is_filtered(self, ignore=("page", "per_page", "sort", "include_config", "format")) -> bool:
-        """True when any real filter holds a value (drives "Clear filters")."""
-        for field in self:
-            if field.name in ignore:
-                continue
-            if field.data not in (None, "", [], ()):
-                return True
-        return False
 
     @property
     def page_number(self) -> int:

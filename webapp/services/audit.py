@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, String, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import joinedload
 
-from webapp.extensions import begin_streamed_read, db
+from webapp.extensions import db
 from webapp.models import AuditLogEntry, Organization, OrganizationMember, User
 from webapp.services.errors import ValidationFailed
 from webapp.services.ids import parse_id
@@ -290,6 +290,5 @@ def list_audit_log(
 
 def iter_audit_log(org: Organization, filters: dict, batch: int = 500) -> Iterator[AuditLogEntry]:
     """Every matching entry, newest first, fetched in batches (for the streamed CSV export)."""
-    begin_streamed_read()
     result = db.session.scalars(audit_log_query(org, filters).execution_options(yield_per=batch))
     yield from result

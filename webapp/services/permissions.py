@@ -1,13 +1,11 @@
 """The one answer to "may this user do X in this org" — used by every page and the API."""
 
 import enum
-import functools
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
-from webapp.direct_reads import direct_read
-from webapp.extensions import read_rows
+from webapp.extensions import db
 from webapp.models import Organization, OrganizationMember, Role, User
 from webapp.models.accounts import UserRules
 from webapp.services.errors import Forbidden, NotFound
@@ -112,21 +110,18 @@ class OrgAccess:
         return REASONS.get(capability, "You do not have permission to perform this action.")
 
 
-@functools.cache
-def _org_access_statement(by_id_too: bool):
-    """get_org_access's statement, built once: the org by `slug` (or `org_id`) with the
-    role of `user_id` in it (None when not a member)."""
+def _org_access_query(user_id: int, slug: str, org_id: int | None):
+    """The org by `slug` (or `org_id`) with the user's role in it (None when not a member)."""
     query = select(*ORGANIZATION_COLUMNS, OrganizationMember.role).outerjoin(
         OrganizationMember,
         (OrganizationMember.organization_id == Organization.id)
-        & (OrganizationMember.user_id == bindparam("user_id")),
+        & (OrganizationMember.user_id == user_id),
     )
-    match = Organization.slug == bindparam("slug")
-    if by_id_too:  # as with `orgs` below: an org the user belongs to first, then slug over id
-        match = match | (Organization.id == bindparam("org_id"))
-        query = query.order_by(OrganizationMember.role.is_(None),
-                               (Organization.slug == bindparam("slug")).desc())
-    return direct_read(query.where(match).limit(1))
+    match = Organization.slug == slug
+    if org_id is not None:  # as with `orgs` below: an org the user belongs to first, then slug
+        match = match | (Organization.id == org_id)
+        query = query.order_by(OrganizationMember.role.is_(None), (Organization.slug == slug).desc())
+    return query.where(match).limit(1)
 
 
 def get_org_access(
@@ -145,28 +140,14 @@ def get_org_access(
         if row is None and org_id is not None:
             row = next((r for r in orgs if r[0].id == org_id), None)
     else:
-        params = {"user_id": user.id, "slug": org_ref}
-        if org_id is not None:
-            params["org_id"] = org_id
-        rows = read_rows(_org_access_statement(org_id is not None), params)
-        row = (OrganizationSummary(*rows[0][:3]), rows[0][3]) if rows else None
+        found = db.session.execute(_org_access_query(user.id, org_ref, org_id)).first()
+        row = (OrganizationSummary(*found[:3]), found[3]) if found else None
     if row is None:
         raise NotFound("Organization not found")
     organization, role = row
     if role is None and not user.is_privileged:
         raise NotFound("Organization not found")
     return OrgAccess(user, organization, role)
-
-
-@functools.cache
-def _user_organizations_statement(privileged: bool):
-    """user_organizations' statement, built once (the user id is bound per call)."""
-    membership = ((OrganizationMember.organization_id == Organization.id)
-                  & (OrganizationMember.user_id == bindparam("user_id")))
-    query = select(*ORGANIZATION_COLUMNS, OrganizationMember.role)
-    query = query.outerjoin(OrganizationMember, membership) if privileged else query.join(
-        OrganizationMember, membership)
-    return direct_read(query.order_by(Organization.name, Organization.id))
 
 
 def join_member_orgs(query):
@@ -187,21 +168,15 @@ def member_orgs(rows) -> list[tuple[OrganizationSummary, str | None]]:
     return [(OrganizationSummary(*row[-4:-1]), row[-1]) for row in rows if row[-4] is not None]
 
 
-@functools.cache
-def _user_and_memberships_statement():
-    """One user's columns with each org they are a member of and their role."""
-    return direct_read(join_member_orgs(
-        select(*USER_COLUMNS, *ORGANIZATION_COLUMNS, OrganizationMember.role)
-    ).where(User.id == bindparam("user_id")))
-
-
 def load_user_and_organizations(
     user_id: int,
 ) -> tuple[UserSummary | None, list[tuple[OrganizationSummary, str | None]] | None]:
     """(user, user_organizations(user)) in one statement — what every page needs first.
     The org list is None for staff (they may open every org: ask user_organizations);
     (None, None) for an unknown id."""
-    rows = read_rows(_user_and_memberships_statement(), {"user_id": user_id})
+    rows = db.session.execute(join_member_orgs(
+        select(*USER_COLUMNS, *ORGANIZATION_COLUMNS, OrganizationMember.role)
+    ).where(User.id == user_id)).all()
     if not rows:
         return None, None
     user = UserSummary(*rows[0][:len(USER_COLUMNS)])
@@ -210,6 +185,10 @@ def load_user_and_organizations(
 
 def user_organizations(user: User | UserSummary) -> list[tuple[OrganizationSummary, str | None]]:
     """The orgs a user may open, with their role, by name (staff: every org)."""
-    rows = read_rows(_user_organizations_statement(bool(user.is_privileged)),
-                     {"user_id": user.id})
+    membership = ((OrganizationMember.organization_id == Organization.id)
+                  & (OrganizationMember.user_id == user.id))
+    query = select(*ORGANIZATION_COLUMNS, OrganizationMember.role)
+    query = (query.outerjoin(OrganizationMember, membership) if user.is_privileged
+             else query.join(OrganizationMember, membership))
+    rows = db.session.execute(query.order_by(Organization.name, Organization.id))
     return [(OrganizationSummary(*row[:3]), row[3]) for row in rows]

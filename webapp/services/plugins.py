@@ -43,8 +43,7 @@ from webapp.catalog.plugins import (
     plugins_with_configuration,
 )
 from webapp.catalog.providers import ConfigField
-from webapp.direct_reads import direct_read
-from webapp.extensions import begin_streamed_read, db, read_rows, sql_constant
+from webapp.extensions import db, sql_constant
 from webapp.models import (
     AuditLogEntry,
     ObjectStatus,
@@ -273,7 +272,7 @@ def _project_list_union(plugins: tuple[Plugin, ...], limit: int | None, dialect:
         parts.append(select(part.subquery(f"plugin_{position}")))
     listed = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("project_lists")
     enabled = _OPTION.alias("enabled_option")
-    return direct_read(
+    return (
         select(
             listed.c.position,
             listed.c.project_id,
@@ -337,10 +336,9 @@ def iter_plugin_project_entries(
         return
     query = _project_list_union(tuple(plugins), None, db.engine.dialect.name)
     if stream:
-        begin_streamed_read()
         rows = db.session.execute(query.execution_options(yield_per=1000), {"org_id": org.id})
     else:
-        rows = read_rows(query, {"org_id": org.id})
+        rows = db.session.execute(query, {"org_id": org.id}).all()
     for row in rows:
         yield plugins[row.position], _entry(row)
 
@@ -367,7 +365,7 @@ def plugin_project_previews(
     if plugins:
         query = _project_list_union(tuple(plugins), limit + 1, db.engine.dialect.name)
         lists = [entries[plugin.slug] for plugin in plugins]
-        for row in read_rows(query, {"org_id": org.id}):
+        for row in db.session.execute(query, {"org_id": org.id}):
             lists[row[0]].append(_entry(row))
     return {
         slug: ProjectListPreview(rows[:limit], has_more=len(rows) > limit)
@@ -505,7 +503,7 @@ def _bucket_counts(org: Organization, plugin: Plugin, conditions, enabled_expr,
     counts: dict[tuple[bool, bool], int] = {}
     active = 0
     query = _bucket_counts_query(org, plugin, conditions, enabled_expr, configured_expr)
-    for row in read_rows(query):
+    for row in db.session.execute(query):
         if row.part == 0:
             active = int(row.n)
         else:
@@ -551,7 +549,6 @@ def iter_plugin_projects(
     _conditions, _enabled, _configured, rows_query = _table_query(
         org, plugin, filters or PluginProjectFilters()
     )
-    begin_streamed_read()
     for row in db.session.execute(rows_query.execution_options(yield_per=1000)):
         yield _table_entry(row)
 

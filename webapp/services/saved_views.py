@@ -4,14 +4,12 @@ A view stores the list's query string without paging/format/CSRF arguments; appl
 just a link to the list URL with that query string, so the list's own filter form validates it.
 """
 
-import functools
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from webapp.direct_reads import direct_read
-from webapp.extensions import db, read_rows
+from webapp.extensions import db
 from webapp.models import Organization, SavedView, User
 from webapp.services.errors import NotFound, ValidationFailed
 
@@ -52,30 +50,19 @@ def clean_query_pairs(pairs) -> str:
     return urlencode([(k, v) for k, v in pairs if k not in DROPPED_ARGS and v != ""])
 
 
-@functools.cache
-def _list_statement(per_org: bool):
-    """The statement of list_saved_views, built once (values bound per call)."""
-    org_clause = (SavedView.organization_id == bindparam("org_id") if per_org
-                  else SavedView.organization_id.is_(None))
-    return direct_read(
-        select(SavedView.id, SavedView.name, SavedView.query_string)
-        .where(SavedView.user_id == bindparam("user_id"),
-               SavedView.list_key == bindparam("list_key"), org_clause)
-        .order_by(func.lower(SavedView.name), SavedView.id)
-    )
-
-
 def list_saved_views(user: User, org: Organization | None, list_key: str) -> list:
     """The user's own views of this list, by name (1 query): of this org for org lists,
-    else the views without an org. Plain rows (id, name, query_string): list pages render
-    them on every request."""
+    else the views without an org, as rows (id, name, query_string)."""
     if list_key not in LIST_KEYS or not getattr(user, "is_authenticated", False):
         return []
     per_org = bool(LIST_KEYS.get(list_key)) and org is not None
-    params = {"user_id": user.id, "list_key": list_key}
-    if per_org:
-        params["org_id"] = org.id
-    return read_rows(_list_statement(per_org), params)
+    org_clause = (SavedView.organization_id == org.id if per_org
+                  else SavedView.organization_id.is_(None))
+    return db.session.execute(
+        select(SavedView.id, SavedView.name, SavedView.query_string)
+        .where(SavedView.user_id == user.id, SavedView.list_key == list_key, org_clause)
+        .order_by(func.lower(SavedView.name), SavedView.id)
+    ).all()
 
 
 def save_view(

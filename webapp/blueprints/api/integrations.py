@@ -9,7 +9,7 @@ Thin: parse → services.integrations → serializers. Filtering, sorting and th
 live in the service, shared with the HTML pages.
 """
 
-from flask import jsonify, request
+from flask import jsonify
 
 from webapp.blueprints.api import bp
 from webapp.blueprints.api.common import (
@@ -22,10 +22,8 @@ from webapp.blueprints.api.common import (
     paginate,
     with_etag,
 )
-from webapp.blueprints.api.serializers import (
-    serialize_org_integration,
-    serialize_org_integration_row,
-)
+from webapp.blueprints.api.serializers import serialize_installation
+from webapp.blueprints.integrations.forms import IntegrationFilterForm
 from webapp.extensions import db
 from webapp.models import ObjectStatus
 from webapp.services import integrations as svc
@@ -39,28 +37,19 @@ def org_integrations(org: str):
     before pagination, ordered by integration name then id (or `sort`)."""
     access = org_access(org)
     access.require(Capability.VIEW)
-    try:
-        filters = svc.parse_integration_filters(request.args.to_dict(flat=False))
-    except ValidationFailed as exc:
-        if "integration_type" in exc.field_errors:  # Sentry answers this one with a detail
-            raise ApiError(400, "Invalid integration type") from None
-        raise
+    form = IntegrationFilterForm.from_args()
+    if not form.validate():
+        if form.integration_type.errors:  # Sentry answers this one with a detail
+            raise ApiError(400, "Invalid integration type")
+        raise ValidationFailed(form.errors)
+    filters = form.filters()
     org = access.organization
+    facets = svc.result_counts(org, filters)
 
     def page(offset: int, limit: int):
-        if offset % limit == 0:  # the cursors of our Link headers: the pages' own (fast) path
-            result = svc.list_org_integrations(org, filters, page=offset // limit + 1,
-                                               per_page=limit, lean="api")
-            if offset >= result.total:  # past the end (the pages would show the last page)
-                return [], False
-            has_more = offset + len(result.items) < result.total
-            return [serialize_org_integration_row(row, filters.include_config)
-                    for row in result.items], has_more
-        # A cursor from a different per_page: the same query, at that offset.
-        query = svc.org_integrations_query(org, filters).limit(limit + 1).offset(offset)
-        found = list(db.session.scalars(query).unique())
-        return ([serialize_org_integration(oi, filters.include_config) for oi in found[:limit]],
-                len(found) > limit)
+        rows = svc.installation_rows(org, filters, offset, limit, facets)
+        items = [serialize_installation(row, filters.include_config) for row in rows]
+        return items, offset + len(rows) < facets.total
 
     return paginate(page)
 
@@ -72,7 +61,7 @@ def _installation(org: str, integration_id: str, capability: Capability):
 
 
 def _detail_response(oi, status: int = 200):
-    response = jsonify(serialize_org_integration(oi, include_config=True))
+    response = jsonify(serialize_installation(svc.InstallationRow.of(oi), include_config=True))
     response.status_code = status
     return with_etag(response, oi.version)
 

@@ -23,9 +23,8 @@ from webapp.models import (
     IntegrationFeature,
     IntegrationRequest,
     ObjectStatus,
-    OrganizationIntegration,
 )
-from webapp.services.integrations import schema_values
+from webapp.services.integrations import InstallationRow, schema_values
 from webapp.services.plugins import ProjectEntry
 
 
@@ -78,55 +77,35 @@ def _schema_json(key: str) -> tuple[tuple[str, dict[str, Any], object], ...]:
                  for field in provider.config_schema)
 
 
-def serialize_org_integration(oi: OrganizationIntegration, include_config: bool = True) -> dict[str, Any]:
-    """OrganizationIntegrationSerializer: the Integration's fields, its provider, and the org link.
-
-    Without `include_config`, `configOrganization` is left out and `configData` is null (the
-    config column is not even loaded then).
-    """
-    integration = oi.integration
-    return _org_integration_json(
-        integration.id, integration.name, integration.metadata_, integration.provider,
-        integration.status, integration.external_id, oi.organization_id, oi.status,
-        oi.grace_period_end, oi.config if include_config else None, include_config)
-
-
-def serialize_org_integration_row(row, include_config: bool = True) -> dict[str, Any]:
-    """serialize_org_integration of a lean row (`list_org_integrations(..., lean="api")`)."""
-    return _org_integration_json(
-        row.integration_id, row.name, row.metadata, row.provider, row.integration_status,
-        row.external_id, row.organization_id, row.status, row.grace_period_end,
-        row.config if include_config else None, include_config)
-
-
-def _org_integration_json(integration_id, name, metadata, provider_key, integration_status,
-                          external_id, organization_id, status, grace_period_end, config,
-                          include_config) -> dict[str, Any]:
-    metadata = metadata or {}
-    provider = get_provider(provider_key)
+def serialize_installation(row: InstallationRow, include_config: bool = True) -> dict[str, Any]:
+    """OrganizationIntegrationSerializer: the Integration's fields, its provider, and the org
+    link. Without `include_config`, `configOrganization` is left out and `configData` is
+    null."""
+    metadata = row.metadata or {}
+    provider = get_provider(row.provider)
     data: dict[str, Any] = {
-        "id": str(integration_id),
-        "name": name,
+        "id": str(row.integration_id),
+        "name": row.name,
         "icon": metadata.get("icon"),
         "domainName": metadata.get("domain_name"),
         "accountType": metadata.get("account_type"),
         "scopes": metadata.get("scopes"),
-        "status": status_label(integration_status),
-        "provider": serialize_provider(provider, provider_key),
+        "status": status_label(row.integration_status),
+        "provider": serialize_provider(provider, row.provider),
     }
     config_data = None
     if include_config:
-        stored = config or {}
+        stored = row.config or {}
         data["configOrganization"] = ([{**field, "value": stored.get(name_, default)}
                                        for name_, field, default in _schema_json(provider.key)]
                                       if provider is not None else [])
         config_data = dict(stored)
     data.update({
         "configData": config_data,
-        "externalId": external_id,
-        "organizationId": organization_id,
-        "organizationIntegrationStatus": status_label(status),
-        "gracePeriodEnd": iso(grace_period_end),
+        "externalId": row.external_id,
+        "organizationId": row.organization_id,
+        "organizationIntegrationStatus": status_label(row.status),
+        "gracePeriodEnd": iso(row.grace_period_end),
     })
     return data
 

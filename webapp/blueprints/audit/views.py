@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from webapp.blueprints.audit import bp
 from webapp.blueprints.audit.forms import AuditLogFilterForm
-from webapp.blueprints.common import Page, apply_field_errors, client_ip, csv_response, org_view
+from webapp.blueprints.common import apply_field_errors, client_ip, csv_response, org_view
+from webapp.blueprints.listing import Page
 from webapp.extensions import db
 from webapp.services.audit import (
     audit_actor_choices,

@@ -3,10 +3,11 @@
 from flask import render_template, url_for
 from wtforms.fields.choices import SelectChoice
 
-from webapp.blueprints.common import Page, apply_field_errors, org_view
+from webapp.blueprints.common import apply_field_errors, org_view
 from webapp.blueprints.directory import bp
 from webapp.blueprints.directory.forms import DirectoryFilterForm
 from webapp.blueprints.directory.links import entry_url, request_url
+from webapp.blueprints.listing import Page
 from webapp.services.directory import SENTRY_APP, directory_entries, get_sentry_app
 from webapp.services.errors import ValidationFailed
 from webapp.services.install_requests import open_request_for

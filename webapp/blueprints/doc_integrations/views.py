@@ -9,7 +9,7 @@ import functools
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.blueprints.common import Page, apply_field_errors, client_ip, csv_response, safe_next
+from webapp.blueprints.common import apply_field_errors, client_ip, csv_response, safe_next
 from webapp.blueprints.doc_integrations import bp
 from webapp.blueprints.doc_integrations.forms import (
     ConfirmForm,
@@ -18,6 +18,7 @@ from webapp.blueprints.doc_integrations.forms import (
     DocIntegrationForm,
     LogoForm,
 )
+from webapp.blueprints.listing import Page
 from webapp.catalog.features import FEATURES, feature_description_text, render_feature_description
 from webapp.extensions import db
 from webapp.models import User

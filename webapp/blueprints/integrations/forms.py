@@ -1,50 +1,181 @@
-"""Forms of the integrations pages: the GET filter form and the per-provider config form.
-
-The filter form only renders the fields and validates paging; the filter values themselves
-are validated by `services.integrations.parse_integration_filters` (one rule for the page
-and the API), whose field errors the view attaches to this form.
-"""
+"""Forms of the integrations pages: the filters of the installed-integrations list (the one
+parser of its query string, for the page, the CSV export and the API) and the
+per-provider config form."""
 
 from functools import cache
 
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     HiddenField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
 )
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-try:  # WTForms ≥ 3.3 deprecates (value, label) tuples
-    from wtforms import SelectChoice
-except ImportError:  # pragma: no cover - older WTForms
-    def SelectChoice(value, label):  # noqa: N802
-        return (value, label)
+from webapp.blueprints.filters import FilterForm, ListFilterForm
+from webapp.catalog.features import parse_integration_feature
+from webapp.catalog.providers import DOMAINS, PROVIDERS, Provider
+from webapp.models import ObjectStatus
+from webapp.services.integrations import (
+    DEFAULT_SORT,
+    FILTER_STATUSES,
+    Q_MAX_LENGTH,
+    SORTS,
+    IntegrationFilters,
+)
+from webapp.services.integrations.lifecycle import has_control_characters
 
-from webapp.blueprints.filters import ListFilterForm
-from webapp.catalog.providers import Provider
-from webapp.form_fields import FastSelect
+# The API's spellings of the list's arguments (Sentry's camelCase).
+API_ALIASES = {"providerKey": "provider_key", "integrationType": "integration_type",
+               "includeConfig": "include_config"}
+SHOW = {"1", "true", "yes", "on"}
+HIDE = {"0", "false", "no", "off"}
 
 
-class IntegrationFilterForm(ListFilterForm):
-    """GET filters of the installed-integrations list (SPEC §6.1 names)."""
+def canonical_args(args: MultiDict) -> MultiDict:
+    """`args` with the API's spellings under the list's own names (their values after the
+    own name's values)."""
+    out = MultiDict()
+    for key, values in args.lists():
+        if key not in API_ALIASES:
+            out.setlist(key, values)
+    for alias, name in API_ALIASES.items():
+        if alias in args:
+            out.setlist(name, out.getlist(name) + args.getlist(alias))
+    return out
 
-    q = StringField("Search", description="Part of a name or external ID.")
-    provider_key = SelectMultipleField("Provider", choices=[], validate_choice=False,
-                                       widget=FastSelect(multiple=True))
-    features = SelectMultipleField("Features", choices=[], validate_choice=False,
-                                   description="Any of the chosen features.",
-                                   widget=FastSelect(multiple=True))
-    integration_type = SelectField("Type", choices=[], validate_choice=False, widget=FastSelect())
-    status = SelectMultipleField("Status", choices=[], validate_choice=False,
-                                 widget=FastSelect(multiple=True))
-    include_config = SelectField(
+
+def _stripped(valuelist) -> list[str]:
+    """The non-empty values, stripped."""
+    return [value.strip() for value in valuelist or () if value.strip()]
+
+
+class LastValueField(StringField):
+    """A text argument: the last non-empty value given, stripped ("" when none)."""
+
+    def process_formdata(self, valuelist):
+        values = _stripped(valuelist)
+        self.data = values[-1] if values else ""
+
+
+class LastChoiceField(SelectField):
+    """A single-choice select whose data is the last non-empty value given."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        values = _stripped(valuelist)
+        self.data = values[-1] if values else ""
+
+
+class ValuesField(SelectMultipleField):
+    """A repeatable argument: every non-empty value, stripped, canonical where `canonical`
+    knows it (an unknown value stays as typed, for its validator to name it)."""
+
+    def __init__(self, *args, canonical=None, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        kwargs.setdefault("choices", [])
+        super().__init__(*args, **kwargs)
+        self.canonical = canonical or (lambda value: value)
+
+    def process_formdata(self, valuelist):
+        self.data = [self.canonical(value) or value for value in _stripped(valuelist)]
+
+
+def _known(known, message: str):
+    """Each value of the field must satisfy `known`; one error per value that does not."""
+    def check(form, field):
+        bad = [value for value in field.data or () if not known(value)]
+        if bad:
+            field.errors.extend(message.format(value) for value in bad)
+            raise StopValidation()  # the messages above; nothing more
+    return check
+
+
+def _feature_value(value: str) -> str | None:
+    feature = parse_integration_feature(value)
+    return feature.value if feature else None
+
+
+def _status_label(value: str) -> str | None:
+    status = ObjectStatus.from_label(value)
+    return status.label if status in FILTER_STATUSES else None
+
+
+def _visible_status(value: str) -> bool:
+    return _status_label(value) is not None
+
+
+def _one_type(form, field) -> None:
+    types = set(_stripped(field.raw_data))
+    if field.data and (field.data not in DOMAINS or len(types) > 1):
+        raise ValidationError("Invalid integration type")
+
+
+def _printable(form, field) -> None:
+    if len(field.data) > Q_MAX_LENGTH:
+        raise ValidationError(f"Search text must be at most {Q_MAX_LENGTH} characters.")
+    if has_control_characters(field.data, allowed=""):
+        raise ValidationError("Search text cannot contain control characters.")
+
+
+def _show_or_hide(form, field) -> None:
+    if field.data and field.data.lower() not in SHOW | HIDE:
+        raise ValidationError("Must be 1 (show) or 0 (hide).")
+
+
+def _known_sort(form, field) -> None:
+    if field.data and field.data not in SORTS:
+        raise ValidationError(f"Unknown sort: {field.data}. Use one of: {', '.join(SORTS)}.")
+
+
+class IntegrationFilterForm(FilterForm):
+    """The installed-integrations filters (SPEC §6.1 names); `filters()` once valid."""
+
+    q = LastValueField("Search", description="Part of a name or external ID.",
+                       validators=[_printable])
+    provider_key = ValuesField("Provider", validators=[
+        _known(PROVIDERS.__contains__, "Unknown provider: {}")])
+    features = ValuesField("Features", description="Any of the chosen features.",
+                           canonical=_feature_value,
+                           validators=[_known(_feature_value, "Unknown feature: {}")])
+    integration_type = LastChoiceField("Type", validators=[_one_type])
+    status = ValuesField("Status", canonical=_status_label, validators=[
+        _known(_visible_status,
+               "Unknown status: {} (use active, disabled or pending_deletion)")])
+    include_config = LastChoiceField(
         "Config column", choices=[SelectChoice("1", "Show"), SelectChoice("0", "Hide")],
-        validate_choice=False, widget=FastSelect(),
-    )
-    sort = HiddenField()
+        validators=[_show_or_hide])
+    sort = LastValueField(widget=HiddenField.widget, validators=[_known_sort])
+
+    @classmethod
+    def prepare_args(cls, args):
+        """The API's spellings are accepted on the page too."""
+        return canonical_args(args)
+
+    def filters(self) -> IntegrationFilters:
+        """The validated filters (call after `validate()` passed)."""
+        return IntegrationFilters(
+            q=self.q.data,
+            provider_keys=tuple(dict.fromkeys(self.provider_key.data)),
+            features=tuple(dict.fromkeys(parse_integration_feature(v)
+                                         for v in self.features.data)),
+            integration_type=self.integration_type.data or None,
+            statuses=tuple(dict.fromkeys(ObjectStatus.from_label(v) for v in self.status.data)),
+            include_config=(self.include_config.data or "1").lower() not in HIDE,
+            sort=self.sort.data or DEFAULT_SORT,
+        )
+
+
+class IntegrationListForm(ListFilterForm, IntegrationFilterForm):
+    """The list page's form: the filters and the paging."""
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -7,14 +7,12 @@
 """
 
 import json
-from urllib.parse import quote
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
+from wtforms import SelectChoice
 
 from webapp.blueprints.common import (
-    Page,
     apply_field_errors,
     client_ip,
     csv_response,
@@ -25,21 +23,19 @@ from webapp.blueprints.integrations import bp
 from webapp.blueprints.integrations.forms import (
     ConfirmForm,
     IntegrationFilterForm,
-    SelectChoice,
+    IntegrationListForm,
     config_form_class,
 )
+from webapp.blueprints.listing import Chip, ListView, Page, url_with_args, value_chips
 from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import DOMAIN_LABELS, DOMAINS, PROVIDERS, get_provider
-from webapp.escaping import text
 from webapp.extensions import db
-from webapp.list_furniture import ArgsUrl, macro_html
 from webapp.models import ObjectStatus, Organization
 from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
 from webapp.services.permissions import Capability
 from webapp.services.saved_views import list_saved_views
-from webapp.web import format_datetime, path_segment
 
 STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
 # Features some catalog provider has; others stay accepted in the URL but are not offered.
@@ -66,9 +62,7 @@ def provider_initials(name: str) -> str:
 
 @bp.app_template_global()
 def provider_badge(key: str) -> tuple[str, str]:
-    """(initials, classes) for the small provider icon (no external images). A template
-    global, not a context processor: `integrations/_macros.html` is then imported without
-    context, so Jinja reuses the imported module instead of building it on every page."""
+    """(initials, classes) for the small provider icon (no external images)."""
     provider = PROVIDERS.get(key)
     if provider is None:
         return (key[:2].upper() or "?"), DOMAIN_BADGES["general"]
@@ -77,138 +71,57 @@ def provider_badge(key: str) -> tuple[str, str]:
 
 @bp.context_processor
 def integration_labels():
-    return {"domain_labels": DOMAIN_LABELS}
+    return {"domain_labels": DOMAIN_LABELS, "providers": PROVIDERS}
 
 
-# The filter's choices, built once; a request only attaches its facet counts (FastSelect).
-PROVIDER_CHOICES = [SelectChoice(p.key, p.name) for p in PROVIDERS_BY_NAME]
-FEATURE_CHOICES = [SelectChoice(f.value, f.value)
-                   for f in sorted(IntegrationFeatures, key=lambda f: f.value)]
-OFFERED_FEATURE_CHOICES = [c for c in FEATURE_CHOICES
-                           if IntegrationFeatures(c.value) in OFFERED_FEATURES]
-TYPE_CHOICES = [SelectChoice("", "Any type")] + [SelectChoice(d, DOMAIN_LABELS[d]) for d in DOMAINS]
-STATUS_CHOICES = [SelectChoice(s, label) for s, label in STATUS_LABELS.items()]
+def _filter_choices(form: IntegrationFilterForm, facets: svc.Facets | None) -> None:
+    """The filter's choices, each with its facet count (how many rows choosing it would
+    give) when the filters were valid. A feature no provider has stays offered when the URL
+    chose it, so it shows as chosen."""
+    def label(name: str, count: int | None) -> str:
+        return name if count is None else f"{name} ({count:,})"
+
+    def count(counts: dict[str, int] | None, key: str) -> int | None:
+        return None if counts is None else counts.get(key, 0)
+
+    providers = None if facets is None else facets.providers
+    features = None if facets is None else facets.features
+    types = None if facets is None else facets.integration_types
+    statuses = None if facets is None else facets.statuses
+    chosen_features = set(form.features.data or ())
+    form.provider_key.choices = [SelectChoice(p.key, label(p.name, count(providers, p.key)))
+                                 for p in PROVIDERS_BY_NAME]
+    form.features.choices = [SelectChoice(f.value, label(f.value, count(features, f.value)))
+                             for f in sorted(IntegrationFeatures, key=lambda f: f.value)
+                             if f in OFFERED_FEATURES or f.value in chosen_features]
+    form.integration_type.choices = [SelectChoice("", "Any type")] + [
+        SelectChoice(d, label(DOMAIN_LABELS[d], count(types, d))) for d in DOMAINS]
+    form.status.choices = [SelectChoice(s, label(name, count(statuses, s)))
+                           for s, name in STATUS_LABELS.items()]
 
 
-def _fill_choices(form: IntegrationFilterForm, facets) -> None:
-    """Choices with the facet count beside each (how many rows choosing it would give)."""
-    selected_features = set(form.features.data or [])
-    form.provider_key.choices = PROVIDER_CHOICES
-    form.features.choices = OFFERED_FEATURE_CHOICES
-    if not selected_features.issubset(c.value for c in OFFERED_FEATURE_CHOICES):
-        # A feature no provider has, chosen in the URL: offered too, so it shows as chosen.
-        form.features.choices = [c for c in FEATURE_CHOICES if c in OFFERED_FEATURE_CHOICES
-                                 or c.value in selected_features]
-    form.integration_type.choices = TYPE_CHOICES
-    form.status.choices = STATUS_CHOICES
-    if facets is not None:
-        form.provider_key.counts = facets.providers
-        form.features.counts = facets.features
-        form.integration_type.counts = facets.integration_types  # "Any type" has none
-        form.status.counts = facets.statuses
-
-
-def _show_filters(form: IntegrationFilterForm, filters: svc.IntegrationFilters) -> None:
-    """Show the parsed (canonical) values, e.g. `issue_basic` selects `issue-basic`."""
-    form.q.data = filters.q
-    form.provider_key.data = list(filters.provider_keys)
-    form.features.data = [f.value for f in filters.features]
-    form.integration_type.data = filters.integration_type or ""
-    form.status.data = [s.label for s in filters.statuses]
-    form.include_config.data = "1" if filters.include_config else "0"
-    form.sort.data = filters.sort if filters.sort != svc.DEFAULT_SORT else ""
-
-
-@bp.route("/<org_slug>/integrations/")
-@org_view()
-def index(access):
-    """Members: the org's installations, filtered in the URL; `format=csv` exports them all."""
-    org = access.organization
-    form = IntegrationFilterForm.from_args()
-    paging_ok = form.validate()
-    try:
-        filters = svc.parse_integration_filters(request.args.to_dict(flat=False))
-    except ValidationFailed as exc:
-        apply_field_errors(form, exc.field_errors)
-        filters = None
-    if filters is None or not paging_ok:
-        _fill_choices(form, None)
-        return render_template("integrations/index.html", form=form, filters=None, page=None,
-                               facets=None,
-                               saved_views=list_saved_views(current_user, org, "integrations")), 400
-
-    if request.args.get("format") == "csv":
-        return _export_csv(access, filters)
-
-    facets = svc.facet_counts(org, filters)
-    result = svc.list_org_integrations(org, filters, form.page_number, form.page_size,
-                                       facets=facets, lean="list")
-    page = Page(result.items, result.total, result.page, result.per_page)
-    _show_filters(form, filters)
-    _fill_choices(form, facets)
-    base = url_for("integrations.index", org_slug=org.slug)
-    next_arg = "?next=" + quote(request.full_path.rstrip("?"), safe="/")
-    args_url = ArgsUrl(base, request.args)
-    return render_template(
-        "integrations/index.html",
-        form=form,
-        filters=filters,
-        facets=facets,
-        page=page,
-        base=base,
-        rows=_rows_html(result.items, base, next_arg, filters.include_config),
-        chips=_filter_chips_html(filters, args_url),
-        args_url=args_url,
-        providers=PROVIDERS,
-        saved_views=list_saved_views(current_user, org, "integrations"),
-    )
-
-
-_CHIP = ('<a class="badge rounded-pill text-bg-light border fw-normal text-decoration-none '
-         'filter-chip" href="{href}">{label} <i class="bi bi-x" aria-hidden="true"></i>'
-         '<span class="visually-hidden">(remove this filter)</span></a>')
-
-
-def _filter_chips_html(filters: svc.IntegrationFilters, args_url: ArgsUrl) -> Markup:
-    """"Filtered by:" and a chip per active filter value, each a link to the list without
-    that value (back to page 1). Empty when nothing is filtered."""
-    if not filters.is_filtered():
-        return Markup("")
-
-    def chip(label_html: str, **changes) -> str:
-        return _CHIP.format(href=text(args_url(page=None, **changes)), label=label_html)
-
+def _chips(filters: svc.IntegrationFilters) -> list[Chip]:
+    """A chip per active filter value (see listing.value_chips)."""
     chips = []
     if filters.q:
-        chips.append(chip(f"Search &ldquo;{text(filters.q)}&rdquo;", q=None))
-    keys = list(filters.provider_keys)
-    for key in keys:
-        provider = PROVIDERS.get(key)
-        chips.append(chip(f"Provider: {text(provider.name if provider else key)}",
-                          provider_key=[k for k in keys if k != key] or None, providerKey=None))
-    features = [f.value for f in filters.features]
-    for value in features:
-        chips.append(chip(f"Feature: {text(value)}",
-                          features=[v for v in features if v != value] or None))
+        chips.append(Chip(f"Search “{filters.q}”", url_with_args(q=None, page=None)))
+    chips += value_chips("Provider", "provider_key", filters.provider_keys,
+                         lambda key: PROVIDERS[key].name, aliases=("providerKey",))
+    chips += value_chips("Feature", "features", [f.value for f in filters.features])
     if filters.integration_type:
-        chips.append(chip(f"Type: {text(DOMAIN_LABELS[filters.integration_type])}",
-                          integration_type=None, integrationType=None))
-    statuses = [s.label for s in filters.statuses]
-    for value in statuses:
-        chips.append(chip(f"Status: {text(value.replace('_', ' ').capitalize())}",
-                          status=[v for v in statuses if v != value] or None))
-    return Markup('<div class="d-flex flex-wrap align-items-center gap-2 mb-2 small '
-                  'active-filters">\n  <span class="text-body-secondary">Filtered by:</span>\n  '
-                  + "\n  ".join(chips) + "\n</div>")
+        chips.append(Chip(f"Type: {DOMAIN_LABELS[filters.integration_type]}",
+                          url_with_args(integration_type=None, integrationType=None, page=None)))
+    chips += value_chips("Status", "status", [s.label for s in filters.statuses],
+                         lambda label: STATUS_LABELS[label])
+    return chips
 
 
-def _config_summary_html(config: dict | None, limit: int = 3) -> str:
-    """The config column: the first stored keys and their values, "key: value &middot; …"
-    (values cut at 40 characters), escaped; &mdash; for none."""
-    if not config:
-        return "&mdash;"
-    parts = []
-    for key in sorted(config)[:limit]:
+@bp.app_template_global()
+def config_summary(config: dict | None, limit: int = 3) -> tuple[list[tuple[str, str]], int]:
+    """The config column: the first stored keys with their values as text (cut at 40
+    characters), and how many more keys there are."""
+    items = []
+    for key in sorted(config or {})[:limit]:
         value = config[key]
         if isinstance(value, bool):
             shown = "on" if value else "off"
@@ -216,56 +129,32 @@ def _config_summary_html(config: dict | None, limit: int = 3) -> str:
             shown = ", ".join(str(v) for v in value)
         else:
             shown = "" if value is None else str(value)
-        parts.append(f"{text(key)}: {text(shown[:40]) or '&mdash;'}")
-    more = len(config) - limit
-    return " &middot; ".join(parts) + (f" &middot; +{more} more" if more > 0 else "")
+        items.append((key, shown[:40]))
+    return items, max(0, len(config or {}) - limit)
 
 
-def _rows_html(items, base: str, next_arg: str, include_config: bool) -> Markup:
-    """The table's rows, laid out in Python as Django admin lays out its result rows: every
-    value escaped here (`text`); the provider, status and integration-status cells come from
-    the `integrations/_macros.html` macros, rendered once per value (`macro_html`), not per
-    row or request. Row links are built from the list's own URL, not url_for per row. As a
-    Jinja loop, these rows were a fifth of the page's rendering time."""
-    macros = current_app.jinja_env.get_template("integrations/_macros.html").module
-    provider_cells: dict[str, tuple[str, str]] = {}  # (cell, link prefix)
-    status_cells: dict[int, str] = {}
-    state_cells: dict[int, str] = {}
-    prefix = text(base)
-    next_part = text(next_arg)
-    rows = []
-    for row in items:  # lean rows of svc.list_org_integrations
-        provider_key, status, state = row.provider, row.status, row.integration_status
-        provider_cell = provider_cells.get(provider_key)
-        if provider_cell is None:
-            provider = PROVIDERS.get(provider_key)
-            provider_cell = provider_cells[provider_key] = (
-                f"{macro_html(macros, 'provider_icon', provider_key)} "
-                f"{text(provider.name if provider else provider_key)}",
-                f"{prefix}{path_segment(provider_key)}/")  # quoted: no HTML specials
-        status_cell = status_cells.get(status)
-        if status_cell is None:
-            status_cell = status_cells[status] = macro_html(macros, "install_status", status)
-        state_cell = state_cells.get(state)
-        if state_cell is None:
-            state_cell = state_cells[state] = macro_html(macros, "integration_status",
-                                                         state)
-        grace = row.grace_period_end
-        config = (f'\n  <td class="small text-body-secondary config-summary text-truncate">'
-                  f'{_config_summary_html(row.config)}</td>') if include_config else ""
-        rows.append(
-            f'<tr>\n  <td class="text-nowrap">{provider_cell[0]}</td>\n'
-            f'  <td class="col-name"><a href="{provider_cell[1]}{row.integration_id}/{next_part}"'
-            f' class="fw-semibold text-decoration-none">'
-            f"{text(row.name)}</a></td>\n"
-            f'  <td class="col-external-id"><code class="small text-body">'
-            f"{text(row.external_id)}</code></td>\n"
-            f"  <td>{status_cell}</td>\n  <td>{state_cell}</td>\n"
-            # YYYY-MM-DD (UTC): isoformat is 5× cheaper than strftime
-            f'  <td class="text-nowrap small">{row.date_added.date().isoformat()}</td>\n'
-            f'  <td class="text-nowrap small">{format_datetime(grace) if grace else "&mdash;"}</td>'
-            f"{config}\n</tr>")
-    return Markup("\n".join(rows))
+@bp.route("/<org_slug>/integrations/")
+@org_view()
+def index(access):
+    """Members: the org's installations, filtered in the URL; `format=csv` exports them all."""
+    org = access.organization
+    form = IntegrationListForm.from_args()
+    saved_views = list_saved_views(current_user, org, "integrations")
+    if not form.validate():
+        _filter_choices(form, None)
+        view = ListView(form, None, saved_views=saved_views)
+        return render_template("integrations/index.html", view=view, filters=None), 400
+    filters = form.filters()
+    if request.args.get("format") == "csv":
+        return _export_csv(access, filters)
+    facets = svc.facet_counts(org, filters)
+    result = svc.list_installations(org, filters, form.page_number, form.page_size, facets)
+    _filter_choices(form, facets)
+    view = ListView(form, Page(result.items, result.total, result.page, result.per_page),
+                    sort=filters.sort, default_sort=svc.DEFAULT_SORT, chips=_chips(filters),
+                    saved_views=saved_views)
+    return render_template("integrations/index.html", view=view, filters=filters,
+                           next_url=request.full_path.rstrip("?"))
 
 
 def _export_csv(access, filters: svc.IntegrationFilters):
@@ -283,29 +172,21 @@ def _export_csv(access, filters: svc.IntegrationFilters):
 
     def rows():
         # Streaming runs after the request's session is gone: reload the org in this one.
-        for oi in svc.iter_org_integrations(db.session.get(Organization, org_id), filters):
-            integration = oi.integration
-            provider = PROVIDERS.get(integration.provider)
-            metadata = integration.metadata_ or {}
-            row = [
-                integration.id, integration.provider, provider.name if provider else "",
-                integration.name, integration.external_id, _label(oi.status),
-                _label(integration.status), oi.date_added.isoformat(),
-                oi.grace_period_end.isoformat() if oi.grace_period_end else "",
+        for row in svc.iter_installations(db.session.get(Organization, org_id), filters):
+            provider = PROVIDERS.get(row.provider)
+            metadata = row.metadata or {}
+            line = [
+                row.integration_id, row.provider, provider.name if provider else "",
+                row.name, row.external_id, ObjectStatus.label_of(row.status),
+                ObjectStatus.label_of(row.integration_status), row.date_added.isoformat(),
+                row.grace_period_end.isoformat() if row.grace_period_end else "",
                 metadata.get("domain_name", ""), metadata.get("account_type", ""),
             ]
             if filters.include_config:
-                row.append(json.dumps(oi.config or {}, sort_keys=True))
-            yield row
+                line.append(json.dumps(row.config or {}, sort_keys=True))
+            yield line
 
     return csv_response(f"{org_slug}-integrations.csv", header, rows())
-
-
-def _label(status: int) -> str:
-    try:
-        return ObjectStatus(status).label
-    except ValueError:
-        return "unknown"
 
 
 @bp.route("/<org_slug>/integrations/<provider_key>/")
@@ -316,12 +197,8 @@ def provider(access, provider_key: str):
     if provider is None:
         abort(404)
     org = access.organization
-    if "requests.index" in current_app.view_functions:
-        request_href = url_for("requests.index", org_slug=org.slug, provider_type="first_party",
-                               provider_slug=provider.key)
-    else:
-        request_href = (f"/settings/{quote(org.slug)}/integration-requests/"
-                        f"?provider_type=first_party&provider_slug={quote(provider.key)}")
+    request_href = url_for("requests.index", org_slug=org.slug, provider_type="first_party",
+                           provider_slug=provider.key)
     return render_template(
         "integrations/provider.html",
         provider=provider,
@@ -382,7 +259,7 @@ def _render_detail(access, oi, form, status: int = 200):
         disable_reason=svc.disable_reason(oi),
         action_form=ConfirmForm(formdata=None, next=_returning_next(access) or ""),
         back=back,
-        status_label=_label(oi.status),
+        status_label=ObjectStatus.label_of(oi.status),
     ), status
 
 

@@ -17,7 +17,6 @@ from wtforms.validators import AnyOf, Length, Optional
 from webapp.blueprints.filters import ListFilterForm
 from webapp.catalog.plugins import Plugin
 from webapp.catalog.providers import ConfigField
-from webapp.form_fields import FastSelect
 
 YES_NO = ("", "yes", "no")
 
@@ -32,7 +31,6 @@ class PluginConfigsFilterForm(ListFilterForm):
         description="Show only these plugins (Ctrl/Cmd-click to pick several). "
                     "The number is how many active projects have it configured.",
         render_kw={"size": 6},
-        widget=FastSelect(multiple=True),
     )
 
 

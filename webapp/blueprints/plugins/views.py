@@ -1,19 +1,18 @@
 """/settings/<org>/plugins/…: plugin configs (SPEC §7.3), one plugin's page, per-project
 settings and enable/disable buttons. Thin: parse → service → flash/redirect or render."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from markupsafe import Markup
 from wtforms import SelectChoice
 
 from webapp.blueprints.common import (
-    Page,
     apply_field_errors,
     client_ip,
     csv_response,
     org_view,
     safe_next,
 )
+from webapp.blueprints.listing import Page
 from webapp.blueprints.plugins import bp
 from webapp.blueprints.plugins.forms import (
     PluginConfigsFilterForm,
@@ -23,9 +22,7 @@ from webapp.blueprints.plugins.forms import (
     settings_initial,
 )
 from webapp.catalog.plugins import PLUGINS, Plugin
-from webapp.escaping import text
 from webapp.extensions import db
-from webapp.list_furniture import macro_html
 from webapp.services.audit import record_export
 from webapp.services.errors import ValidationFailed
 from webapp.services.permissions import Capability
@@ -43,7 +40,7 @@ from webapp.services.plugins import (
     update_plugin_settings,
 )
 from webapp.services.saved_views import list_saved_views
-from webapp.web import path_segment, render_error
+from webapp.web import render_error
 
 PREVIEW_ROWS = 5  # projects shown per plugin on the configs page; the plugin page has all
 MANAGE_REASON = "Only owners, managers and admins can change plugin settings."
@@ -86,114 +83,25 @@ def index(access):
     selectable_slugs = {p.slug for p in selectable}
     queried = selectable + [p for p in shown if p.slug not in selectable_slugs]
     previews = plugin_project_previews(org, queried, limit=PREVIEW_ROWS)
-    form.plugins.choices = [  # labels as HTML: the page stays ASCII (tests/perf/test_page_text.py)
-        SelectChoice(p.slug, Markup(f"{text(p.title)}{' (deprecated)' if p.is_deprecated else ''}"
-                                    f" &middot; {_count_label(previews[p.slug])}"))
+    form.plugins.choices = [
+        SelectChoice(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''}"
+                             f" · {count_label(previews[p.slug])}")
         for p in selectable
     ]
     return render_template(
         "plugins/index.html",
         form=form,
         plugins=shown,
-        toc=_plugin_toc_html(shown, previews),
-        cards=_plugin_cards_html(shown, previews, url_for("plugins.index", org_slug=org.slug),
-                                 access.can(Capability.MANAGE_INTEGRATIONS)),
+        previews=previews,
+        can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
         saved_views=list_saved_views(current_user, org, "plugins"),
         export_href=url_for("plugins.index", org_slug=org.slug, **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("plugins.index", org_slug=org.slug),
     )
 
 
-def _plugin_toc_html(plugins: list[Plugin], previews: dict) -> Markup:
-    """The "jump to a plugin" links: each plugin's title and its project count."""
-    return Markup("".join(
-        f'<a href="#plugin-{text(plugin.slug)}" class="text-nowrap">{text(plugin.title)} '
-        f'<span class="text-body-secondary">({_count_label(previews[plugin.slug])})</span></a>'
-        for plugin in plugins))
-
-
-def _plugin_cards_html(plugins: list[Plugin], previews: dict, detail_prefix: str,
-                       can_manage: bool) -> Markup:
-    """One card per plugin: its title and badges, its project count, its description and
-    the preview table of its first projects (or an empty state), laid out in Python as the
-    integrations list lays out its rows: every value escaped here (`text`); the badges
-    come from the `status_badge` macro, rendered once per process (`macro_html`). The page
-    shows ~22 cards of up to PREVIEW_ROWS rows each: as a Jinja loop, they were most of its
-    rendering time."""
-    layout = current_app.jinja_env.get_template("macros/layout.html").module
-    badges = (macro_html(layout, "status_badge", "enabled", "Enabled"),
-              macro_html(layout, "status_badge", "disabled", "Disabled"))
-    settings_label = "Settings" if can_manage else "View settings"
-    empty_label = "Set it up on a project" if can_manage else "See its projects"
-    cards = []
-    for plugin in plugins:
-        preview = previews[plugin.slug]
-        slug, title = text(plugin.slug), text(plugin.title)
-        detail_href = f"{text(detail_prefix)}{slug}/"
-        flags = "".join((
-            ' <span class="badge text-bg-warning fw-normal">Deprecated</span>'
-            if plugin.is_deprecated else "",
-            ' <span class="badge text-bg-light border fw-normal">Hidden</span>'
-            if plugin.is_hidden else ""))
-        shown = len(preview.entries)
-        if preview.has_more:
-            counts = f"More than {shown} projects"
-        elif preview.total:
-            counts = (f"{preview.total} project{'' if preview.total == 1 else 's'}"
-                      f" &middot; {preview.enabled} enabled")
-        else:
-            counts = "Not used"
-        if preview.entries:
-            rows = _preview_rows(preview.entries, detail_href, title, settings_label, badges)
-            more = (f'\n    <p class="small mb-1">Showing the first {shown}. '
-                    f'<a href="{detail_href}?configured=yes">See all projects using {title}</a></p>'
-                    if preview.has_more else "")
-            body = (
-                '<div class="table-responsive">\n'
-                '    <table class="table table-sm align-middle mb-1 plugin-projects">\n'
-                f'      <caption class="visually-hidden">Projects where {title} is configured</caption>\n'
-                '      <thead><tr><th scope="col" class="w-50">Project</th>'
-                '<th scope="col" class="w-25">Platform</th><th scope="col">Status</th>'
-                '<th scope="col"><span class="visually-hidden">Settings</span></th></tr></thead>\n'
-                f"      <tbody>\n{rows}\n      </tbody>\n    </table>\n    </div>{more}")
-        else:
-            body = (
-                '<p class="small mb-1 plugin-empty"><i class="bi bi-inbox text-body-secondary"'
-                f' aria-hidden="true"></i> No project uses {title} yet: it shows up here once it'
-                f' is configured on an active project.\n      <a href="{detail_href}">{empty_label}</a></p>')
-        cards.append(
-            f'<section class="card mb-2 plugin-card" aria-labelledby="plugin-{slug}">\n'
-            '  <div class="card-body py-2">\n'
-            '    <div class="d-flex justify-content-between align-items-baseline gap-3">\n'
-            f'      <h2 class="h6 mb-0" id="plugin-{slug}">\n'
-            f'        <a href="{detail_href}">{title}</a>{flags}\n      </h2>\n'
-            f'      <p class="small mb-0 text-nowrap text-body-secondary plugin-counts">{counts}</p>\n'
-            "    </div>\n"
-            f'    <p class="text-body-secondary small mb-1">{text(plugin.description)}</p>\n'
-            f"    {body}\n  </div>\n</section>")
-    return Markup("\n".join(cards))
-
-
-def _preview_rows(entries, detail_href: str, title: str, settings_label: str,
-                  badges: tuple[str, str]) -> str:
-    """One plugin's preview rows: project name and slug, platform, enabled badge, settings
-    link (*detail_href* and *title* already escaped)."""
-    enabled_badge, disabled_badge = badges
-    rows = []
-    for entry in entries:
-        slug = text(entry.project_slug)
-        href = f"{detail_href}projects/{path_segment(entry.project_slug)}/"  # quoted: no HTML specials
-        rows.append(
-            f'<tr>\n  <td><span class="fw-semibold">{text(entry.project_name)}</span> '
-            f'<code class="small text-body-secondary">{slug}</code></td>\n'
-            f"  <td>{text(entry.platform) if entry.platform else '&mdash;'}</td>\n"
-            f"  <td>{enabled_badge if entry.enabled else disabled_badge}</td>\n"
-            f'  <td class="text-end"><a class="small" href="{href}">{settings_label}'
-            f'<span class="visually-hidden"> of {title} on {slug}</span></a></td>\n</tr>')
-    return "\n".join(rows)
-
-
-def _count_label(preview) -> str:
+@bp.app_template_global()
+def count_label(preview) -> str:
     """"3", or "5+" (PREVIEW_ROWS) when the preview does not hold the whole list."""
     return f"{PREVIEW_ROWS}+" if preview.has_more else str(preview.total)
 

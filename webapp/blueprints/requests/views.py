@@ -3,8 +3,9 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from webapp.blueprints.common import Page, apply_field_errors, client_ip, org_view, safe_next
+from webapp.blueprints.common import apply_field_errors, client_ip, org_view, safe_next
 from webapp.blueprints.directory.links import entry_url
+from webapp.blueprints.listing import Page
 from webapp.blueprints.requests import bp
 from webapp.blueprints.requests.forms import InstallRequestForm, QueueFilterForm, ResolveForm
 from webapp.catalog.plugins import PLUGINS

@@ -1,0 +1,103 @@
+"""The installed-integrations list's filters as typed values, and the provider sets they
+stand for (SPEC §6.1).
+
+`IntegrationFilters` is what the filter form (blueprints/integrations/forms.py) produces
+from a query string, for the HTML list, its CSV export and the API alike. Filters that
+name providers indirectly (`features`, `integration_type`) become a set of provider keys
+from the code catalog (§4.1), so the database never needs to know the catalog: the SQL
+filter and the facet arithmetic both use `allowed_providers`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from webapp.catalog.features import IntegrationFeatures
+from webapp.catalog.providers import PROVIDERS
+from webapp.models import VISIBLE_STATUSES, ObjectStatus
+
+SORTS: tuple[str, ...] = (
+    "name", "-name", "provider", "-provider", "status", "-status", "date_added", "-date_added",
+)
+DEFAULT_SORT = "name"
+FILTER_STATUSES: tuple[ObjectStatus, ...] = tuple(VISIBLE_STATUSES)
+Q_MAX_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class IntegrationFilters:
+    """A validated filter set (SPEC §6.1 names). Empty tuples / None mean "no filter"."""
+
+    q: str = ""
+    provider_keys: tuple[str, ...] = ()
+    features: tuple[IntegrationFeatures, ...] = ()
+    integration_type: str | None = None
+    statuses: tuple[ObjectStatus, ...] = ()
+    include_config: bool = True
+    sort: str = DEFAULT_SORT
+
+    def is_filtered(self) -> bool:
+        """True when a filter narrows the list (sort and include_config do not)."""
+        return bool(self.q or self.provider_keys or self.features or self.integration_type
+                    or self.statuses)
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready (audit entries of exports)."""
+        return {
+            "q": self.q,
+            "provider_keys": list(self.provider_keys),
+            "features": [str(f.value) for f in self.features],
+            "integration_type": self.integration_type,
+            "statuses": [s.label for s in self.statuses],
+            "include_config": self.include_config,
+            "sort": self.sort,
+        }
+
+
+def providers_with_features(features: Iterable[IntegrationFeatures]) -> set[str]:
+    """Keys of catalog providers that have ANY of the features."""
+    wanted = set(features)
+    return {key for key, provider in PROVIDERS.items() if wanted & set(provider.features)}
+
+
+def providers_in_domain(domain: str) -> set[str]:
+    """Keys of catalog providers of one domain (`integration_type`)."""
+    return {key for key, provider in PROVIDERS.items() if provider.domain == domain}
+
+
+def allowed_providers(filters: IntegrationFilters) -> set[str] | None:
+    """The provider keys the provider-ish filters allow; None when they allow every provider."""
+    return providers_allowed_by(filters.provider_keys, filters.features, filters.integration_type)
+
+
+def providers_allowed_by(provider_keys: Iterable[str], features: Iterable[IntegrationFeatures],
+                         integration_type: str | None) -> set[str] | None:
+    """allowed_providers of these three filters (each facet leaves out its own filter)."""
+    allowed: set[str] | None = set(provider_keys) or None
+    features = tuple(features)
+    if features:
+        with_features = providers_with_features(features)
+        allowed = with_features if allowed is None else allowed & with_features
+    if integration_type:
+        in_domain = providers_in_domain(integration_type)
+        allowed = in_domain if allowed is None else allowed & in_domain
+    return allowed
+
+
+def allowed_statuses(filters: IntegrationFilters) -> tuple[ObjectStatus, ...]:
+    """The statuses shown: the chosen ones, else every visible status."""
+    return filters.statuses or FILTER_STATUSES
+
+
+def like_pattern(q: str) -> str:
+    """`q` as a case-insensitive LIKE pattern for "contains" (escape character "/")."""
+    escaped = q.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return f"%{escaped}%"
+
+
+def provider_sort_name(key: str) -> str:
+    """What the provider sort orders by: the provider's display name, lowercased (the key
+    itself for a provider this version does not know)."""
+    provider = PROVIDERS.get(key)
+    return provider.name.lower() if provider else key

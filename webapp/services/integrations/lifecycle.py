@@ -1,0 +1,313 @@
+"""One installed integration: load it, read and change its config, disable, enable,
+uninstall, and the deletion job (SPEC §7.1, §7.5). Changes add their audit entry to the
+current transaction; the caller commits both."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import contains_eager
+
+from webapp.catalog.providers import ConfigField, Provider, get_provider
+from webapp.extensions import db
+from webapp.models import (
+    AuditLogEntry,
+    Integration,
+    ObjectStatus,
+    Organization,
+    OrganizationIntegration,
+    User,
+    utcnow,
+)
+from webapp.services.audit import diff_values, record_audit
+from webapp.services.errors import Conflict, NotFound, StaleEdit, ValidationFailed
+from webapp.services.ids import parse_id
+
+TARGET_TYPE = "organization_integration"
+TEXT_MAX_LENGTH = 1000
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def has_control_characters(text: str, allowed: str = "\t\n\r") -> bool:
+    """NUL and other control characters (PostgreSQL refuses NUL in text and JSON)."""
+    return any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in text)
+
+def get_org_integration(org: Organization, integration_id: int | str) -> OrganizationIntegration:
+    """The org's installation of Integration `integration_id` (the id in Sentry's URLs).
+
+    NotFound for another org's, a missing, or a deletion_in_progress installation.
+    """
+    integration_id = parse_id(integration_id)
+    if integration_id is None:
+        raise NotFound("Integration not found")
+    oi = db.session.scalars(
+        select(OrganizationIntegration)
+        .join(Integration, Integration.id == OrganizationIntegration.integration_id)
+        .options(contains_eager(OrganizationIntegration.integration))
+        .where(
+            OrganizationIntegration.organization_id == org.id,
+            OrganizationIntegration.integration_id == integration_id,
+            OrganizationIntegration.status != int(ObjectStatus.DELETION_IN_PROGRESS),
+        )
+    ).first()
+    if oi is None:
+        raise NotFound("Integration not found")
+    return oi
+
+
+def provider_of(oi: OrganizationIntegration) -> Provider | None:
+    """The catalog provider of an installation (None for a provider this version lacks)."""
+    return get_provider(oi.integration.provider)
+
+
+def _default(field_: ConfigField) -> object:
+    default = field_.default
+    if isinstance(default, tuple):
+        return list(default)
+    if default is None:
+        return False if field_.type == "boolean" else ([] if field_.type == "multichoice" else "")
+    return default
+
+
+def config_values(oi: OrganizationIntegration) -> dict[str, object]:
+    """The schema fields' effective values: the stored value, else the field's default."""
+    return schema_values(provider_of(oi), oi.config)
+
+
+def schema_values(provider: Provider | None, stored: dict | None) -> dict[str, object]:
+    """config_values from a provider and a stored config (for rows without ORM objects)."""
+    if provider is None:
+        return {}
+    stored = stored or {}
+    return {f.name: stored.get(f.name, _default(f)) for f in provider.config_schema}
+
+
+def extra_config(oi: OrganizationIntegration) -> dict[str, object]:
+    """Stored config keys outside the provider's schema (shown read-only, never dropped)."""
+    provider = provider_of(oi)
+    names = {f.name for f in provider.config_schema} if provider else set()
+    return {k: v for k, v in sorted((oi.config or {}).items()) if k not in names}
+
+
+def _clean_value(field_: ConfigField, value: object) -> tuple[object, str | None]:
+    """(cleaned value, error message or None) for one schema field."""
+    choices = [c for c, _ in field_.choices]
+    if field_.type == "boolean":
+        if isinstance(value, bool):
+            return value, None
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE, None
+        return None, "Must be true or false."
+    if field_.type == "text":
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            return None, "Must be text."
+        value = value.strip()
+        if len(value) > TEXT_MAX_LENGTH:
+            return None, f"Must be at most {TEXT_MAX_LENGTH} characters."
+        if has_control_characters(value):
+            return None, "Cannot contain control characters."
+        return value, None
+    if field_.type == "choice":
+        if not isinstance(value, str) or value not in choices:
+            return None, f"Not a valid choice: {value!s}. Choose one of: {', '.join(choices)}."
+        return value, None
+    if field_.type == "multichoice":
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return None, "Must be a list of choices."
+        unknown = [v for v in value if v not in choices]
+        if unknown:
+            return None, f"Not a valid choice: {', '.join(unknown)}. Choose from: {', '.join(choices)}."
+        return [c for c in choices if c in value], None  # catalog order, no duplicates
+    return None, "Unsupported field type."
+
+
+def update_integration_config(
+    actor: User | None,
+    oi: OrganizationIntegration,
+    values: Mapping[str, object],
+    expected_version: int | None,
+    ip_address: str | None = None,
+) -> dict[str, dict[str, object]]:
+    """Admins and up: merge `values` (schema field names only) into the stored config.
+
+    Keys outside the provider's schema → field error; other stored keys are kept.
+    `expected_version` (None = no check, as the API's plain POST) older than the record →
+    StaleEdit listing the differing fields; nothing is written. Writes INTEGRATION_EDIT with
+    before/after in the current transaction. Returns the changes (empty: nothing to save).
+    """
+    provider = provider_of(oi)
+    if oi.status == int(ObjectStatus.PENDING_DELETION):
+        raise Conflict("This installation is pending deletion; its configuration can no longer change.")
+    schema = {f.name: f for f in provider.config_schema} if provider else {}
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, object] = {}
+    for name, value in values.items():
+        if name not in schema:
+            errors.setdefault(name, []).append(
+                f"Unknown field: {name} is not part of the "
+                f"{provider.name if provider else oi.integration.provider} configuration."
+            )
+            continue
+        clean, error = _clean_value(schema[name], value)
+        if error:
+            errors.setdefault(name, []).append(error)
+        else:
+            cleaned[name] = clean
+    if errors:
+        raise ValidationFailed(errors)
+
+    current = config_values(oi)
+    if expected_version is not None and int(expected_version) != oi.version:
+        changes = {name: (mine, current.get(name)) for name, mine in cleaned.items()
+                   if current.get(name) != mine}
+        raise StaleEdit(changes or {"version": (int(expected_version), oi.version)})
+
+    before = {name: current.get(name) for name in cleaned}
+    changes = diff_values(before, cleaned)
+    if not changes:
+        return {}
+    oi.config = {**(oi.config or {}), **cleaned}
+    record_audit(
+        event="INTEGRATION_EDIT",
+        actor=actor,
+        organization=oi.organization,
+        target_type=TARGET_TYPE,
+        target_id=oi.id,
+        target_object=oi.integration.name,
+        data={"changes": changes, "provider": oi.integration.provider,
+              "integration_id": oi.integration_id},
+        ip_address=ip_address,
+    )
+    db.session.flush()
+    return changes
+
+
+def _status_change(actor, oi, new_status: ObjectStatus, event: str, ip_address) -> None:
+    before = ObjectStatus(oi.status).label
+    oi.status = int(new_status)
+    record_audit(
+        event=event,
+        actor=actor,
+        organization=oi.organization,
+        target_type=TARGET_TYPE,
+        target_id=oi.id,
+        target_object=oi.integration.name,
+        data={"changes": {"status": {"before": before, "after": new_status.label}},
+              "provider": oi.integration.provider, "integration_id": oi.integration_id},
+        ip_address=ip_address,
+    )
+    db.session.flush()
+
+
+def disable_reason(oi: OrganizationIntegration) -> str | None:
+    """Why this installation cannot be disabled now, or None when it can."""
+    provider = provider_of(oi)
+    if oi.status != int(ObjectStatus.ACTIVE):
+        return "Only an active installation can be disabled."
+    if provider is not None and not provider.can_disable:
+        return f"{provider.name} installations cannot be disabled here; uninstall it instead."
+    return None
+
+
+def disable_integration(actor: User | None, oi: OrganizationIntegration,
+                        ip_address: str | None = None) -> None:
+    """Admins and up: set the org-level status to disabled (INTEGRATION_DISABLE)."""
+    reason = disable_reason(oi)
+    if reason:
+        raise Conflict(reason)
+    _status_change(actor, oi, ObjectStatus.DISABLED, "INTEGRATION_DISABLE", ip_address)
+
+
+def enable_integration(actor: User | None, oi: OrganizationIntegration,
+                       ip_address: str | None = None) -> None:
+    """Admins and up: set a disabled installation back to active (INTEGRATION_ENABLE)."""
+    if oi.status != int(ObjectStatus.DISABLED):
+        raise Conflict("Only a disabled installation can be enabled.")
+    _status_change(actor, oi, ObjectStatus.ACTIVE, "INTEGRATION_ENABLE", ip_address)
+
+
+def uninstall_integration(actor: User | None, oi: OrganizationIntegration,
+                          ip_address: str | None = None) -> None:
+    """Admins and up: mark an active or disabled installation pending deletion
+    (INTEGRATION_REMOVE); `run_deletions()` finishes the job."""
+    if oi.status not in (int(ObjectStatus.ACTIVE), int(ObjectStatus.DISABLED)):
+        raise Conflict("This installation is already being uninstalled.")
+    _status_change(actor, oi, ObjectStatus.PENDING_DELETION, "INTEGRATION_REMOVE", ip_address)
+
+
+@dataclass
+class UninstallImpact:
+    """What an uninstall removes and what it keeps (for the confirmation page)."""
+
+    stored_settings: int
+    schema_settings: int
+    extra_settings: int
+    other_organizations: int
+    history_entries: int
+
+
+def uninstall_impact(oi: OrganizationIntegration) -> UninstallImpact:
+    """Counts for the confirmation page (one query)."""
+    provider = provider_of(oi)
+    names = {f.name for f in provider.config_schema} if provider else set()
+    config = oi.config or {}
+    other_orgs = (
+        select(func.count())
+        .select_from(OrganizationIntegration)
+        .where(OrganizationIntegration.integration_id == oi.integration_id,
+               OrganizationIntegration.organization_id != oi.organization_id)
+        .scalar_subquery()
+    )
+    history = (
+        select(func.count())
+        .select_from(AuditLogEntry)
+        .where(AuditLogEntry.target_type == TARGET_TYPE, AuditLogEntry.target_id == oi.id)
+        .scalar_subquery()
+    )
+    other_count, history_count = db.session.execute(select(other_orgs, history)).one()
+    return UninstallImpact(
+        stored_settings=len(config),
+        schema_settings=len([k for k in config if k in names]),
+        extra_settings=len([k for k in config if k not in names]),
+        other_organizations=other_count,
+        history_entries=history_count,
+    )
+
+
+def run_deletions(batch: int = 500) -> int:
+    """Operators (CLI): finish uninstalls. Every pending_deletion installation goes to
+    deletion_in_progress (committed, so pages stop showing it), then its row — the org link
+    with its config — is deleted. The Integration row stays. Safe to run concurrently or
+    again after a crash (rows left in progress are picked up). Returns rows deleted."""
+    oi = OrganizationIntegration
+    db.session.execute(
+        update(oi)
+        .where(oi.status == int(ObjectStatus.PENDING_DELETION))
+        .values(status=int(ObjectStatus.DELETION_IN_PROGRESS), version=oi.version + 1,
+                date_updated=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    deleted = 0
+    while True:
+        ids = list(db.session.scalars(
+            select(oi.id).where(oi.status == int(ObjectStatus.DELETION_IN_PROGRESS))
+            .order_by(oi.id).limit(batch)
+        ))
+        if not ids:
+            break
+        result = db.session.execute(
+            delete(oi).where(oi.id.in_(ids), oi.status == int(ObjectStatus.DELETION_IN_PROGRESS))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        deleted += result.rowcount or 0
+    db.session.expire_all()
+    return deleted
