@@ -6,8 +6,9 @@ DocIntegrationAvatar endpoints on services.doc_integrations.
 - GET/PUT/DELETE /api/0/doc-integrations/<id_or_slug>/
 - GET/PUT /api/0/doc-integrations/<id_or_slug>/avatar/   PUT {avatar_photo: base64, avatar_type: "upload"}
 
-Drafts are 403 for non-staff (Sentry's behaviour; the HTML pages answer 404). Validation
-messages come from the service, so the form and the API say the same thing.
+Drafts are 403 for non-staff (Sentry's behaviour; the HTML pages answer 404). Changes refuse
+non-staff before reading the body (the service checks again). Validation messages come from
+the service, so the form and the API say the same thing.
 """
 
 import base64
@@ -29,17 +30,11 @@ from webapp.blueprints.api.serializers import serialize_doc_integration, seriali
 from webapp.extensions import db
 from webapp.models import DocIntegration, DocIntegrationLogo
 from webapp.services import doc_integrations as svc
-from webapp.services.errors import Forbidden, ValidationFailed
+from webapp.services.errors import ValidationFailed
 
 # A PUT that leaves these out keeps them (Sentry leaves features alone when absent); an
 # explicit [] clears them.
 KEPT_WHEN_ABSENT = ("features", "resources")
-
-
-def _require_staff() -> None:
-    """Refuse non-staff before reading the body (the service checks again)."""
-    if not svc.is_staff(api_user()):
-        raise Forbidden()
 
 
 def _load(id_or_slug: str) -> DocIntegration:
@@ -85,7 +80,7 @@ def doc_integrations():
 @bp.post("/doc-integrations/")
 def doc_integration_create():
     """Staff: create a doc integration (always a draft); DOC_INTEGRATION_ADD."""
-    _require_staff()
+    svc.require_staff(api_user())
     body = json_body()
     doc = svc.create_doc_integration(api_user(), body, ip_address=client_ip())
     db.session.commit()
@@ -107,7 +102,7 @@ def doc_integration_update(id_or_slug: str):
     logo (error under `avatar`). `If-Match: "<version>"` refuses a stale save with 409.
     """
     doc = _load(id_or_slug)
-    _require_staff()
+    svc.require_staff(api_user())
     body = json_body()
     current = svc.doc_integration_values(doc, svc.features_for([doc])[doc.id])
     data = {**{key: current[key] for key in KEPT_WHEN_ABSENT}, **body}
@@ -121,7 +116,7 @@ def doc_integration_update(id_or_slug: str):
 def doc_integration_delete(id_or_slug: str):
     """Staff: delete it with its features and logo; DOC_INTEGRATION_REMOVE. 204."""
     doc = _load(id_or_slug)
-    _require_staff()
+    svc.require_staff(api_user())
     svc.delete_doc_integration(api_user(), doc, ip_address=client_ip())
     db.session.commit()
     return "", 204
@@ -161,7 +156,7 @@ def _decoded_photo(body: dict) -> bytes:
 def doc_integration_avatar_update(id_or_slug: str):
     """Staff: set the logo from base64 (same checks as the logo form); DOC_INTEGRATION_LOGO."""
     doc = _load(id_or_slug)
-    _require_staff()
+    svc.require_staff(api_user())
     data = _decoded_photo(json_body())
     try:
         svc.set_logo(api_user(), doc, data, ip_address=client_ip())

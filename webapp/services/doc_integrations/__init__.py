@@ -29,6 +29,7 @@ from webapp.services.doc_integrations.records import (
     features_for,
     get_doc_integration,
     is_staff,
+    require_staff,
 )
 from webapp.services.doc_integrations.validation import (
     AUTHOR_MAX,
@@ -75,6 +76,7 @@ __all__ = [
     "is_staff",
     "iter_doc_integrations_export",
     "list_doc_integrations",
+    "require_staff",
     "set_logo",
     "slugify_name",
     "update_doc_integration",
