@@ -15,7 +15,6 @@ import base64
 import binascii
 
 from flask import jsonify, request
-from sqlalchemy.orm import joinedload
 
 from webapp.blueprints.api import bp
 from webapp.blueprints.api.common import (
@@ -28,7 +27,7 @@ from webapp.blueprints.api.common import (
 )
 from webapp.blueprints.api.serializers import serialize_doc_integration, serialize_doc_integrations
 from webapp.extensions import db
-from webapp.models import DocIntegration, DocIntegrationLogo
+from webapp.models import DocIntegration
 from webapp.services import doc_integrations as svc
 from webapp.services.errors import ValidationFailed
 
@@ -66,10 +65,10 @@ def doc_integrations():
         request.args.get("query") or request.args.get("q"),
         request.args.get("state") or None,
         request.args.get("sort") or None,
-    ).options(joinedload(DocIntegration.logo).defer(DocIntegrationLogo.data))
+    )
 
     def page(offset: int, limit: int):
-        rows = list(db.session.scalars(query.limit(limit + 1).offset(offset)).unique())
+        rows = svc.fetch_doc_integrations(query, offset, limit + 1)
         shown = rows[:limit]
         features = svc.features_for(shown) if shown else {}
         return serialize_doc_integrations(shown, features), len(rows) > limit

@@ -18,6 +18,7 @@ from webapp.services.doc_integrations.listing import (
     SORTS,
     STATES,
     doc_integrations_query,
+    fetch_doc_integrations,
     iter_doc_integrations_export,
     list_doc_integrations,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "doc_integration_values",
     "doc_integrations_query",
     "features_for",
+    "fetch_doc_integrations",
     "get_doc_integration",
     "get_logo",
     "is_staff",

@@ -103,6 +103,17 @@ class DocIntegrationPage:
     state_counts: dict[str, int]
 
 
+def fetch_doc_integrations(query: Select, offset: int, limit: int) -> list[DocIntegration]:
+    """Up to `limit` rows of a list query from `offset`, each with its logo but not the image bytes."""
+    return list(
+        db.session.scalars(
+            query.options(joinedload(DocIntegration.logo).defer(DocIntegrationLogo.data))
+            .limit(limit)
+            .offset(offset)
+        ).unique()
+    )
+
+
 def list_doc_integrations(user: User | None, q: str | None = None, state: str | None = None,
                           sort: str | None = None, page: int = 1, per_page: int = 25) -> DocIntegrationPage:
     """A page of the list (three queries: counts per state, rows with logo, features).
@@ -115,13 +126,7 @@ def list_doc_integrations(user: User | None, q: str | None = None, state: str | 
     query = doc_integrations_query(user, q, state, sort)
     counts = state_counts(user, q)
     total = counts[state] if (state and is_staff(user)) else sum(counts.values())
-    items = list(
-        db.session.scalars(
-            query.options(joinedload(DocIntegration.logo).defer(DocIntegrationLogo.data))
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        ).unique()
-    )
+    items = fetch_doc_integrations(query, (page - 1) * per_page, per_page)
     return DocIntegrationPage(items=items, total=total, page=page, per_page=per_page,
                               features=features_for(items) if items else {}, state_counts=counts)
 
