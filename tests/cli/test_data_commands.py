@@ -381,6 +381,15 @@ def test_doc_integration_slug_comes_from_the_name_when_absent(runner, sample, tm
     assert summary(result)["doc_integration"] == (1, 0)
 
 
+def test_doc_integration_slug_of_a_page_path_is_refused(runner, sample, tmp_path):
+    record = {"slug": "new", "name": "New", "author": "a", "description": "d",
+              "url": "https://n.example"}
+    result = load(runner, tmp_path, {"doc_integrations": [record]})
+    assert result.exit_code == 1
+    assert "doc_integrations[0].slug: 'new' is reserved" in result.stderr.splitlines()
+    assert db.session.scalar(select(DocIntegration).where(DocIntegration.slug == "new")) is None
+
+
 def test_publishing_with_a_new_logo_and_removing_a_logo(runner, sample, tmp_path):
     logo = base64.b64encode(logo_png("CR", (9, 9, 9))).decode()
     data = {"doc_integrations": [{"slug": "chatrelay", "is_draft": False,

@@ -260,3 +260,17 @@ def test_logo_visibility(app, staff, member):
         svc.get_logo(member, logo.uuid)
     with pytest.raises(NotFound):
         svc.get_logo(staff, "0" * 32)
+
+
+@pytest.mark.parametrize("name", [
+    # What load-data, the API schema, the pages and the tests reach through the module.
+    "AUTHOR_MAX", "DEFAULT_SORT", "NAME_MAX", "POPULARITY_DEFAULT", "POPULARITY_MAX",
+    "POPULARITY_MIN", "PUBLISH_NEEDS_LOGO", "RESERVED_SLUGS", "RESOURCE_TITLE_MAX",
+    "RESOURCE_URL_MAX", "SLUG_MAX", "SORTS", "STATES", "TARGET_TYPE", "URL_MAX", "VALUE_FIELDS",
+    "LogoImage", "create_doc_integration", "delete_doc_integration", "delete_impact",
+    "doc_integration_values", "doc_integrations_query", "features_for", "get_doc_integration",
+    "get_logo", "is_staff", "iter_doc_integrations_export", "list_doc_integrations", "set_logo",
+    "slugify_name", "update_doc_integration", "validate_doc_integration", "validate_logo",
+])
+def test_module_keeps_the_names_its_callers_use(name):
+    assert hasattr(svc, name)

@@ -6,15 +6,15 @@ DocIntegrationAvatar endpoints on services.doc_integrations.
 - GET/PUT/DELETE /api/0/doc-integrations/<id_or_slug>/
 - GET/PUT /api/0/doc-integrations/<id_or_slug>/avatar/   PUT {avatar_photo: base64, avatar_type: "upload"}
 
-Drafts are 403 for non-staff (Sentry's behaviour; the HTML pages answer 404). Validation
-messages come from the service, so the form and the API say the same thing.
+Drafts are 403 for non-staff (Sentry's behaviour; the HTML pages answer 404). Changes refuse
+non-staff before reading the body (the service checks again). Validation messages come from
+the service, so the form and the API say the same thing.
 """
 
 import base64
 import binascii
 
 from flask import jsonify, request
-from sqlalchemy.orm import joinedload
 
 from webapp.blueprints.api import bp
 from webapp.blueprints.api.common import (
@@ -27,19 +27,13 @@ from webapp.blueprints.api.common import (
 )
 from webapp.blueprints.api.serializers import serialize_doc_integration, serialize_doc_integrations
 from webapp.extensions import db
-from webapp.models import DocIntegration, DocIntegrationLogo
+from webapp.models import DocIntegration
 from webapp.services import doc_integrations as svc
-from webapp.services.errors import Forbidden, ValidationFailed
+from webapp.services.errors import ValidationFailed
 
 # A PUT that leaves these out keeps them (Sentry leaves features alone when absent); an
 # explicit [] clears them.
 KEPT_WHEN_ABSENT = ("features", "resources")
-
-
-def _require_staff() -> None:
-    """Refuse non-staff before reading the body (the service checks again)."""
-    if not svc.is_staff(api_user()):
-        raise Forbidden()
 
 
 def _load(id_or_slug: str) -> DocIntegration:
@@ -71,10 +65,10 @@ def doc_integrations():
         request.args.get("query") or request.args.get("q"),
         request.args.get("state") or None,
         request.args.get("sort") or None,
-    ).options(joinedload(DocIntegration.logo).defer(DocIntegrationLogo.data))
+    )
 
     def page(offset: int, limit: int):
-        rows = list(db.session.scalars(query.limit(limit + 1).offset(offset)).unique())
+        rows = svc.fetch_doc_integrations(query, offset, limit + 1)
         shown = rows[:limit]
         features = svc.features_for(shown) if shown else {}
         return serialize_doc_integrations(shown, features), len(rows) > limit
@@ -85,7 +79,7 @@ def doc_integrations():
 @bp.post("/doc-integrations/")
 def doc_integration_create():
     """Staff: create a doc integration (always a draft); DOC_INTEGRATION_ADD."""
-    _require_staff()
+    svc.require_staff(api_user())
     body = json_body()
     doc = svc.create_doc_integration(api_user(), body, ip_address=client_ip())
     db.session.commit()
@@ -107,7 +101,7 @@ def doc_integration_update(id_or_slug: str):
     logo (error under `avatar`). `If-Match: "<version>"` refuses a stale save with 409.
     """
     doc = _load(id_or_slug)
-    _require_staff()
+    svc.require_staff(api_user())
     body = json_body()
     current = svc.doc_integration_values(doc, svc.features_for([doc])[doc.id])
     data = {**{key: current[key] for key in KEPT_WHEN_ABSENT}, **body}
@@ -121,7 +115,7 @@ def doc_integration_update(id_or_slug: str):
 def doc_integration_delete(id_or_slug: str):
     """Staff: delete it with its features and logo; DOC_INTEGRATION_REMOVE. 204."""
     doc = _load(id_or_slug)
-    _require_staff()
+    svc.require_staff(api_user())
     svc.delete_doc_integration(api_user(), doc, ip_address=client_ip())
     db.session.commit()
     return "", 204
@@ -161,7 +155,7 @@ def _decoded_photo(body: dict) -> bytes:
 def doc_integration_avatar_update(id_or_slug: str):
     """Staff: set the logo from base64 (same checks as the logo form); DOC_INTEGRATION_LOGO."""
     doc = _load(id_or_slug)
-    _require_staff()
+    svc.require_staff(api_user())
     data = _decoded_photo(json_body())
     try:
         svc.set_logo(api_user(), doc, data, ip_address=client_ip())
