@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any
+
 from webapp.services.datafile.schema import CREATE, KEY, BadValue
 
 
@@ -59,18 +62,26 @@ class RecordChecker:
             if required == CREATE and name not in item:
                 self.error(f"{path}.{name}", "required")
 
-    def _records_unique_by_slug(self, items: list, section: str, fields) -> list[tuple]:
-        """(path, raw item, cleaned) of the section's valid records; bad or repeated slugs
-        are reported at their JSON path and left out."""
+    def _unique_records(self, items: list, section: str, spec: dict, *,
+                        key: Callable[[dict], Hashable], what: str,
+                        key_field: str | None = None) -> Iterator[tuple[str, dict, dict, Any]]:
+        """(path, raw item, cleaned, natural key) of the section's valid records, one by one.
+
+        Bad records and repeated keys are reported at their JSON path (`key_field`'s, or the
+        record's for a key of several fields) and left out. Lazy, so the faults a caller
+        reports for one record come before those of the next, as in the file.
+        """
         seen: dict = {}
-        valid = []
         for index, item in enumerate(items):
             path = f"{section}[{index}]"
-            cleaned = self._record(item, path, fields)
-            if cleaned is None or self._duplicate(seen, cleaned["slug"], f"{path}.slug", "slug"):
+            cleaned = self._record(item, path, spec)
+            if cleaned is None:
                 continue
-            valid.append((path, item, cleaned))
-        return valid
+            natural_key = key(cleaned)
+            at = f"{path}.{key_field}" if key_field else path
+            if self._duplicate(seen, natural_key, at, what):
+                continue
+            yield path, item, cleaned, natural_key
 
     def _duplicate(self, seen: dict, key, path: str, what: str) -> bool:
         if key in seen:

@@ -8,6 +8,7 @@ records to create or update by natural key (the rows to update are read here).
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -133,15 +134,16 @@ class _Validator(DocIntegrationChecks):
             self.plan.users.append(Entry(path, cleaned, existing.get(key), {"key": key}))
 
     def _sentry_apps(self, items: list) -> None:
-        valid = self._records_unique_by_slug(items, "sentry_apps", SENTRY_APP_FIELDS)
+        valid = list(self._unique_records(items, "sentry_apps", SENTRY_APP_FIELDS,
+                                          key=itemgetter("slug"), what="slug", key_field="slug"))
         existing: dict[str, SentryApp] = {}
-        slugs = [cleaned["slug"] for _, _, cleaned in valid]
+        slugs = [slug for *_, slug in valid]
         for chunk in chunks(slugs):
             for app in db.session.scalars(select(SentryApp).where(SentryApp.slug.in_(chunk))):
                 existing[app.slug] = app
         current = features_of(IntegrationFeatureTarget.SENTRY_APP, [a.id for a in existing.values()])
-        for path, item, cleaned in valid:
-            app = existing.get(cleaned["slug"])
+        for path, item, cleaned, slug in valid:
+            app = existing.get(slug)
             if app is None:
                 self._require_for_create(item, path, SENTRY_APP_FIELDS)
             self.plan.sentry_apps.append(
@@ -149,19 +151,10 @@ class _Validator(DocIntegrationChecks):
             )
 
     def _integrations(self, items: list, organizations: list) -> None:
-        seen: dict = {}
-        valid = []
-        wanted: set[str] = set()
-        for index, item in enumerate(items):
-            path = f"integrations[{index}]"
-            cleaned = self._record(item, path, INTEGRATION_FIELDS)
-            if cleaned is None:
-                continue
-            key = (cleaned["provider"], cleaned["external_id"])
-            if self._duplicate(seen, key, path, "integration (provider, external_id)"):
-                continue
-            valid.append((path, item, cleaned, key))
-            wanted.add(cleaned["external_id"])
+        valid = list(self._unique_records(items, "integrations", INTEGRATION_FIELDS,
+                                          key=itemgetter("provider", "external_id"),
+                                          what="integration (provider, external_id)"))
+        wanted: set[str] = {cleaned["external_id"] for _, _, cleaned, _ in valid}
         for org in organizations:
             if isinstance(org, dict) and isinstance(org.get("integrations"), list):
                 for link in org["integrations"]:
@@ -182,13 +175,14 @@ class _Validator(DocIntegrationChecks):
             self.plan.integrations.append(Entry(path, cleaned, integration, {"key": key}))
 
     def _organizations(self, items: list) -> None:
-        valid = self._records_unique_by_slug(items, "organizations", ORGANIZATION_FIELDS)
+        valid = list(self._unique_records(items, "organizations", ORGANIZATION_FIELDS,
+                                          key=itemgetter("slug"), what="slug", key_field="slug"))
         existing: dict[str, Organization] = {}
-        for chunk in chunks([cleaned["slug"] for _, _, cleaned in valid]):
+        for chunk in chunks([slug for *_, slug in valid]):
             for org in db.session.scalars(select(Organization).where(Organization.slug.in_(chunk))):
                 existing[org.slug] = org
-        for path, item, cleaned in valid:
-            org = existing.get(cleaned["slug"])
+        for path, item, cleaned, slug in valid:
+            org = existing.get(slug)
             if org is None:
                 self._require_for_create(item, path, ORGANIZATION_FIELDS)
             plan = OrgPlan(Entry(path, cleaned, org))
@@ -231,15 +225,10 @@ class _Validator(DocIntegrationChecks):
                     current_options[(slugs[option.project_id], option.plugin, option.key)] = option
         plan.existing_projects = current_projects
 
-        seen: dict = {}
-        for index, member in enumerate(members):
-            sub = f"{path}.members[{index}]"
-            cleaned = self._record(member, sub, MEMBER_FIELDS)
-            if cleaned is None:
-                continue
-            key = cleaned["email"].lower()
-            if self._duplicate(seen, key, f"{sub}.email", "member email"):
-                continue
+        for sub, member, cleaned, key in self._unique_records(
+            members, f"{path}.members", MEMBER_FIELDS,
+            key=lambda cleaned: cleaned["email"].lower(), what="member email", key_field="email",
+        ):
             if key not in self.plan.users_by_email and key not in self.file_users:
                 self.error(f"{sub}.email", "no user with this email in the file or the database")
                 continue
@@ -248,44 +237,32 @@ class _Validator(DocIntegrationChecks):
                 self._require_for_create(member, sub, MEMBER_FIELDS)
             plan.members.append(Entry(sub, cleaned, existing, {"key": key}))
 
-        seen = {}
         file_projects: set[str] = set()
-        for index, project in enumerate(projects):
-            sub = f"{path}.projects[{index}]"
-            cleaned = self._record(project, sub, PROJECT_FIELDS)
-            if cleaned is None or self._duplicate(seen, cleaned["slug"], f"{sub}.slug", "project slug"):
-                continue
-            file_projects.add(cleaned["slug"])
-            existing = current_projects.get(cleaned["slug"])
+        for sub, project, cleaned, slug in self._unique_records(
+            projects, f"{path}.projects", PROJECT_FIELDS,
+            key=itemgetter("slug"), what="project slug", key_field="slug",
+        ):
+            file_projects.add(slug)
+            existing = current_projects.get(slug)
             if existing is None:
                 self._require_for_create(project, sub, PROJECT_FIELDS)
             plan.projects.append(Entry(sub, cleaned, existing))
 
-        seen = {}
         known = set(self.plan.integrations_by_key) | self.file_integrations
-        for index, link in enumerate(links):
-            sub = f"{path}.integrations[{index}]"
-            cleaned = self._record(link, sub, ORG_INTEGRATION_FIELDS)
-            if cleaned is None:
-                continue
-            key = (cleaned["provider"], cleaned["external_id"])
-            if self._duplicate(seen, key, sub, "installation (provider, external_id)"):
-                continue
+        for sub, _link, cleaned, key in self._unique_records(
+            links, f"{path}.integrations", ORG_INTEGRATION_FIELDS,
+            key=itemgetter("provider", "external_id"), what="installation (provider, external_id)",
+        ):
             if key not in known:
                 self.error(sub, f"unknown integration {key[0]}/{key[1]}: not in the file's "
                                 "integrations nor in the database")
                 continue
             plan.integrations.append(Entry(sub, cleaned, current_links.get(key), {"key": key}))
 
-        seen = {}
-        for index, option in enumerate(options):
-            sub = f"{path}.plugin_options[{index}]"
-            cleaned = self._record(option, sub, PLUGIN_OPTION_FIELDS)
-            if cleaned is None:
-                continue
-            key = (cleaned["project"], cleaned["plugin"], cleaned["key"])
-            if self._duplicate(seen, key, sub, "option (project, plugin, key)"):
-                continue
+        for sub, _option, cleaned, key in self._unique_records(
+            options, f"{path}.plugin_options", PLUGIN_OPTION_FIELDS,
+            key=itemgetter("project", "plugin", "key"), what="option (project, plugin, key)",
+        ):
             if key[0] not in file_projects and key[0] not in current_projects:
                 self.error(f"{sub}.project",
                            f"no project {key[0]!r} in this organization (in the file or the database)")
