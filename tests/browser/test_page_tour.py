@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from tests.browser.conftest import login_with_form
+from webapp.commands.demo import seed_demo
 from webapp.extensions import db
 from webapp.models import (
     DocIntegration,
@@ -28,7 +29,6 @@ from webapp.models import (
     ProjectPluginOption,
     SentryApp,
 )
-from webapp.services.demo import seed_demo
 
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 

@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 
 from tests import factories
 from tests.conftest import USING_PG
+from webapp.commands.demo import logo_png
 from webapp.extensions import db
 from webapp.models import (
     DocIntegration,
@@ -19,7 +20,6 @@ from webapp.models import (
     SentryApp,
     utcnow,
 )
-from webapp.services.demo import logo_png
 
 
 class EmptyDatabase:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.cli.helpers import EmptyDatabase, make_sample_data
+from webapp.commands.demo import logo_png
 from webapp.extensions import db
 from webapp.models import (
     AuditLogEntry,
@@ -19,7 +20,6 @@ from webapp.models import (
     User,
 )
 from webapp.services.datafile import TABLES
-from webapp.services.demo import logo_png
 
 
 def export_text(runner, *extra):

@@ -19,10 +19,10 @@ from tests.conftest import USING_PG
 from tests.integrations.helpers import parse_filters
 from tests.perf.helpers import assert_exact, brute_force, counted, load_migration, trigger_names
 from webapp.catalog.providers import PROVIDERS
+from webapp.commands.demo import seed_demo
 from webapp.extensions import db
 from webapp.models import Integration, ObjectStatus, Organization, OrganizationIntegration, utcnow
 from webapp.services import integrations as svc
-from webapp.services.demo import seed_demo
 from webapp.services.errors import Conflict
 
 S = ObjectStatus

@@ -26,9 +26,9 @@ from tests.conftest import USING_PG
 from tests.perf.helpers import trigger_names
 from tests.perf.test_migration_0003 import columns, scratch_db_url  # noqa: F401 (a fixture)
 from webapp.catalog.plugins import PLUGINS, is_configured, plugins_with_configuration
+from webapp.commands.demo import seed_demo
 from webapp.extensions import db
 from webapp.models import ObjectStatus, Organization, Project, ProjectPluginOption
-from webapp.services.demo import seed_demo
 from webapp.services.plugins import (
     has_value_sql,
     plugin_project_lists,

@@ -29,7 +29,7 @@ def _server_url(ctx, param, value: str) -> str:
                    "(`make run HOST=… PORT=…` passes its own).")
 def seed_demo_command(scale, if_empty, server):
     """Fill the demo organizations and print the demo logins (random passwords, shown once)."""
-    from webapp.services.demo import DemoAlreadySeeded, database_has_users, seed_demo
+    from webapp.commands.demo import DemoAlreadySeeded, database_has_users, seed_demo
 
     if if_empty and database_has_users():
         click.echo("Database already has data; not seeding. "

@@ -1,0 +1,69 @@
+"""The plan a validated file becomes: per record, its cleaned values and the row it updates.
+
+Validation builds the plan (reading the database, writing nothing); loading applies it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Integration, IntegrationFeature, Project, User
+
+
+@dataclass
+class Entry:
+    """One validated record: cleaned values, the existing row (None = create), its path."""
+
+    path: str
+    values: dict
+    existing: object | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class OrgPlan:
+    """One organization of the file and the records it holds."""
+
+    entry: Entry
+    members: list[Entry] = field(default_factory=list)
+    projects: list[Entry] = field(default_factory=list)
+    integrations: list[Entry] = field(default_factory=list)
+    plugin_options: list[Entry] = field(default_factory=list)
+    existing_projects: dict[str, Project] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    """Every validated record of the file, and the rows they refer to by natural key."""
+
+    users: list[Entry] = field(default_factory=list)
+    sentry_apps: list[Entry] = field(default_factory=list)
+    integrations: list[Entry] = field(default_factory=list)
+    doc_integrations: list[Entry] = field(default_factory=list)
+    organizations: list[OrgPlan] = field(default_factory=list)
+    users_by_email: dict[str, User] = field(default_factory=dict)
+    integrations_by_key: dict[tuple[str, str], Integration] = field(default_factory=dict)
+
+
+def chunks(values: list, size: int = 500) -> Iterator[list]:
+    """`values` in slices of at most `size`, for IN (...) lookups."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def features_of(target_type: int, ids: list[int]) -> dict[int, list[int]]:
+    """The feature ids of each target (sentry app or doc integration) in `ids`, sorted."""
+    result: dict[int, list[int]] = {}
+    for chunk in chunks(ids):
+        for target_id, feature in db.session.execute(
+            select(IntegrationFeature.target_id, IntegrationFeature.feature).where(
+                IntegrationFeature.target_type == target_type,
+                IntegrationFeature.target_id.in_(chunk),
+            )
+        ):
+            result.setdefault(target_id, []).append(feature)
+    return {key: sorted(value) for key, value in result.items()}
