@@ -29,19 +29,6 @@ login_manager = LoginManager()
 bootstrap = Bootstrap5()
 
 
-def begin_streamed_read() -> None:
-    """Call before a streamed read (`yield_per`: a server-side cursor on PostgreSQL, which
-    only lives inside a transaction block). A safe request reads in autocommit (see
-    `read_in_autocommit` in webapp/web.py): then this opens a transaction block on the
-    session's connection, which the session's close ends. Elsewhere it does nothing."""
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        return
-    dbapi_connection = connection.connection.dbapi_connection
-    if dbapi_connection.autocommit and not dbapi_connection.info.transaction_status:
-        connection.exec_driver_sql("BEGIN")  # transaction_status 0: IDLE, outside a block
-
-
 def sql_constant(value: str | int):
     """A constant the code owns (a catalog slug, a status number, a page size) written into
     the SQL text instead of bound on every execution. For statements built once and cached:

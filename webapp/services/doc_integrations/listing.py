@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from webapp.extensions import begin_streamed_read, db
+from webapp.extensions import db
 from webapp.models import (
     DocIntegration,
     DocIntegrationLogo,
@@ -149,7 +149,6 @@ def iter_doc_integrations_export(user: User | None, q: str | None = None, state:
         .order_by(IntegrationFeature.target_id, IntegrationFeature.feature)
     ):
         features.setdefault(target_id, []).append(feature)
-    begin_streamed_read()
     rows = db.session.execute(
         query.add_columns(DocIntegrationLogo.uuid)
         .outerjoin(DocIntegrationLogo, DocIntegrationLogo.doc_integration_id == DocIntegration.id)
