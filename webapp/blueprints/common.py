@@ -1,14 +1,17 @@
-"""Helpers shared by the HTML views: org loading, safe redirects, paging, CSV, form errors."""
+"""Helpers shared by the HTML views: org loading, safe redirects, CSV, the POST-form pattern."""
 
 import csv
 import functools
 import io
 from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, g, request, stream_with_context
+from flask import Response, flash, g, redirect, request, stream_with_context
 from flask_login import current_user, login_required
 
+from webapp.extensions import db
+from webapp.services.errors import StaleEdit, ValidationFailed
 from webapp.services.permissions import Capability, get_org_access
 from webapp.web import remember_nav_org, request_orgs
 
@@ -106,3 +109,33 @@ def apply_field_errors(form, field_errors: dict[str, list[str]]) -> None:
             field.errors = list(field.errors) + list(messages)
         else:
             form.form_errors.extend(messages)
+
+
+def save_form(form, save: Callable[[], Any], *, render: Callable[[int], Any],
+              done: Callable[[Any], tuple[str, str] | tuple[str, str, str]],
+              on_stale: Callable[[StaleEdit], Any] | None = None):
+    """The POST-form pattern of every form view, in one place:
+
+    validate the form (its CSRF token included) → `save()`, a service call → on
+    ValidationFailed roll back, put the errors beside their fields and `render(400)`; on
+    StaleEdit roll back and answer `on_stale(error)` (409 pages) → else commit, flash the
+    message of `done(result)` — (message, url) or (message, url, flash category) — and
+    redirect to its url.
+    Errors a view adds to `form.form_errors` before calling also give `render(400)`."""
+    if not form.validate_on_submit() or form.form_errors:
+        return render(400)
+    try:
+        result = save()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_field_errors(form, exc.field_errors)
+        return render(400)
+    except StaleEdit as exc:
+        if on_stale is None:
+            raise
+        db.session.rollback()
+        return on_stale(exc)
+    db.session.commit()
+    message, url, *category = done(result)
+    flash(message, category[0] if category else "success")
+    return redirect(url)

@@ -13,11 +13,11 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from webapp.blueprints.common import (
-    apply_field_errors,
     client_ip,
     csv_response,
     org_view,
     safe_next,
+    save_form,
 )
 from webapp.blueprints.integrations import bp
 from webapp.blueprints.integrations.forms import (
@@ -33,7 +33,8 @@ from webapp.extensions import db
 from webapp.models import ObjectStatus, Organization
 from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history, record_export
-from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
+from webapp.services.errors import Conflict
+from webapp.services.ids import parse_id
 from webapp.services.permissions import Capability
 from webapp.services.saved_views import list_saved_views
 
@@ -277,33 +278,26 @@ def detail(access, provider_key: str, integration_id: int):
     if form_class is None:
         abort(404)
     form = form_class()
-    if not form.validate_on_submit():  # CSRF
-        return _render_detail(access, oi, form, 400)
-    try:
-        expected_version = int(form.version.data)
-    except (TypeError, ValueError):
+    if form.is_submitted() and parse_id(form.version.data) is None:
         form.form_errors.append("The form is missing its version; reload the page and try again.")
-        return _render_detail(access, oi, form, 400)
-    values = _posted_config(provider, form)
-    try:
-        changes = svc.update_integration_config(current_user, oi, values, expected_version,
-                                                client_ip())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_field_errors(form, exc.field_errors)
-        return _render_detail(access, oi, form, 400)
-    except StaleEdit as exc:
-        db.session.rollback()
-        return render_template("integrations/conflict.html", oi=oi, changes=exc.changes,
-                               message=exc.message,
-                               reload_href=_detail_url(oi, _returning_next(access))), 409
-    db.session.commit()
-    if changes:
-        flash(f"Saved the configuration of {oi.integration.name} ({len(changes)} "
-              f"{'setting' if len(changes) == 1 else 'settings'} changed).", "success")
-    else:
-        flash("Nothing to save: the values are unchanged.", "info")
-    return redirect(_detail_url(oi, _returning_next(access)))
+
+    def saved(changes) -> tuple[str, str, str]:
+        back = _detail_url(oi, _returning_next(access))
+        if not changes:
+            return "Nothing to save: the values are unchanged.", back, "info"
+        count = f"{len(changes)} {'setting' if len(changes) == 1 else 'settings'} changed"
+        return f"Saved the configuration of {oi.integration.name} ({count}).", back, "success"
+
+    return save_form(
+        form,
+        lambda: svc.update_integration_config(current_user, oi, _posted_config(provider, form),
+                                              parse_id(form.version.data), client_ip()),
+        render=lambda status: _render_detail(access, oi, form, status),
+        done=saved,
+        on_stale=lambda exc: (render_template(
+            "integrations/conflict.html", oi=oi, changes=exc.changes, message=exc.message,
+            reload_href=_detail_url(oi, _returning_next(access))), 409),
+    )
 
 
 def _posted_config(provider, form) -> dict:
