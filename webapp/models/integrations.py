@@ -44,7 +44,7 @@ class OrganizationIntegration(db.Model):
         Index("ix_org_integration_org_name", "organization_id", "integration_name", "id",
               "integration_provider", "status", "integration_external_id"),
         Index("ix_org_integration_org_provider_name", "organization_id", "integration_provider",
-              "integration_name", "id", "status"),
+              "integration_name", "id", "status", "integration_external_id"),
         Index("ix_org_integration_org_status_name", "organization_id", "status",
               "integration_name", "id", "integration_provider"),
         Index("ix_org_integration_org_date_added_id", "organization_id", "date_added", "id",

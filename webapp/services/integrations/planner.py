@@ -28,7 +28,7 @@ PART_OVERHEAD = 50  # index entries one more UNION ALL part is worth (planning, 
 
 # The covering index that serves each in-part order (see models/integrations.py).
 INDEX_BY_NAME = "ix_org_integration_org_name"  # (org, name, id, provider, status, external_id)
-INDEX_BY_PROVIDER = "ix_org_integration_org_provider_name"  # (org, provider, name, id, status)
+INDEX_BY_PROVIDER = "ix_org_integration_org_provider_name"  # (org, provider, name, id, status, external_id)
 INDEX_BY_STATUS = "ix_org_integration_org_status_name"  # (org, status, name, id, provider)
 INDEX_BY_DATE = "ix_org_integration_org_date_added_id"  # (org, date_added, id, provider, status)
 
