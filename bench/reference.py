@@ -21,12 +21,14 @@ The layout template is compiled once, as Flask does for template files
 (`render_template_string` would compile it per request).
 """
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from webapp import create_app
-from webapp.blueprints.api.serializers import serialize_org_integration_row
+from webapp.blueprints.api.serializers import serialize_installation
+from webapp.services.integrations import InstallationRow
 from webapp.web import NAV_ITEMS
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
@@ -39,11 +41,11 @@ ROWS = [
 SMALL_ITEMS = [{"id": str(n), "name": f"Integration {n}", "status": "active",
                 "provider": {"key": "slack", "name": "Slack"}} for n in range(100)]
 API_ITEMS = [
-    serialize_org_integration_row(SimpleNamespace(
-        integration_id=1000 + n, name=f"Integration {n}",
-        metadata={"domain_name": f"bitbucket.example/team-{n}"}, provider="bitbucket",
-        integration_status=0, external_id=f"T{n:05d}", organization_id=1, status=0,
-        grace_period_end=None, config={}))
+    serialize_installation(InstallationRow(
+        id=n, integration_id=1000 + n, organization_id=1, name=f"Integration {n}",
+        external_id=f"T{n:05d}", provider="bitbucket", status=0, integration_status=0,
+        date_added=datetime(2026, 11, 1, tzinfo=UTC), grace_period_end=None,
+        metadata={"domain_name": f"bitbucket.example/team-{n}"}, config={}))
     for n in range(100)
 ]
 
