@@ -63,7 +63,7 @@ class LastValueField(StringField):
         self.data = values[-1] if values else ""
 
 
-class LastChoiceField(SelectField):
+class LastValueSelectField(SelectField):
     """A single-choice select whose data is the last non-empty value given."""
 
     def __init__(self, *args, **kwargs):
@@ -75,7 +75,7 @@ class LastChoiceField(SelectField):
         self.data = values[-1] if values else ""
 
 
-class ValuesField(SelectMultipleField):
+class ValuesSelectMultipleField(SelectMultipleField):
     """A repeatable argument: every non-empty value, stripped, canonical where `canonical`
     knows it (an unknown value stays as typed, for its validator to name it)."""
 
@@ -141,16 +141,16 @@ class IntegrationFilterForm(FilterForm):
 
     q = LastValueField("Search", description="Part of a name or external ID.",
                        validators=[_printable])
-    provider_key = ValuesField("Provider", validators=[
+    provider_key = ValuesSelectMultipleField("Provider", validators=[
         _known(PROVIDERS.__contains__, "Unknown provider: {}")])
-    features = ValuesField("Features", description="Any of the chosen features.",
+    features = ValuesSelectMultipleField("Features", description="Any of the chosen features.",
                            canonical=_feature_value,
                            validators=[_known(_feature_value, "Unknown feature: {}")])
-    integration_type = LastChoiceField("Type", validators=[_one_type])
-    status = ValuesField("Status", canonical=_status_label, validators=[
+    integration_type = LastValueSelectField("Type", validators=[_one_type])
+    status = ValuesSelectMultipleField("Status", canonical=_status_label, validators=[
         _known(_visible_status,
                "Unknown status: {} (use active, disabled or pending_deletion)")])
-    include_config = LastChoiceField(
+    include_config = LastValueSelectField(
         "Config column", choices=[SelectChoice("1", "Show"), SelectChoice("0", "Hide")],
         validators=[_show_or_hide])
     sort = LastValueField(widget=HiddenField.widget, validators=[_known_sort])
