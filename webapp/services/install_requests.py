@@ -285,12 +285,27 @@ class QueuePage:
     per_page: int
 
 
-def validate_queue_filters(provider_type: str | None, sort: str | None) -> None:
-    errors: dict[str, list[str]] = {}
+def queue_type_error(provider_type: str | None) -> str | None:
+    """The message for a queue type filter that is not a provider type (empty: none)."""
     if provider_type and provider_type not in PROVIDER_TYPES:
-        errors["provider_type"] = [f"Type must be one of: {', '.join(PROVIDER_TYPES)}."]
+        return f"Type must be one of: {', '.join(PROVIDER_TYPES)}."
+    return None
+
+
+def queue_sort_error(sort: str | None) -> str | None:
+    """The message for a sort the queue does not offer (empty: none)."""
     if sort and sort not in QUEUE_SORTS:
-        errors["sort"] = [f"Sort must be one of: {', '.join(QUEUE_SORTS)}."]
+        return f"Sort must be one of: {', '.join(QUEUE_SORTS)}."
+    return None
+
+
+def validate_queue_filters(provider_type: str | None, sort: str | None) -> None:
+    """ValidationFailed for an unknown type or sort. The queue's filter form checks the same
+    rules (queue_type_error, queue_sort_error) when it parses the URL; this guards the other
+    callers."""
+    errors = {name: [message] for name, message in (("provider_type", queue_type_error(provider_type)),
+                                                   ("sort", queue_sort_error(sort)))
+              if message}
     if errors:
         raise ValidationFailed(errors)
 
