@@ -154,16 +154,7 @@ def create_install_request(
         .where(OrganizationMember.organization_id == org.id, OrganizationMember.user_id == user.id)
         .with_for_update()
     )
-    duplicate = db.session.scalar(
-        select(IntegrationRequest.id).where(
-            IntegrationRequest.organization_id == org.id,
-            IntegrationRequest.requester_id == user.id,
-            IntegrationRequest.provider_type == provider_type,
-            IntegrationRequest.provider_slug == provider_slug,
-            IntegrationRequest.status == "open",
-        ).limit(1)
-    )
-    if duplicate is not None:
+    if open_request_for(user, org, provider_type, provider_slug) is not None:
         db.session.rollback()
         raise AlreadyRequested(name)
 

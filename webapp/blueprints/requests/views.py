@@ -30,7 +30,7 @@ from webapp.services.permissions import REASONS, Capability
 
 class UserCanInstall(Exception):
     """The poster may install the provider themselves: nothing was stored, and the page says
-    so (200) instead of redirecting, which save_form's success path always does."""
+    so (200) instead of save_form's redirect."""
 
     def __init__(self, outcome: RequestOutcome):
         super().__init__(outcome.provider_name)
@@ -53,8 +53,7 @@ def index(access):
             form,
             lambda: _create(access, form),
             render=lambda status: _render_index(access, form, status),
-            done=lambda outcome: (_sent_message(access.organization, outcome),
-                                  url_for("requests.index", org_slug=access.organization.slug)),
+            done=lambda outcome: _sent(access.organization, outcome),
         )
     except UserCanInstall as notice:
         return _render_index(access, form, can_install_notice=notice.outcome)
@@ -64,7 +63,7 @@ def _create(access, form) -> RequestOutcome:
     """The service call of the request form; a second open request is an error beside the
     slug field (400), like the service's own field errors."""
     try:
-        outcome = create_install_request(
+        return create_install_request(
             access,
             form.provider_type.data,
             form.provider_slug.data,
@@ -74,17 +73,18 @@ def _create(access, form) -> RequestOutcome:
         )
     except AlreadyRequested as exc:
         raise ValidationFailed({"provider_slug": [exc.message]}) from None
+
+
+def _sent(org, outcome: RequestOutcome) -> tuple[str, str]:
+    """save_form's `done`: the flash and the page to go back to, or (admins and up, nothing
+    stored) leave with the outcome for the page to say so."""
     if outcome.user_can_install:
         raise UserCanInstall(outcome)
-    return outcome
-
-
-def _sent_message(org, outcome: RequestOutcome) -> str:
     text = (f"Your request for {outcome.provider_name} was sent. The owners and "
             f"managers of {org.name} will see it in their queue.")
     if not outcome.notified:
         text += " (The notification email could not be sent.)"
-    return text
+    return text, url_for("requests.index", org_slug=org.slug)
 
 
 def _render_index(access, form, status: int = 200, can_install_notice=None):
