@@ -127,15 +127,28 @@ def page_path(kind: str, org_slug: str, slug: str) -> str:
     raise ValueError(f"unknown directory kind: {kind!r}")
 
 
-def validate_directory_filters(category: str | None, installed: str | None) -> None:
-    """Raise ValidationFailed for an unknown category or installed value (empty = no filter)."""
-    errors: dict[str, list[str]] = {}
+def category_error(category: str | None) -> str | None:
+    """The message for a category that is neither a provider domain nor a kind (empty: none)."""
     if category and category not in CATEGORIES:
-        errors["category"] = [
-            f"Unknown category: {category}. Choose one of: {', '.join(CATEGORIES)}."
-        ]
+        return f"Unknown category: {category}. Choose one of: {', '.join(CATEGORIES)}."
+    return None
+
+
+def installed_error(installed: str | None) -> str | None:
+    """The message for an installed value other than "yes" or "no" (empty: none)."""
     if installed and installed not in INSTALLED_CHOICES:
-        errors["installed"] = ["Installed must be “yes” or “no”."]
+        return "Installed must be “yes” or “no”."
+    return None
+
+
+def validate_directory_filters(category: str | None, installed: str | None) -> None:
+    """Raise ValidationFailed for an unknown category or installed value (empty = no filter).
+
+    The page's filter form checks the same rules (category_error, installed_error) when it
+    parses the URL; this guards the other callers."""
+    errors = {name: [message] for name, message in (("category", category_error(category)),
+                                                   ("installed", installed_error(installed)))
+              if message}
     if errors:
         raise ValidationFailed(errors)
 

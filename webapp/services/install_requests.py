@@ -154,16 +154,7 @@ def create_install_request(
         .where(OrganizationMember.organization_id == org.id, OrganizationMember.user_id == user.id)
         .with_for_update()
     )
-    duplicate = db.session.scalar(
-        select(IntegrationRequest.id).where(
-            IntegrationRequest.organization_id == org.id,
-            IntegrationRequest.requester_id == user.id,
-            IntegrationRequest.provider_type == provider_type,
-            IntegrationRequest.provider_slug == provider_slug,
-            IntegrationRequest.status == "open",
-        ).limit(1)
-    )
-    if duplicate is not None:
+    if open_request_for(user, org, provider_type, provider_slug) is not None:
         db.session.rollback()
         raise AlreadyRequested(name)
 
@@ -285,12 +276,27 @@ class QueuePage:
     per_page: int
 
 
-def validate_queue_filters(provider_type: str | None, sort: str | None) -> None:
-    errors: dict[str, list[str]] = {}
+def queue_type_error(provider_type: str | None) -> str | None:
+    """The message for a queue type filter that is not a provider type (empty: none)."""
     if provider_type and provider_type not in PROVIDER_TYPES:
-        errors["provider_type"] = [f"Type must be one of: {', '.join(PROVIDER_TYPES)}."]
+        return f"Type must be one of: {', '.join(PROVIDER_TYPES)}."
+    return None
+
+
+def queue_sort_error(sort: str | None) -> str | None:
+    """The message for a sort the queue does not offer (empty: none)."""
     if sort and sort not in QUEUE_SORTS:
-        errors["sort"] = [f"Sort must be one of: {', '.join(QUEUE_SORTS)}."]
+        return f"Sort must be one of: {', '.join(QUEUE_SORTS)}."
+    return None
+
+
+def validate_queue_filters(provider_type: str | None, sort: str | None) -> None:
+    """ValidationFailed for an unknown type or sort. The queue's filter form checks the same
+    rules (queue_type_error, queue_sort_error) when it parses the URL; this guards the other
+    callers."""
+    errors = {name: [message] for name, message in (("provider_type", queue_type_error(provider_type)),
+                                                   ("sort", queue_sort_error(sort)))
+              if message}
     if errors:
         raise ValidationFailed(errors)
 

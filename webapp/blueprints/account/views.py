@@ -5,34 +5,27 @@ from flask_login import current_user, login_required
 
 from webapp.blueprints.account import bp
 from webapp.blueprints.account.forms import RevokeForm, TokenForm
-from webapp.blueprints.common import apply_field_errors
-from webapp.extensions import db
-from webapp.services.errors import ValidationFailed
+from webapp.blueprints.common import save_form
 from webapp.services.tokens import create_token, list_tokens, revoke_token, token_state
 
 
-@bp.route("/tokens/", methods=["GET", "POST"])
-@login_required
-def tokens():
-    """Logged-in users: their tokens; POST creates one and shows its plaintext once."""
-    form = TokenForm()
-    plaintext = None
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                token, plaintext = create_token(current_user, form.name.data, form.expires_on.data)
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_field_errors(form, exc.field_errors)
-                status = 400
-            else:
-                db.session.commit()
-                form = TokenForm(formdata=None)
-                flash(f"Token “{token.name}” created. Copy it now: it will not be shown again.",
-                      "success")
-        else:
-            status = 400
+class ShowOnce(Exception):
+    """A token was created and committed: its plaintext goes into this very response (never
+    into the session or a URL), so the view renders the page instead of save_form's redirect."""
+
+    def __init__(self, name: str, plaintext: str):
+        super().__init__(name)
+        self.name = name
+        self.plaintext = plaintext
+
+
+def _show_once(created) -> tuple[str, str]:
+    """save_form's `done`, called after its commit: leave with the plaintext."""
+    token, plaintext = created
+    raise ShowOnce(token.name, plaintext)
+
+
+def _render_tokens(form, status: int = 200, plaintext: str | None = None):
     return render_template(
         "account/tokens.html",
         form=form,
@@ -43,14 +36,34 @@ def tokens():
     ), status
 
 
+@bp.route("/tokens/", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """Logged-in users: their tokens; POST creates one and shows its plaintext once."""
+    form = TokenForm()
+    if request.method == "GET":
+        return _render_tokens(form)
+    try:
+        return save_form(
+            form,
+            lambda: create_token(current_user, form.name.data, form.expires_on.data),
+            render=lambda status: _render_tokens(form, status),
+            done=_show_once,
+        )
+    except ShowOnce as created:
+        flash(f"Token “{created.name}” created. Copy it now: it will not be shown again.",
+              "success")
+        return _render_tokens(TokenForm(formdata=None), plaintext=created.plaintext)
+
+
 @bp.route("/tokens/<int:token_id>/revoke/", methods=["POST"])
 @login_required
 def revoke(token_id: int):
     """Logged-in users: revoke one of their own tokens."""
-    form = RevokeForm()
-    if not form.validate_on_submit():
-        return redirect(url_for("account.tokens"))
-    token = revoke_token(current_user, token_id)
-    db.session.commit()
-    flash(f"Token “{token.name}” revoked.", "success")
-    return redirect(url_for("account.tokens"))
+    back = url_for("account.tokens")
+    return save_form(
+        RevokeForm(),
+        lambda: revoke_token(current_user, token_id),
+        render=lambda status: redirect(back),
+        done=lambda token: (f"Token “{token.name}” revoked.", back),
+    )

@@ -1,11 +1,16 @@
-"""The directory's GET filter form."""
+"""The directory's GET filter form: the one parser of the directory's query string."""
 
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from webapp.blueprints.filters import ListFilterForm
-from webapp.services.directory import CATEGORY_LABELS, KIND_CATEGORIES
+from webapp.services.directory import (
+    CATEGORY_LABELS,
+    KIND_CATEGORIES,
+    category_error,
+    installed_error,
+)
 
 DOMAIN_GROUP = "Integrations by domain"
 KIND_GROUP = "Other kinds"
@@ -33,18 +38,39 @@ def installed_choices(counts: dict[str, int] | None = None) -> list[SelectChoice
     ]
 
 
+def service_rule(error):
+    """A field validator from a service rule that gives a message or None (also used by
+    the request queue's filters; a candidate for blueprints/filters.py)."""
+    def check(form, field):
+        message = error(field.data)
+        if message:
+            raise ValidationError(message)
+    return check
+
+
 class DirectoryFilterForm(ListFilterForm):
-    """`q`, `category` (a domain or a kind), `installed` (yes/no). The service validates the
-    choices (one rule for pages and API); the view relabels them with facet counts."""
+    """`q`, `category` (a domain or a kind), `installed` (yes/no), checked by the service's
+    rules; `filters()` gives the valid ones. The view relabels the choices with facet counts."""
 
     q = StringField(
         "Search",
         validators=[Optional(), Length(max=200, message="Search must be at most 200 characters.")],
     )
-    category = SelectField("Category", choices=category_choices(), validate_choice=False)
-    installed = SelectField("Installed", choices=installed_choices(), validate_choice=False)
+    category = SelectField("Category", choices=category_choices(), validate_choice=False,
+                           validators=[service_rule(category_error)])
+    installed = SelectField("Installed", choices=installed_choices(), validate_choice=False,
+                            validators=[service_rule(installed_error)])
+
+    def filters(self) -> dict[str, str | None]:
+        """The filters after `validate()`: a refused value is left out (the list is still
+        shown, the message beside its field)."""
+        return {name: (None if self[name].errors else self[name].data or None)
+                for name in ("q", "category", "installed")}
 
     def label_with_counts(self, category_counts: dict[str, int], installed_counts: dict[str, int]):
-        """Facet counts beside each choice."""
+        """Facet counts beside each choice; a refused value stays visible in its select."""
         self.category.choices = category_choices(category_counts)
         self.installed.choices = installed_choices(installed_counts)
+        for field in (self.category, self.installed):
+            if field.errors and field.data:
+                field.choices = [*field.choices, SelectChoice(field.data, f"{field.data} (unknown)")]

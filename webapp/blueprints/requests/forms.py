@@ -5,11 +5,14 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from webapp.blueprints.directory.forms import service_rule
 from webapp.blueprints.filters import ListFilterForm
 from webapp.services.install_requests import (
     MESSAGE_MAX_LENGTH,
     PROVIDER_TYPE_LABELS,
     QUEUE_SORTS,
+    queue_sort_error,
+    queue_type_error,
 )
 
 TYPE_CHOICES = [SelectChoice(value, label) for value, label in PROVIDER_TYPE_LABELS.items()]
@@ -32,14 +35,25 @@ class InstallRequestForm(FlaskForm):
 
 
 class QueueFilterForm(ListFilterForm):
-    """GET filters of the open-request queue (names differ from the request form's)."""
+    """GET filters of the open-request queue (names differ from the request form's), checked
+    by the service's rules; `filters()` gives the valid ones."""
 
     q = StringField(
         "Search",
         validators=[Optional(), Length(max=200, message="Search must be at most 200 characters.")],
     )
-    kind = SelectField("Type", choices=[SelectChoice("", "Any type"), *TYPE_CHOICES], validate_choice=False)
-    sort = SelectField("Sort", choices=[SelectChoice(key) for key in QUEUE_SORTS], validate_choice=False)
+    kind = SelectField("Type", choices=[SelectChoice("", "Any type"), *TYPE_CHOICES],
+                       validate_choice=False, validators=[service_rule(queue_type_error)])
+    sort = SelectField("Sort", choices=[SelectChoice(key) for key in QUEUE_SORTS],
+                       validate_choice=False, validators=[service_rule(queue_sort_error)])
+
+    def filters(self) -> dict[str, str | None]:
+        """The service's filters after `validate()`: a refused value is left out (the queue
+        is still shown, the message beside its field)."""
+        def valid(field):
+            return None if field.errors else field.data or None
+
+        return {"q": valid(self.q), "provider_type": valid(self.kind), "sort": valid(self.sort)}
 
 
 class ResolveForm(FlaskForm):

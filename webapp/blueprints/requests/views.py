@@ -3,20 +3,21 @@
 
 from flask import flash, redirect, render_template, request, url_for
 
-from webapp.blueprints.common import apply_field_errors, client_ip, org_view, safe_next
+from webapp.blueprints.common import client_ip, org_view, safe_next, save_form
 from webapp.blueprints.directory.links import entry_url
-from webapp.blueprints.listing import Page
+from webapp.blueprints.listing import ListView, Page
 from webapp.blueprints.requests import bp
 from webapp.blueprints.requests.forms import InstallRequestForm, QueueFilterForm, ResolveForm
 from webapp.catalog.plugins import PLUGINS
 from webapp.catalog.providers import PROVIDERS
-from webapp.extensions import db
 from webapp.services.errors import ValidationFailed
 from webapp.services.install_requests import (
+    DEFAULT_QUEUE_SORT,
     PROVIDER_TYPE_LABELS,
     PROVIDER_TYPES,
     AlreadyRequested,
     AlreadyResolved,
+    RequestOutcome,
     create_install_request,
     get_provider_name,
     humanize_age,
@@ -27,6 +28,15 @@ from webapp.services.install_requests import (
 from webapp.services.permissions import REASONS, Capability
 
 
+class UserCanInstall(Exception):
+    """The poster may install the provider themselves: nothing was stored, and the page says
+    so (200) instead of save_form's redirect."""
+
+    def __init__(self, outcome: RequestOutcome):
+        super().__init__(outcome.provider_name)
+        self.outcome = outcome
+
+
 @bp.route("/settings/<org_slug>/integration-requests/", methods=["GET", "POST"])
 @org_view(Capability.REQUEST_INSTALL)
 def index(access):
@@ -35,51 +45,59 @@ def index(access):
     POST stores a request (owners and managers are emailed), or tells admins and up that
     they can install it themselves (nothing stored).
     """
-    org = access.organization
-    status = 200
-    can_install_notice = None
-    if request.method == "POST":
-        form = InstallRequestForm()
-        if form.validate_on_submit():
-            try:
-                outcome = create_install_request(
-                    access,
-                    form.provider_type.data,
-                    form.provider_slug.data,
-                    form.message.data,
-                    client_ip(),
-                    base_url=request.url_root,
-                )
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_field_errors(form, exc.field_errors)
-                status = 400
-            except AlreadyRequested as exc:
-                form.provider_slug.errors = [*form.provider_slug.errors, exc.message]
-                status = 400
-            else:
-                if outcome.user_can_install:
-                    can_install_notice = outcome
-                else:
-                    text = (f"Your request for {outcome.provider_name} was sent. The owners and "
-                            f"managers of {org.name} will see it in their queue.")
-                    if not outcome.notified:
-                        text += " (The notification email could not be sent.)"
-                    flash(text, "success")
-                    return redirect(url_for("requests.index", org_slug=org.slug))
-        else:
-            status = 400
-    else:
-        form = InstallRequestForm(formdata=None, data=_prefill())
+    if request.method == "GET":
+        return _render_index(access, InstallRequestForm(formdata=None, data=_prefill()))
+    form = InstallRequestForm()
+    try:
+        return save_form(
+            form,
+            lambda: _create(access, form),
+            render=lambda status: _render_index(access, form, status),
+            done=lambda outcome: _sent(access.organization, outcome),
+        )
+    except UserCanInstall as notice:
+        return _render_index(access, form, can_install_notice=notice.outcome)
 
+
+def _create(access, form) -> RequestOutcome:
+    """The service call of the request form; a second open request is an error beside the
+    slug field (400), like the service's own field errors."""
+    try:
+        return create_install_request(
+            access,
+            form.provider_type.data,
+            form.provider_slug.data,
+            form.message.data,
+            client_ip(),
+            base_url=request.url_root,
+        )
+    except AlreadyRequested as exc:
+        raise ValidationFailed({"provider_slug": [exc.message]}) from None
+
+
+def _sent(org, outcome: RequestOutcome) -> tuple[str, str]:
+    """save_form's `done`: the flash and the page to go back to, or (admins and up, nothing
+    stored) leave with the outcome for the page to say so."""
+    if outcome.user_can_install:
+        raise UserCanInstall(outcome)
+    text = (f"Your request for {outcome.provider_name} was sent. The owners and "
+            f"managers of {org.name} will see it in their queue.")
+    if not outcome.notified:
+        text += " (The notification email could not be sent.)"
+    return text, url_for("requests.index", org_slug=org.slug)
+
+
+def _render_index(access, form, status: int = 200, can_install_notice=None):
+    """The page: the request form, the user's requests and (owners and managers) the queue
+    under its GET filters; invalid queue filters make it a 400."""
+    org = access.organization
     prefill_name = None
     if request.method == "GET" and form.provider_slug.data:
         prefill_name = get_provider_name(form.provider_type.data, form.provider_slug.data)
-
-    queue = queue_form = None
+    queue = None
     if access.can(Capability.RESOLVE_REQUESTS):
-        queue_form, queue, queue_ok = _queue(org)
-        if not queue_ok:
+        queue = _queue(org)
+        if queue.form.errors:
             status = 400
     return render_template(
         "requests/index.html",
@@ -88,7 +106,6 @@ def index(access):
         can_install_notice=can_install_notice,
         my_requests=list_my_requests(access.user, org),
         queue=queue,
-        queue_form=queue_form,
         queue_reason=REASONS[Capability.RESOLVE_REQUESTS],
         type_labels=PROVIDER_TYPE_LABELS,
         age=humanize_age,
@@ -106,32 +123,14 @@ def _prefill() -> dict:
     }
 
 
-def _queue(org):
-    """The open-request queue under its GET filters: (form, Page, filters valid)."""
+def _queue(org) -> ListView:
+    """The open-request queue under its GET filters (a refused filter is left out)."""
     form = QueueFilterForm.from_args()
-    valid = form.validate()
-    filters = {
-        "q": form.q.data if not form.q.errors else None,
-        "provider_type": form.kind.data or None,
-        "sort": form.sort.data or None,
-    }
-    try:
-        result = _list(org, filters, form)
-    except ValidationFailed as exc:
-        valid = False
-        errors = {("kind" if k == "provider_type" else k): v for k, v in exc.field_errors.items()}
-        apply_field_errors(form, errors)
-        for name in exc.field_errors:
-            filters[name] = None
-        result = _list(org, filters, form)
-    return form, Page(result.items, result.total, result.page, result.per_page), valid
-
-
-def _list(org, filters, form):
-    return list_open_requests(
-        org, filters["q"], filters["provider_type"], filters["sort"],
-        page=form.page_number, per_page=form.page_size,
-    )
+    form.validate()
+    filters = form.filters()
+    result = list_open_requests(org, **filters, page=form.page_number, per_page=form.page_size)
+    return ListView(form, Page(result.items, result.total, result.page, result.per_page),
+                    sort=filters["sort"] or "", default_sort=DEFAULT_QUEUE_SORT)
 
 
 def _slug_suggestions() -> list[tuple[str, str]]:
@@ -142,20 +141,28 @@ def _slug_suggestions() -> list[tuple[str, str]]:
 
 
 def _resolve(access, request_id: int, status: str):
+    """Mark done / Dismiss through save_form; a request someone resolved first is a warning."""
     form = ResolveForm()
     back = safe_next(url_for("requests.index", org_slug=access.organization.slug))
-    if not form.validate_on_submit():
+
+    def save():
+        try:
+            return resolve_request(access, request_id, status, client_ip())
+        except AlreadyResolved as exc:
+            return exc
+
+    def done(result) -> tuple[str, str, str]:
+        if isinstance(result, AlreadyResolved):
+            return result.message, back, "warning"
+        who = result.requester.display_name if result.requester else "a former member"
+        verb = "Marked as done" if status == "done" else "Dismissed"
+        return f"{verb}: the request for {result.provider_name} by {who}.", back, "success"
+
+    def expired(_status: int):
         flash("The form could not be submitted. Reload the page and try again.", "error")
         return redirect(back)
-    try:
-        resolved = resolve_request(access, request_id, status, client_ip())
-    except AlreadyResolved as exc:
-        flash(exc.message, "warning")
-        return redirect(back)
-    who = resolved.requester.display_name if resolved.requester else "a former member"
-    verb = "Marked as done" if status == "done" else "Dismissed"
-    flash(f"{verb}: the request for {resolved.provider_name} by {who}.", "success")
-    return redirect(back)
+
+    return save_form(form, save, render=expired, done=done)
 
 
 @bp.route("/settings/<org_slug>/integration-requests/<int:request_id>/done/", methods=["POST"])
