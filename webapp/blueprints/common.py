@@ -112,7 +112,7 @@ def apply_field_errors(form, field_errors: dict[str, list[str]]) -> None:
 
 
 def save_form(form, save: Callable[[], Any], *, render: Callable[[int], Any],
-              done: Callable[[Any], tuple[str, str] | tuple[str, str, str]],
+              done: Callable[[Any], Any],
               on_stale: Callable[[StaleEdit], Any] | None = None):
     """The POST-form pattern of every form view, in one place:
 
@@ -120,7 +120,8 @@ def save_form(form, save: Callable[[], Any], *, render: Callable[[int], Any],
     ValidationFailed roll back, put the errors beside their fields and `render(400)`; on
     StaleEdit roll back and answer `on_stale(error)` (409 pages) → else commit, flash the
     message of `done(result)` — (message, url) or (message, url, flash category) — and
-    redirect to its url.
+    redirect to its url. A page that must answer in place (a token's plaintext, shown once)
+    has `done` return its response instead of a tuple.
     Errors a view adds to `form.form_errors` before calling also give `render(400)`."""
     if not form.validate_on_submit() or form.form_errors:
         return render(400)
@@ -136,6 +137,9 @@ def save_form(form, save: Callable[[], Any], *, render: Callable[[int], Any],
         db.session.rollback()
         return on_stale(exc)
     db.session.commit()
-    message, url, *category = done(result)
+    outcome = done(result)
+    if not isinstance(outcome, tuple) or isinstance(outcome[1], int):
+        return outcome  # a response (or a (body, status) pair) of the view's own
+    message, url, *category = outcome
     flash(message, category[0] if category else "success")
     return redirect(url)

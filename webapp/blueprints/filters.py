@@ -6,7 +6,7 @@ class); `ListFilterForm` adds the page number and page size of an HTML list.
 
 from flask import current_app, request
 from wtforms import Form, IntegerField
-from wtforms.validators import NumberRange, Optional, StopValidation
+from wtforms.validators import NumberRange, Optional, StopValidation, ValidationError
 
 # Far past any real list (100 rows a page × 100,000 pages); larger numbers are typing errors.
 MAX_PAGE = 100_000
@@ -18,6 +18,15 @@ def _whole_number_first(form, field) -> None:
     the range check does not add "must be between…" for a number nobody typed."""
     if field.process_errors:
         raise StopValidation()
+
+
+def service_rule(error):
+    """A field validator from a service's rule: `error(value)` gives a message or None."""
+    def check(form, field):
+        message = error(field.data)
+        if message:
+            raise ValidationError(message)
+    return check
 
 
 class FilterForm(Form):

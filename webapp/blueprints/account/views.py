@@ -9,20 +9,12 @@ from webapp.blueprints.common import save_form
 from webapp.services.tokens import create_token, list_tokens, revoke_token, token_state
 
 
-class ShowOnce(Exception):
-    """A token was created and committed: its plaintext goes into this very response (never
-    into the session or a URL), so the view renders the page instead of save_form's redirect."""
-
-    def __init__(self, name: str, plaintext: str):
-        super().__init__(name)
-        self.name = name
-        self.plaintext = plaintext
-
-
-def _show_once(created) -> tuple[str, str]:
-    """save_form's `done`, called after its commit: leave with the plaintext."""
+def _show_once(created):
+    """save_form's `done`, after the commit: the page with the plaintext, in this very
+    response (never in the session or a URL)."""
     token, plaintext = created
-    raise ShowOnce(token.name, plaintext)
+    flash(f"Token “{token.name}” created. Copy it now: it will not be shown again.", "success")
+    return _render_tokens(TokenForm(formdata=None), plaintext=plaintext)
 
 
 def _render_tokens(form, status: int = 200, plaintext: str | None = None):
@@ -43,17 +35,12 @@ def tokens():
     form = TokenForm()
     if request.method == "GET":
         return _render_tokens(form)
-    try:
-        return save_form(
-            form,
-            lambda: create_token(current_user, form.name.data, form.expires_on.data),
-            render=lambda status: _render_tokens(form, status),
-            done=_show_once,
-        )
-    except ShowOnce as created:
-        flash(f"Token “{created.name}” created. Copy it now: it will not be shown again.",
-              "success")
-        return _render_tokens(TokenForm(formdata=None), plaintext=created.plaintext)
+    return save_form(
+        form,
+        lambda: create_token(current_user, form.name.data, form.expires_on.data),
+        render=lambda status: _render_tokens(form, status),
+        done=_show_once,
+    )
 
 
 @bp.route("/tokens/<int:token_id>/revoke/", methods=["POST"])

@@ -2,9 +2,9 @@
 
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Length, Optional
 
-from webapp.blueprints.filters import ListFilterForm
+from webapp.blueprints.filters import ListFilterForm, service_rule
 from webapp.services.directory import (
     CATEGORY_LABELS,
     KIND_CATEGORIES,
@@ -36,16 +36,6 @@ def installed_choices(counts: dict[str, int] | None = None) -> list[SelectChoice
         SelectChoice("yes", label("Installed", "yes")),
         SelectChoice("no", label("Not installed", "no")),
     ]
-
-
-def service_rule(error):
-    """A field validator from a service rule that gives a message or None (also used by
-    the request queue's filters; a candidate for blueprints/filters.py)."""
-    def check(form, field):
-        message = error(field.data)
-        if message:
-            raise ValidationError(message)
-    return check
 
 
 class DirectoryFilterForm(ListFilterForm):

@@ -5,8 +5,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from webapp.blueprints.directory.forms import service_rule
-from webapp.blueprints.filters import ListFilterForm
+from webapp.blueprints.filters import ListFilterForm, service_rule
 from webapp.services.install_requests import (
     MESSAGE_MAX_LENGTH,
     PROVIDER_TYPE_LABELS,

@@ -28,15 +28,6 @@ from webapp.services.install_requests import (
 from webapp.services.permissions import REASONS, Capability
 
 
-class UserCanInstall(Exception):
-    """The poster may install the provider themselves: nothing was stored, and the page says
-    so (200) instead of save_form's redirect."""
-
-    def __init__(self, outcome: RequestOutcome):
-        super().__init__(outcome.provider_name)
-        self.outcome = outcome
-
-
 @bp.route("/settings/<org_slug>/integration-requests/", methods=["GET", "POST"])
 @org_view(Capability.REQUEST_INSTALL)
 def index(access):
@@ -48,15 +39,12 @@ def index(access):
     if request.method == "GET":
         return _render_index(access, InstallRequestForm(formdata=None, data=_prefill()))
     form = InstallRequestForm()
-    try:
-        return save_form(
-            form,
-            lambda: _create(access, form),
-            render=lambda status: _render_index(access, form, status),
-            done=lambda outcome: _sent(access.organization, outcome),
-        )
-    except UserCanInstall as notice:
-        return _render_index(access, form, can_install_notice=notice.outcome)
+    return save_form(
+        form,
+        lambda: _create(access, form),
+        render=lambda status: _render_index(access, form, status),
+        done=lambda outcome: _sent(access, form, outcome),
+    )
 
 
 def _create(access, form) -> RequestOutcome:
@@ -75,11 +63,12 @@ def _create(access, form) -> RequestOutcome:
         raise ValidationFailed({"provider_slug": [exc.message]}) from None
 
 
-def _sent(org, outcome: RequestOutcome) -> tuple[str, str]:
+def _sent(access, form, outcome: RequestOutcome):
     """save_form's `done`: the flash and the page to go back to, or (admins and up, nothing
-    stored) leave with the outcome for the page to say so."""
+    stored) the page saying they can install it themselves."""
+    org = access.organization
     if outcome.user_can_install:
-        raise UserCanInstall(outcome)
+        return _render_index(access, form, can_install_notice=outcome)
     text = (f"Your request for {outcome.provider_name} was sent. The owners and "
             f"managers of {org.name} will see it in their queue.")
     if not outcome.notified:
