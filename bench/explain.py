@@ -125,8 +125,9 @@ def main() -> None:
             print(f"list page ?{case} (page {page}; {facets.total:,} matching rows)")
             queries = [("counts", matrix_statement(org, filters))]
             if facets.total:
-                queries.append(("rows", page_statement(org, filters, facets,
-                                                       (page - 1) * args.per_page, args.per_page)))
+                statement, params = page_statement(org, filters, facets,
+                                                   (page - 1) * args.per_page, args.per_page)
+                queries.append(("rows", statement.params(**params)))
             for label, query in queries:
                 shown = args.sql == "all" or (args.sql == "first" and case == args.cases[0])
                 print(f"--- {label}:" + (f"\n{literal_sql(query)}" if shown else "")

@@ -54,9 +54,8 @@ class Facets:
     matrix: Matrix = field(default_factory=dict, repr=False)
 
 
-def q_condition(q: str):
-    """Name or external id contains `q`, ignoring case."""
-    pattern = like_pattern(q)
+def q_condition(pattern):
+    """Name or external id matches the LIKE `pattern` (filters.like_pattern), ignoring case."""
     return (func.lower(OI.integration_name).like(pattern, escape="/")
             | func.lower(OI.integration_external_id).like(pattern, escape="/"))
 
@@ -71,7 +70,7 @@ def matrix_statement(org: Organization, filters: IntegrationFilters) -> Select:
         select(OI.integration_provider, OI.status, func.count())
         .where(OI.organization_id == org.id,
                OI.status.in_([int(s) for s in FILTER_STATUSES]),
-               q_condition(filters.q))
+               q_condition(like_pattern(filters.q)))
         .group_by(OI.integration_provider, OI.status)
     )
 

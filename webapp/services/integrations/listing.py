@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, case, literal_column, select, union_all
+from sqlalchemy import Select, bindparam, case, literal_column, select, union_all
 
 from webapp.catalog.providers import PROVIDERS
 from webapp.extensions import db
@@ -25,8 +26,9 @@ from webapp.services.integrations.filters import (
     IntegrationFilters,
     allowed_providers,
     allowed_statuses,
+    like_pattern,
 )
-from webapp.services.integrations.planner import Part, plan_page
+from webapp.services.integrations.planner import plan_page
 
 OI = OrganizationIntegration
 
@@ -74,19 +76,32 @@ class InstallationPage:
     per_page: int
 
 
-def _where(org: Organization, filters: IntegrationFilters, providers=None, statuses=None) -> list:
-    """WHERE terms on organization_integration alone: the org, the statuses and providers
-    (the given ones, else what the filters allow), and `q`."""
-    if providers is None:
-        providers = allowed_providers(filters)
-    if statuses is None:
-        statuses = [int(s) for s in allowed_statuses(filters)]
-    terms = [OI.organization_id == org.id, OI.status.in_(sorted(statuses))]
+def _terms(providers: tuple[str, ...] | None, statuses: tuple[int, ...], has_q: bool) -> list:
+    """WHERE terms on organization_integration alone: the org (bound as `org_id`), the
+    statuses and providers, and `q` (bound as `q_pattern`)."""
+    terms = [OI.organization_id == bindparam("org_id"), OI.status.in_(statuses)]
     if providers is not None:
-        terms.append(OI.integration_provider.in_(sorted(providers)))
-    if filters.q:
-        terms.append(q_condition(filters.q))
+        terms.append(OI.integration_provider.in_(providers))
+    if has_q:
+        terms.append(q_condition(bindparam("q_pattern")))
     return terms
+
+
+def _shape(filters: IntegrationFilters, providers=None, statuses=None):
+    """(providers, statuses) as sorted tuples: the given ones, else what the filters allow."""
+    if providers is None:
+        allowed = allowed_providers(filters)
+        providers = None if allowed is None else tuple(sorted(allowed))
+    if statuses is None:
+        statuses = tuple(sorted(int(s) for s in allowed_statuses(filters)))
+    return providers, statuses
+
+
+def _params(org: Organization, filters: IntegrationFilters) -> dict[str, object]:
+    params: dict[str, object] = {"org_id": org.id}
+    if filters.q:
+        params["q_pattern"] = like_pattern(filters.q)
+    return params
 
 
 def _provider_name_order():
@@ -114,26 +129,9 @@ def installations_query(org: Organization, filters: IntegrationFilters) -> Selec
     Never returns deletion_in_progress rows or other orgs' rows."""
     return (select(*ROW_COLUMNS)
             .join(Integration, Integration.id == OI.integration_id)
-            .where(*_where(org, filters))
-            .order_by(*_order_by(filters.sort)))
-
-
-def _part_query(org: Organization, filters: IntegrationFilters, part: Part, merge: bool,
-                single: bool) -> Select:
-    """The ids and in-part order keys of one index range."""
-    by_date = filters.sort.lstrip("-") == "date_added"
-    keys = [OI.date_added, OI.id] if by_date else [OI.integration_name, OI.id]
-    descending = filters.sort.startswith("-")
-    columns = [OI.id.label("id"), *(key.label(f"k{n}") for n, key in enumerate(keys))]
-    if not merge:
-        columns.insert(0, literal_column(str(part.rank)).label("rank"))
-    query = (select(*columns)
-             .where(*_where(org, filters, part.providers, part.statuses))
-             .order_by(*(key.desc() if descending else key.asc() for key in keys)))
-    if merge and single:
-        return query
-    query = query.limit(part.limit)
-    return query if merge else query.offset(part.offset)
+            .where(*_terms(*_shape(filters), bool(filters.q)))
+            .order_by(*_order_by(filters.sort))
+            .params(**_params(org, filters)))
 
 
 def _union(parts: list[Select]):
@@ -141,33 +139,63 @@ def _union(parts: list[Select]):
     return union_all(*(select(part.subquery()) for part in parts))
 
 
-def page_statement(org: Organization, filters: IntegrationFilters, facets: Facets,
-                    offset: int, limit: int) -> Select:
-    """The page's rows: ids and order keys from the planned index ranges, then only those
-    rows joined to their Integration."""
-    plan = plan_page(filters, facets.matrix, offset, limit)
-    descending = filters.sort.startswith("-")
-    parts = [_part_query(org, filters, part, plan.merge, len(plan.parts) == 1)
-             for part in plan.parts]
-    if plan.merge:
-        if len(parts) == 1:
-            ids = parts[0].limit(limit).offset(offset).subquery("page_ids")
-        else:
-            members = _union(parts).subquery("parts")
-            order = [members.c.k0, members.c.k1]
-            ids = (select(members)
-                   .order_by(*(c.desc() if descending else c.asc() for c in order))
-                   .limit(limit).offset(offset).subquery("page_ids"))
+# A part of a page statement: (providers, statuses, rank).
+PartShape = tuple[tuple[str, ...] | None, tuple[int, ...], int]
+
+
+@lru_cache(maxsize=256)
+def _page_statement(sort: str, has_q: bool, merge: bool,
+                    shapes: tuple[PartShape, ...]) -> Select:
+    """The page statement of one plan shape, built once per shape (building it costs more
+    than SQLite takes to run it). Every value of a request is bound: `org_id`, `q_pattern`,
+    `limit`, `offset`, and each part's `limit_<i>` / `offset_<i>`."""
+    descending = sort.startswith("-")
+    keys = ([OI.date_added, OI.id] if sort.lstrip("-") == "date_added"
+            else [OI.integration_name, OI.id])
+
+    def ordered(columns):
+        return [c.desc() if descending else c.asc() for c in columns]
+
+    parts = []
+    for i, (providers, statuses, rank) in enumerate(shapes):
+        columns = [OI.id.label("id"), *(key.label(f"k{n}") for n, key in enumerate(keys))]
+        if not merge:
+            columns.insert(0, literal_column(str(rank)).label("rank"))
+        part = select(*columns).where(*_terms(providers, statuses, has_q)).order_by(*ordered(keys))
+        if not (merge and len(shapes) == 1):
+            part = part.limit(bindparam(f"limit_{i}"))
+            if not merge:
+                part = part.offset(bindparam(f"offset_{i}"))
+        parts.append(part)
+    if merge and len(parts) == 1:
+        ids = parts[0].limit(bindparam("limit")).offset(bindparam("offset")).subquery("page_ids")
+    elif merge:
+        members = _union(parts).subquery("parts")
+        ids = (select(members).order_by(*ordered([members.c.k0, members.c.k1]))
+               .limit(bindparam("limit")).offset(bindparam("offset")).subquery("page_ids"))
     else:
         ids = (parts[0] if len(parts) == 1 else _union(parts)).subquery("page_ids")
-    order = [ids.c.k0, ids.c.k1]
-    order_by = [c.desc() if descending else c.asc() for c in order]
-    if not plan.merge:
+    order_by = ordered([ids.c.k0, ids.c.k1])
+    if not merge:
         order_by.insert(0, ids.c.rank.asc())
     return (select(*ROW_COLUMNS)
             .join(ids, ids.c.id == OI.id)
             .join(Integration, Integration.id == OI.integration_id)
             .order_by(*order_by))
+
+
+def page_statement(org: Organization, filters: IntegrationFilters, facets: Facets,
+                   offset: int, limit: int) -> tuple[Select, dict[str, object]]:
+    """The page's rows and the values to run it with: ids and order keys from the planned
+    index ranges (planner.py), then only those rows joined to their Integration."""
+    plan = plan_page(filters, facets.matrix, offset, limit)
+    shapes = tuple((*_shape(filters, part.providers, part.statuses), part.rank)
+                   for part in plan.parts)
+    params = _params(org, filters) | {"limit": limit, "offset": offset}
+    for i, part in enumerate(plan.parts):
+        params[f"limit_{i}"] = part.limit
+        params[f"offset_{i}"] = part.offset
+    return _page_statement(filters.sort, bool(filters.q), plan.merge, shapes), params
 
 
 def installation_rows(org: Organization, filters: IntegrationFilters, offset: int, limit: int,
@@ -178,8 +206,8 @@ def installation_rows(org: Organization, filters: IntegrationFilters, offset: in
         facets = result_counts(org, filters)
     if offset >= facets.total or limit <= 0:
         return []
-    statement = page_statement(org, filters, facets, offset, limit)
-    return [InstallationRow._make(row) for row in db.session.execute(statement)]
+    statement, params = page_statement(org, filters, facets, offset, limit)
+    return [InstallationRow._make(row) for row in db.session.execute(statement, params)]
 
 
 def list_installations(org: Organization, filters: IntegrationFilters, page: int = 1,
