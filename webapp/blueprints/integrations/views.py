@@ -19,7 +19,7 @@ from webapp.blueprints.common import (
     safe_next,
     save_form,
 )
-from webapp.blueprints.integrations import bp
+from webapp.blueprints.integrations import bp, table
 from webapp.blueprints.integrations.forms import (
     ConfirmForm,
     IntegrationFilterForm,
@@ -43,31 +43,12 @@ STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion":
 OFFERED_FEATURES = [f for f in IntegrationFeatures if svc.providers_with_features([f])]
 PROVIDERS_BY_NAME = sorted(PROVIDERS.values(), key=lambda p: p.name.lower())
 INSTALL_REASON = "Only owners, managers and admins can install integrations."
-DOMAIN_BADGES = {
-    "messaging": "bg-primary-subtle text-primary-emphasis",
-    "source_code_management": "bg-dark-subtle text-dark-emphasis",
-    "project_management": "bg-info-subtle text-info-emphasis",
-    "on_call_scheduling": "bg-danger-subtle text-danger-emphasis",
-    "general": "bg-secondary-subtle text-secondary-emphasis",
-}
 
 
-def provider_initials(name: str) -> str:
-    """Two letters for the provider badge: "Microsoft Teams" → MT, "GitHub" → GH, "Slack" → SL."""
-    words = name.split()
-    if len(words) > 1:
-        return (words[0][0] + words[1][0]).upper()
-    capitals = [c for c in name if c.isupper()]
-    return "".join(capitals[:2]) if len(capitals) >= 2 else name[:2].upper()
-
-
-@bp.app_template_global()
-def provider_badge(key: str) -> tuple[str, str]:
-    """(initials, classes) for the small provider icon (no external images)."""
-    provider = PROVIDERS.get(key)
-    if provider is None:
-        return (key[:2].upper() or "?"), DOMAIN_BADGES["general"]
-    return provider_initials(provider.name), DOMAIN_BADGES.get(provider.domain, "")
+# The tables' data (provider icons, status badges), for the templates' macros.
+bp.add_app_template_global(table.provider_badge, "provider_badge")
+bp.add_app_template_global(table.install_badge, "install_badge")
+bp.add_app_template_global(table.integration_problem, "integration_problem")
 
 
 @bp.context_processor
@@ -117,23 +98,6 @@ def _chips(filters: svc.IntegrationFilters) -> list[Chip]:
     return chips
 
 
-@bp.app_template_global()
-def config_summary(config: dict | None, limit: int = 3) -> tuple[list[tuple[str, str]], int]:
-    """The config column: the first stored keys with their values as text (cut at 40
-    characters), and how many more keys there are."""
-    items = []
-    for key in sorted(config or {})[:limit]:
-        value = config[key]
-        if isinstance(value, bool):
-            shown = "on" if value else "off"
-        elif isinstance(value, list):
-            shown = ", ".join(str(v) for v in value)
-        else:
-            shown = "" if value is None else str(value)
-        items.append((key, shown[:40]))
-    return items, max(0, len(config or {}) - limit)
-
-
 @bp.route("/<org_slug>/integrations/")
 @org_view()
 def index(access):
@@ -154,8 +118,9 @@ def index(access):
     view = ListView(form, Page(result.items, result.total, result.page, result.per_page),
                     sort=filters.sort, default_sort=svc.DEFAULT_SORT, chips=_chips(filters),
                     saved_views=saved_views)
-    return render_template("integrations/index.html", view=view, filters=filters,
-                           next_url=request.full_path.rstrip("?"))
+    rows = table.list_rows(result.items, url_for("integrations.index", org_slug=org.slug),
+                           request.full_path.rstrip("?"), filters.include_config)
+    return render_template("integrations/index.html", view=view, filters=filters, rows=rows)
 
 
 def _export_csv(access, filters: svc.IntegrationFilters):

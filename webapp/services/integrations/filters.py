@@ -55,15 +55,24 @@ class IntegrationFilters:
         }
 
 
+# The catalog is code: which providers have a feature, or are of a domain, is known at import.
+_PROVIDERS_WITH_FEATURE = {
+    feature: frozenset(key for key, p in PROVIDERS.items() if feature in p.features)
+    for feature in IntegrationFeatures
+}
+_PROVIDERS_IN_DOMAIN: dict[str, frozenset[str]] = {}
+for _key, _provider in PROVIDERS.items():
+    _PROVIDERS_IN_DOMAIN[_provider.domain] = _PROVIDERS_IN_DOMAIN.get(_provider.domain, frozenset()) | {_key}
+
+
 def providers_with_features(features: Iterable[IntegrationFeatures]) -> set[str]:
     """Keys of catalog providers that have ANY of the features."""
-    wanted = set(features)
-    return {key for key, provider in PROVIDERS.items() if wanted & set(provider.features)}
+    return set().union(*(_PROVIDERS_WITH_FEATURE[f] for f in features))
 
 
 def providers_in_domain(domain: str) -> set[str]:
     """Keys of catalog providers of one domain (`integration_type`)."""
-    return {key for key, provider in PROVIDERS.items() if provider.domain == domain}
+    return set(_PROVIDERS_IN_DOMAIN.get(domain, ()))
 
 
 def allowed_providers(filters: IntegrationFilters) -> set[str] | None:
