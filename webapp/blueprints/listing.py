@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from flask import g, request
+from flask import request
 
 from webapp.services.saved_views import clean_query_pairs
 
@@ -47,12 +47,8 @@ def request_path() -> str:
 
 
 def url_with_args(**changes: Any) -> str:
-    """This page's URL with its query args kept and `changes` applied (a template global).
-    A page builds a dozen such links (sort headers, pager, chips): the path and the args
-    are read once per request."""
-    if "args_url" not in g:
-        g.args_url = ArgsUrl(request_path(), request.args)
-    return g.args_url(**changes)
+    """This page's URL with its query args kept and `changes` applied (a template global)."""
+    return ArgsUrl(request_path(), request.args)(**changes)
 
 
 @dataclass
