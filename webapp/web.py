@@ -9,6 +9,7 @@ from flask import Flask, g, jsonify, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from jinja2 import StrictUndefined
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -38,6 +39,15 @@ ERROR_TITLES = {
     429: "Too many requests",
     500: "Server error",
 }
+
+# While the database cannot serve: the seconds a client is asked to wait (Retry-After).
+DATABASE_RETRY_AFTER = 30
+# PostgreSQL SQLSTATE classes that mean "the database cannot serve now", not "this statement
+# is wrong": 08 connection exception, 53 insufficient resources (too many connections, disk
+# full), 57 operator intervention (shutdown, cannot connect now, statement timeout).
+OUTAGE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+# SQLite's equivalents: the file is locked by another writer or cannot be opened.
+OUTAGE_SQLITE_ERRORS = frozenset({"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN"})
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -84,6 +94,8 @@ def _register_user_loader() -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> UserSummary | None:
+        if g.get("database_unavailable") is not None:
+            return None  # the outage page renders without asking the database again
         record_id = parse_id(user_id)
         if record_id is None:
             return None
@@ -109,6 +121,42 @@ def render_error(status: int, message: str | None = None, **context):
         ),
         status,
     )
+
+
+def is_database_outage(exc: Exception) -> bool:
+    """Whether a database error means "the database cannot serve now" (503), rather than
+    "this statement is wrong" (integrity, data, a missing table, an index limit: 500)."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:  # the connection broke: server restart, backend terminated
+        return True
+    if not isinstance(exc, sa_exc.OperationalError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", "")  # psycopg's; None when it could not connect
+    if sqlstate is None or sqlstate[:2] in OUTAGE_SQLSTATE_CLASSES:
+        return True
+    return getattr(exc.orig, "sqlite_errorname", "") in OUTAGE_SQLITE_ERRORS
+
+
+def note_database_unavailable(exc: Exception) -> None:
+    """Roll back, and remember for the rest of the request that the database is down: the
+    user loader stops asking it, and the request's log line says why (one line, no trace)."""
+    reason = getattr(exc, "orig", None) or exc
+    g.database_unavailable = " ".join(str(reason).split())
+    db.session.rollback()
+
+
+def database_unavailable(exc: Exception):
+    """The 503 answer while the database cannot serve: JSON for the API, else a standalone
+    page that needs no database; both ask the client to retry later."""
+    note_database_unavailable(exc)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+    if wants_json():
+        return jsonify({"detail": "Database unavailable"}), 503, headers
+    page = render_template("errors/database_unavailable.html", retry_after=DATABASE_RETRY_AFTER)
+    return page, 503, headers
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -150,7 +198,12 @@ def _register_error_handlers(app: Flask) -> None:
         except Exception:  # the layout itself failed: answer in plain text
             return "Server error", 500, {"Content-Type": "text/plain; charset=utf-8"}
 
-
+    @app.errorhandler(sa_exc.SQLAlchemyError)
+    def database_error(exc: sa_exc.SQLAlchemyError):
+        """The database is down (503), or a statement failed (500, as any other error)."""
+        if is_database_outage(exc):
+            return database_unavailable(exc)
+        return server_error(exc)
 
 
 def _register_headers_and_logging(app: Flask) -> None:
@@ -182,9 +235,15 @@ def _register_headers_and_logging(app: Flask) -> None:
                 ("/bootstrap/", "/doc-integration-logo/")):
             response.headers.setdefault("Cache-Control", "no-store")
         started = g.get("request_started")
-        if started is not None and not app.testing:
-            log.info("%s %s %s %.1fms", request.method, request.full_path.rstrip("?"),
-                     response.status_code, (time.perf_counter() - started) * 1000)
+        if started is None:
+            return response
+        fields = (request.method, request.full_path.rstrip("?"), response.status_code,
+                  (time.perf_counter() - started) * 1000)
+        outage = g.get("database_unavailable")
+        if outage is not None:  # the request's one line, even in tests: no traceback
+            log.warning("%s %s %s %.1fms database unavailable: %s", *fields, outage)
+        elif not app.testing:
+            log.info("%s %s %s %.1fms", *fields)
         return response
 
 

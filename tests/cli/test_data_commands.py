@@ -304,13 +304,9 @@ def test_field_faults_are_reported_with_their_paths(runner, sample, tmp_path):
     result = load(runner, tmp_path, data)
     assert result.exit_code == 1
     errors = result.stderr.splitlines()
-    assert errors[0] == "extra: unknown section (allowed: users, sentry_apps, integrations, doc_integrations, organizations)"
-    assert len(errors) == 2 and errors[-1].endswith("1 error; nothing was loaded.")
-    del data["extra"]
-    result = load(runner, tmp_path, data)
-    assert result.exit_code == 1
-    errors = result.stderr.splitlines()
+    # An unknown section does not hide the faults of the known ones: all in one run.
     expected = [
+        "extra: unknown section (allowed: users, sentry_apps, integrations, doc_integrations, organizations)",
         "users[0].email: must be a valid email address",
         "users[0].is_staff: must be true or false",
         "users[1].password: must be a string of at least 8 characters",

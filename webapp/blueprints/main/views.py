@@ -3,12 +3,13 @@
 from flask import current_app, redirect, render_template, url_for
 from flask_login import login_required
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.blueprints.common import org_view
 from webapp.blueprints.main import bp
 from webapp.extensions import db
 from webapp.services.organizations import org_overview
-from webapp.web import request_orgs
+from webapp.web import DATABASE_RETRY_AFTER, note_database_unavailable, request_orgs
 
 
 def org_landing_url(org_slug: str) -> str:
@@ -37,11 +38,11 @@ def org_home(access):
 
 @bp.route("/healthz")
 def healthz():
-    """Anyone: 200 "ok" when the database answers, 503 otherwise."""
+    """Anyone: 200 "ok" when the database answers, 503 otherwise (plain text for monitors)."""
+    plain_text = {"Content-Type": "text/plain; charset=utf-8"}
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:
-        db.session.rollback()
-        current_app.logger.exception("health check: database unavailable")
-        return "database unavailable", 503, {"Content-Type": "text/plain; charset=utf-8"}
-    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+    except SQLAlchemyError as exc:
+        note_database_unavailable(exc)
+        return "database unavailable", 503, {**plain_text, "Retry-After": str(DATABASE_RETRY_AFTER)}
+    return "ok", 200, plain_text

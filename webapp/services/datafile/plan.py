@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Integration, IntegrationFeature, Project, User
+from webapp.services.text import is_storable_text
 
 
 @dataclass
@@ -50,7 +51,10 @@ class Plan:
 
 
 def chunks(values: list, size: int = 500) -> Iterator[list]:
-    """`values` in slices of at most `size`, for IN (...) lookups."""
+    """`values` in slices of at most `size`, for IN (...) lookups. Text no database can store
+    (NUL, lone surrogates; validation reports it) is left out: no row holds it, and
+    PostgreSQL would refuse the whole query."""
+    values = [value for value in values if not isinstance(value, str) or is_storable_text(value)]
     for start in range(0, len(values), size):
         yield values[start:start + size]
 

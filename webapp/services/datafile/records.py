@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
 from webapp.services.datafile.schema import CREATE, KEY, BadValue
+from webapp.services.text import is_storable_text
+
+
+def printable(text: str) -> str:
+    """`text` on one printable line: NUL, lone surrogates and control characters (a key or a
+    value may hold them) written as JSON escapes, as in the file."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else json.dumps(ch)[1:-1] for ch in text)
+
+
+def unstorable_fault(text: str) -> str:
+    """Why no database can store `text` (see `services.text.is_storable_text`)."""
+    if "\x00" in text:
+        return "must not contain NUL (\\u0000) characters"
+    return "must not contain lone surrogates (\\ud800–\\udfff): not valid Unicode"
 
 
 class RecordChecker:
@@ -16,7 +33,7 @@ class RecordChecker:
 
     def error(self, path: str, message: str) -> None:
         """Note a fault at a JSON path, e.g. `users[0].email`."""
-        self.errors.append(f"{path}: {message}")
+        self.errors.append(printable(f"{path}: {message}"))
 
     def _list(self, container: dict, key: str, path: str) -> list:
         value = container.get(key)
@@ -90,17 +107,19 @@ class RecordChecker:
         seen[key] = path
         return False
 
-    def _find_nul(self, value, path: str) -> None:
-        """PostgreSQL cannot store NUL characters in text or JSON; refuse them everywhere."""
+    def _find_unstorable(self, value, path: str) -> None:
+        """Text no database can store (NUL: PostgreSQL refuses it; lone surrogates: not
+        UTF-8), anywhere in the file, keys included. The other checks still run: lookups
+        leave such text out (`plan.chunks`), and a file with faults writes nothing."""
         if isinstance(value, str):
-            if "\x00" in value:
-                self.error(path, "must not contain NUL (\\u0000) characters")
+            if not is_storable_text(value):
+                self.error(path, unstorable_fault(value))
         elif isinstance(value, dict):
             for key, item in value.items():
                 sub = f"{path}.{key}" if path else key
-                if "\x00" in key:
-                    self.error(path or "(file)", "keys must not contain NUL (\\u0000) characters")
-                self._find_nul(item, sub)
+                if not is_storable_text(key):
+                    self.error(path or "(file)", f"keys {unstorable_fault(key)}")
+                self._find_unstorable(item, sub)
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                self._find_nul(item, f"{path}[{index}]")
+                self._find_unstorable(item, f"{path}[{index}]")

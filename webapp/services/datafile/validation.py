@@ -83,9 +83,7 @@ class _Validator(DocIntegrationChecks):
         for key in data:
             if key not in ROOT_KEYS:
                 self.error(key, f"unknown section (allowed: {', '.join(ROOT_KEYS)})")
-        self._find_nul(data, "")
-        if self.errors:
-            raise DataFileInvalid(self.errors)
+        self._find_unstorable(data, "")
         users = self._list(data, "users", "users")
         apps = self._list(data, "sentry_apps", "sentry_apps")
         integrations = self._list(data, "integrations", "integrations")
