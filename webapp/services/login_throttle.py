@@ -8,7 +8,7 @@ address has its own count. The refusal is the same whether or not the account ex
 How it counts: each password check first commits a `login_attempt` row, then counts the
 other rows of its two keys within the window. When a key already holds its limit, the
 check is refused (its row deleted again, so refusals cost no slot) with the time until
-the key's oldest counted row leaves the window. A successful login deletes its pair's rows;
+the key has a free slot again. A successful login deletes its pair's rows;
 the rows left are failures. Committing before counting is what makes it correct across
 processes: of attempts racing for a key's last slot each sees the others' rows, so at
 most the limit of passwords are ever checked (in a close race all may be refused, never
