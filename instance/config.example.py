@@ -13,8 +13,13 @@ Every key here can also be set as FLASK_<KEY> in the environment (e.g. FLASK_MAI
 # SESSION_COOKIE_SECURE = True
 # REMEMBER_COOKIE_SECURE = True
 
-# Login throttling storage shared by all processes:
-# RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/0"
+# Login throttling (counted in the database, shared by every process and host):
+# LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = 5
+# LOGIN_LIMIT_PER_ADDRESS = 30
+# LOGIN_LIMIT_WINDOW_SECONDS = 900
+
+# Behind N load balancers / reverse proxies, trust N hops of X-Forwarded-For (default 0):
+# PROXY_FIX_X_FOR = 1
 
 # Install-request notifications:
 # MAIL_SERVER = "smtp.internal"

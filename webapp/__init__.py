@@ -28,6 +28,13 @@ BLUEPRINT_MODULES = (
     "webapp.blueprints.api",
 )
 
+# Settings of the per-process login throttle that the database-backed one replaced.
+OBSOLETE_SETTINGS = {
+    "RATELIMIT_STORAGE_URI": "login attempts are counted in the database",
+    "LOGIN_LIMIT_PER_ACCOUNT": "see LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS",
+    "LOGIN_LIMIT_PER_IP": "see LOGIN_LIMIT_PER_ADDRESS",
+}
+
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then instance/config.py, then the environment, then test_config."""
@@ -92,13 +99,12 @@ def _register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     bootstrap.init_app(app)
-    from webapp.services.login_throttle import LoginThrottle
+    from webapp.services.login_throttle import LoginLimits
 
-    app.extensions["login_throttle"] = LoginThrottle(
-        app.config["RATELIMIT_STORAGE_URI"],
-        app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-        app.config["LOGIN_LIMIT_PER_IP"],
-    )
+    app.extensions["login_limits"] = LoginLimits.from_config(app.config)
+    for old, new in OBSOLETE_SETTINGS.items():
+        if old in app.config:
+            logging.getLogger(__name__).warning("%s is no longer read: %s", old, new)
 
 
 def _trust_proxies(app: Flask) -> None:

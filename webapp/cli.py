@@ -12,6 +12,7 @@ from webapp.services.errors import DomainError
 COMMAND_MODULES = (
     "webapp.commands.data",  # seed-demo, load-data, export-data
     "webapp.commands.deletions",  # run-deletions
+    "webapp.commands.lockouts",  # login-lockouts list|clear
 )
 
 

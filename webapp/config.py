@@ -30,10 +30,11 @@ REMEMBER_COOKIE_DURATION = timedelta(days=14)
 
 WTF_CSRF_TIME_LIMIT = None  # tied to the session; a long-open form still submits
 
-# Login throttling (limits' storage URI: memory:// for one process, redis://… for many).
-RATELIMIT_STORAGE_URI = "memory://"
-LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
-LOGIN_LIMIT_PER_IP = "30 per 15 minutes"
+# Login throttling, counted in the database (every process and host shares it): failed
+# passwords allowed within the window per (account, client address) and per client address.
+LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS = 5
+LOGIN_LIMIT_PER_ADDRESS = 30
+LOGIN_LIMIT_WINDOW_SECONDS = 15 * 60
 
 # Lists.
 PER_PAGE_DEFAULT = 25
@@ -48,5 +49,6 @@ MAIL_PASSWORD = None
 MAIL_DEFAULT_SENDER = "integrations-admin@localhost"
 
 # Behind N reverse proxies / load balancers, trust N X-Forwarded-For/-Proto hops so login
-# throttling and audit entries see the client's address (0 = direct connections).
+# throttling and audit entries see the client's address (0 = direct connections: the
+# headers are ignored, as any client can send them).
 PROXY_FIX_X_FOR = 0

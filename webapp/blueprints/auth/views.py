@@ -1,5 +1,7 @@
 """Login (throttled, safe `next`) and POST-only logout."""
 
+import math
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -8,6 +10,7 @@ from webapp.blueprints.auth.forms import LoginForm
 from webapp.blueprints.common import client_ip, safe_next
 from webapp.extensions import db
 from webapp.services.accounts import authenticate
+from webapp.services.login_throttle import LoginThrottled, forget_failures, start_attempt
 
 INVALID_LOGIN = "Invalid email or password."
 
@@ -18,30 +21,30 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(url_for("main.index")))
     form = LoginForm()
-    error = None
-    status = 200
-    if form.validate_on_submit():
-        throttle = current_app.extensions["login_throttle"]
-        email, ip = form.email.data, client_ip()
-        if throttle.is_blocked(email, ip):
-            minutes = max(1, round(throttle.retry_after_seconds(email, ip) / 60))
-            error = (f"Too many failed login attempts. Try again in {minutes} minute"
-                     f"{'s' if minutes != 1 else ''}.")
-            status = 429
-        else:
-            user = authenticate(email, form.password.data)
-            if user is None:
-                throttle.record_failure(email, ip)
-                error = INVALID_LOGIN
-                status = 400
-            else:
-                throttle.reset_account(email)
-                db.session.commit()
-                login_user(user, remember=form.remember.data)
-                return redirect(safe_next(url_for("main.index")))
-    elif request.method == "POST":
-        status = 400
-    return render_template("auth/login.html", form=form, error=error), status
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("auth/login.html", form=form, error=None), status
+    email, address = form.email.data, client_ip()
+    try:
+        start_attempt(email, address, current_app.extensions["login_limits"])
+    except LoginThrottled as exc:
+        return _throttled(form, exc.retry_after)
+    user = authenticate(email, form.password.data)
+    if user is None:
+        return render_template("auth/login.html", form=form, error=INVALID_LOGIN), 400
+    forget_failures(email, address)
+    db.session.commit()
+    login_user(user, remember=form.remember.data)
+    return redirect(safe_next(url_for("main.index")))
+
+
+def _throttled(form: LoginForm, retry_after: int):
+    """429 with Retry-After; the same words whether or not the account exists."""
+    minutes = math.ceil(retry_after / 60)  # waiting that long is enough
+    error = (f"Too many failed login attempts. Try again in {minutes} minute"
+             f"{'s' if minutes != 1 else ''}.")
+    return (render_template("auth/login.html", form=form, error=error), 429,
+            {"Retry-After": str(retry_after)})
 
 
 @bp.route("/logout/", methods=["POST"])
