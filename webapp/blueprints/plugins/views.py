@@ -26,18 +26,22 @@ from webapp.extensions import db
 from webapp.services.audit import record_export
 from webapp.services.errors import ValidationFailed
 from webapp.services.permissions import Capability
-from webapp.services.plugins import (
-    PluginProjectFilters,
+from webapp.services.plugins.lists import (
     get_plugin_or_404,
     iter_plugin_project_entries,
-    iter_plugin_projects,
-    plugin_history,
     plugin_project_previews,
-    plugin_projects_table,
-    project_plugin_state,
     resolve_plugin_slugs,
+)
+from webapp.services.plugins.settings import (
+    plugin_history,
+    project_plugin_state,
     set_plugin_enabled,
     update_plugin_settings,
+)
+from webapp.services.plugins.table import (
+    PluginProjectFilters,
+    iter_plugin_projects,
+    plugin_projects_table,
 )
 from webapp.services.saved_views import list_saved_views
 from webapp.web import render_error
