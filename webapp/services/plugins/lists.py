@@ -12,11 +12,22 @@ of projects of the org. That is what keeps the configs page fast at 100k install
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import Integer, Select, and_, bindparam, case, literal, select, true, union_all
+from sqlalchemy import (
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    literal,
+    select,
+    true,
+    union_all,
+)
 
 from webapp.catalog.plugins import PLUGINS, Plugin, get_plugin, plugins_with_configuration
 from webapp.extensions import db
@@ -240,10 +251,10 @@ def iter_plugin_project_entries(
     if not plugins:
         return
     query = project_lists_statement(tuple(plugins), None, db.engine.dialect.name)
-    if stream:
-        rows = db.session.execute(query.execution_options(yield_per=1000), {"org_id": org.id})
-    else:
-        rows = db.session.execute(query, {"org_id": org.id}).all()
+    rows: Iterable[Row] = (
+        db.session.execute(query.execution_options(yield_per=1000), {"org_id": org.id})
+        if stream else db.session.execute(query, {"org_id": org.id}).all()
+    )
     for row in rows:
         yield plugins[row.position], _entry(row)
 
