@@ -17,7 +17,8 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import psycopg
-from sqlalchemy import select, text
+from sqlalchemy import select
+from sqlalchemy.exc import CompileError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -30,9 +31,10 @@ from webapp.catalog.plugins import PLUGINS  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Organization  # noqa: E402
 from webapp.services import integrations as svc  # noqa: E402
-from webapp.services import plugins as plugin_svc  # noqa: E402
 from webapp.services.integrations.counts import matrix_statement  # noqa: E402
 from webapp.services.integrations.listing import page_statement  # noqa: E402
+from webapp.services.plugins.lists import project_lists_statement  # noqa: E402
+from webapp.services.plugins.table import PluginProjectFilters, bucket_counts_query  # noqa: E402
 
 DEFAULT_CASES = (
     "features=alert-rule&status=active&status=disabled",  # the benchmarked page
@@ -53,7 +55,10 @@ def explain(query) -> str:
     a fresh connection), the second run shown."""
     if db.engine.dialect.name != "sqlite":
         return explain_generic(query)
-    rows = db.session.execute(text("EXPLAIN QUERY PLAN " + literal_sql(query))).all()
+    # The statement as the app sends it: its values bound, IN lists expanded.
+    expanded = query.compile(db.engine).construct_expanded_state()
+    rows = db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + expanded.statement, tuple(expanded.positional_parameters)).all()
     parents = {row[0]: row[1] for row in rows}
 
     def depth(node):
@@ -93,7 +98,13 @@ def explain_generic(query) -> str:
 
 
 def literal_sql(query) -> str:
-    return str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    """The SQL with its values written in, or (a value SQLAlchemy cannot write) the SQL
+    with its parameters listed after it."""
+    try:
+        return str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+    except CompileError:
+        compiled = query.compile(db.engine)
+        return f"{compiled}\n-- parameters: {compiled.params}"
 
 
 def main() -> None:
@@ -135,14 +146,14 @@ def main() -> None:
         print("=" * 100)
         plugins = tuple(p for p in PLUGINS.values() if p.has_configuration)
         print(f"plugin configs page: previews of {len(plugins)} plugins in one statement")
-        query = plugin_svc._project_list_union(plugins, PREVIEW_ROWS + 1, db.engine.dialect.name).params(
+        query = project_lists_statement(plugins, PREVIEW_ROWS + 1, db.engine.dialect.name).params(
             org_id=org.id)
         print(("--- previews:\n" + literal_sql(query) + "\n" if args.sql != "none" else "")
               + f"--- plan:\n{explain(query)}\n")
         print("=" * 100)
         plugin = PLUGINS["asana"]
         print(f"one plugin's page ({plugin.slug}): the table's counts")
-        query = plugin_svc.bucket_counts_query(org, plugin, plugin_svc.PluginProjectFilters())
+        query = bucket_counts_query(org, plugin, PluginProjectFilters())
         print(("--- counts:\n" + literal_sql(query) + "\n" if args.sql != "none" else "")
               + f"--- plan:\n{explain(query)}\n")
 

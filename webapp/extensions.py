@@ -5,7 +5,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import Integer, MetaData, Text, literal_column
+from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names so Alembic migrations work the same on SQLite and PostgreSQL.
@@ -28,14 +28,3 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 bootstrap = Bootstrap5()
 
-
-def sql_constant(value: str | int):
-    """A constant the code owns (a catalog slug, a status number, a page size) written into
-    the SQL text instead of bound on every execution. For statements built once and cached:
-    SQLAlchemy processes each bound value (and re-renders each IN list) per execution, and
-    a cached statement's constants never change. Never for values from a request."""
-    if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise TypeError(f"not a SQL constant: {value!r}")
-    if isinstance(value, int):
-        return literal_column(str(int(value)), Integer)
-    return literal_column("'" + value.replace("'", "''") + "'", Text)

@@ -9,7 +9,7 @@ Create Date: 2026-11-28 09:00:00
   projects of plugin P in org O, by slug" is one short range of an index on the options,
   instead of a walk over every project of the org probing its options.
 - `has_value` is a GENERATED column: the option's JSON value is not null, false or ""
-  (the rule of `webapp.services.plugins.has_value_sql` and the catalog's `_has_value`).
+  (the rule of `webapp.services.plugins.predicates.has_value_sql` and the catalog's `_has_value`).
   VIRTUAL on SQLite (ALTER TABLE cannot add a stored one), STORED on PostgreSQL.
 - ix_project_plugin_option_list (project_organization_id, plugin, key, has_value,
   project_status, project_slug, project_id) serves the plugin configs page, the API's

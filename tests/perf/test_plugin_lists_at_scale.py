@@ -29,12 +29,8 @@ from webapp.catalog.plugins import PLUGINS, is_configured, plugins_with_configur
 from webapp.commands.demo import seed_demo
 from webapp.extensions import db
 from webapp.models import ObjectStatus, Organization, Project, ProjectPluginOption
-from webapp.services.plugins import (
-    has_value_sql,
-    plugin_project_lists,
-    plugin_project_previews,
-    truthy_sql,
-)
+from webapp.services.plugins.lists import plugin_project_lists, plugin_project_previews
+from webapp.services.plugins.predicates import has_value_sql, truthy_sql
 
 S = ObjectStatus
 PPO = ProjectPluginOption

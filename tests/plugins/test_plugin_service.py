@@ -10,16 +10,20 @@ from webapp.catalog.plugins import PLUGINS, get_plugin, is_configured, is_enable
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, ObjectStatus, ProjectPluginOption
 from webapp.services.errors import NotFound, StaleEdit, ValidationFailed
-from webapp.services.plugins import (
-    PluginProjectFilters,
-    iter_plugin_projects,
+from webapp.services.plugins.lists import (
     plugin_project_lists,
     plugin_project_previews,
-    plugin_projects_table,
-    project_plugin_state,
     resolve_plugin_slugs,
+)
+from webapp.services.plugins.settings import (
+    project_plugin_state,
     set_plugin_enabled,
     update_plugin_settings,
+)
+from webapp.services.plugins.table import (
+    PluginProjectFilters,
+    iter_plugin_projects,
+    plugin_projects_table,
 )
 
 TRELLO = PLUGINS["trello"]

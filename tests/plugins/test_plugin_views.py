@@ -5,6 +5,7 @@ import io
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import event
 
 from tests import factories
 from webapp.blueprints.plugins.views import PREVIEW_ROWS
@@ -241,6 +242,27 @@ def test_configs_page_costs_constant_statements(client, login_as, org, count_que
     assert counter.count <= 5, counter.statements
     plugin_statements = [s for s in counter.statements if "project_plugin_option" in s]
     assert len(plugin_statements) == 1
+
+
+def test_configs_statement_is_compiled_once(client, login_as, org):
+    """The statement is built once per set of plugins and SQLAlchemy compiles it on the
+    first request only (its values are bound parameters, each request binds the org id)."""
+    login_as("member")
+    db.session.commit()
+    hits = []
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        if "project_lists" in statement:
+            hits.append(context.cache_hit)
+
+    event.listen(db.engine, "after_cursor_execute", after)
+    try:
+        for _ in range(2):
+            assert client.get(BASE).status_code == 200
+    finally:
+        event.remove(db.engine, "after_cursor_execute", after)
+    assert len(hits) == 2
+    assert str(hits[1]) == "CacheStats.CACHE_HIT", hits
 
 
 def test_configs_csv_exports_full_lists_with_the_same_filter_and_is_audited(client, login_as, org):

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.extensions import db
 from webapp.models.base import JSONType, UTCDateTime, utcnow
 
-# The option's JSON value is not null, false or "" (services.plugins.has_value_sql, the
-# catalog's _has_value); the same text in migration 0004.
+# The option's JSON value is not null, false or "" (services.plugins.predicates
+# .has_value_sql, the catalog's _has_value); the same text in migration 0004.
 HAS_VALUE_SQL = "coalesce(CAST(value AS TEXT), 'null') NOT IN ('null', 'false', '\"\"')"
 
 

@@ -1,4 +1,4 @@
-"""Legacy plugins of an organization (SPEC §7.3, §8), on services.plugins.
+"""Legacy plugins of an organization (SPEC §7.3, §8), on services.plugins.lists.
 
 - GET /api/0/organizations/<org>/plugins/configs/   Sentry's OrganizationPluginsConfigsEndpoint:
   each plugin with its projectList (`plugins` repeatable; an unknown slug → 404)
@@ -18,7 +18,7 @@ from webapp.blueprints.api.serializers import (
 )
 from webapp.catalog.plugins import PLUGINS
 from webapp.services.permissions import Capability
-from webapp.services.plugins import (
+from webapp.services.plugins.lists import (
     enabled_option_projects,
     plugin_project_lists,
     resolve_plugin_slugs,

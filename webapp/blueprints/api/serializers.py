@@ -25,7 +25,7 @@ from webapp.models import (
     ObjectStatus,
 )
 from webapp.services.integrations import InstallationRow, schema_values
-from webapp.services.plugins import ProjectEntry
+from webapp.services.plugins.lists import ProjectEntry
 
 
 def iso(value: datetime | None) -> str | None:

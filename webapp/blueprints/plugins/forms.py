@@ -1,6 +1,8 @@
 """Plugin forms: the configs filter, the per-plugin project filter, the settings form
 (built from the plugin's config schema; field names are the schema's names, SPEC §6.1)."""
 
+from collections.abc import Mapping
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -14,14 +16,15 @@ from wtforms import (
 )
 from wtforms.validators import AnyOf, Length, Optional
 
-from webapp.blueprints.filters import ListFilterForm
+from webapp.blueprints.filters import FilterForm, ListFilterForm
 from webapp.catalog.plugins import Plugin
 from webapp.catalog.providers import ConfigField
+from webapp.services.plugins.table import PluginProjectFilters
 
 YES_NO = ("", "yes", "no")
 
 
-class PluginConfigsFilterForm(ListFilterForm):
+class PluginConfigsFilterForm(FilterForm):
     """GET filter of /settings/<org>/plugins/: `plugins` (repeatable). Unknown slugs are
     not a form error: the page answers 404 "Plugin <slug> not found" (SPEC §7.3)."""
 
@@ -33,9 +36,18 @@ class PluginConfigsFilterForm(ListFilterForm):
         render_kw={"size": 6},
     )
 
+    def label_with_counts(self, plugins: list[Plugin], counts: Mapping[str, str]) -> None:
+        """The plugins to pick from, each with its count of projects ("3", "5+")."""
+        self.plugins.choices = [
+            SelectChoice(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''}"
+                                 f" · {counts[p.slug]}")
+            for p in plugins
+        ]
+
 
 class PluginProjectFilterForm(ListFilterForm):
-    """GET filter of one plugin's project table: `q`, `enabled`, `configured` (yes/no)."""
+    """GET filter of one plugin's project table: `q`, `enabled`, `configured` (yes/no);
+    `filters()` gives the valid ones."""
 
     q = StringField(
         "Search projects",
@@ -56,9 +68,20 @@ class PluginProjectFilterForm(ListFilterForm):
         validators=[Optional(), AnyOf(YES_NO, message="Choose Configured, Not configured or Any.")],
     )
 
-    def flag(self, name: str) -> bool | None:
-        """The yes/no filter as True/False, None when unset or invalid."""
-        field = self[name]
+    def filters(self) -> PluginProjectFilters:
+        """The table's filters after `validate()`: a refused value is left out (the table
+        is still shown, the message beside its field)."""
+        return PluginProjectFilters(
+            q="" if self.q.errors else (self.q.data or ""),
+            enabled=self._flag(self.enabled),
+            configured=self._flag(self.configured),
+            page=self.page_number,
+            per_page=self.page_size,
+        )
+
+    @staticmethod
+    def _flag(field) -> bool | None:
+        """A yes/no filter as True/False, None when unset or refused."""
         if field.errors or not field.data:
             return None
         return field.data == "yes"

@@ -1,18 +1,11 @@
 """/settings/<org>/plugins/…: plugin configs (SPEC §7.3), one plugin's page, per-project
 settings and enable/disable buttons. Thin: parse → service → flash/redirect or render."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
 
-from webapp.blueprints.common import (
-    apply_field_errors,
-    client_ip,
-    csv_response,
-    org_view,
-    safe_next,
-)
-from webapp.blueprints.listing import Page
+from webapp.blueprints.common import client_ip, csv_response, org_view, safe_next, save_form
+from webapp.blueprints.listing import ListView, Page
 from webapp.blueprints.plugins import bp
 from webapp.blueprints.plugins.forms import (
     PluginConfigsFilterForm,
@@ -26,18 +19,25 @@ from webapp.extensions import db
 from webapp.services.audit import record_export
 from webapp.services.errors import ValidationFailed
 from webapp.services.permissions import Capability
-from webapp.services.plugins import (
-    PluginProjectFilters,
+from webapp.services.plugins.lists import (
+    ProjectListPreview,
     get_plugin_or_404,
     iter_plugin_project_entries,
-    iter_plugin_projects,
-    plugin_history,
     plugin_project_previews,
-    plugin_projects_table,
-    project_plugin_state,
     resolve_plugin_slugs,
+)
+from webapp.services.plugins.settings import (
+    ProjectPluginState,
+    SettingsResult,
+    plugin_history,
+    project_plugin_state,
     set_plugin_enabled,
     update_plugin_settings,
+)
+from webapp.services.plugins.table import (
+    PluginProjectFilters,
+    iter_plugin_projects,
+    plugin_projects_table,
 )
 from webapp.services.saved_views import list_saved_views
 from webapp.web import render_error
@@ -83,25 +83,22 @@ def index(access):
     selectable_slugs = {p.slug for p in selectable}
     queried = selectable + [p for p in shown if p.slug not in selectable_slugs]
     previews = plugin_project_previews(org, queried, limit=PREVIEW_ROWS)
-    form.plugins.choices = [
-        SelectChoice(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''}"
-                             f" · {count_label(previews[p.slug])}")
-        for p in selectable
-    ]
+    form.label_with_counts(selectable, {p.slug: count_label(previews[p.slug]) for p in selectable})
+    # The page lists plugins, all of them on one page.
+    view = ListView(form, Page(shown, len(shown), 1, max(1, len(shown))),
+                    saved_views=list_saved_views(current_user, org, "plugins"))
     return render_template(
         "plugins/index.html",
-        form=form,
-        plugins=shown,
+        view=view,
         previews=previews,
         can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
-        saved_views=list_saved_views(current_user, org, "plugins"),
         export_href=url_for("plugins.index", org_slug=org.slug, **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("plugins.index", org_slug=org.slug),
     )
 
 
 @bp.app_template_global()
-def count_label(preview) -> str:
+def count_label(preview: ProjectListPreview) -> str:
     """"3", or "5+" (PREVIEW_ROWS) when the preview does not hold the whole list."""
     return f"{PREVIEW_ROWS}+" if preview.has_more else str(preview.total)
 
@@ -120,45 +117,28 @@ def _export_configs(access, plugins: list[Plugin], slugs: list[str]):
     return csv_response(f"{org.slug}-plugin-projects.csv", CONFIGS_CSV_HEADER, rows)
 
 
-def _table_filters(form: PluginProjectFilterForm) -> PluginProjectFilters:
-    q = form.q.data if not form.q.errors else ""
-    return PluginProjectFilters(
-        q=q or "",
-        enabled=form.flag("enabled"),
-        configured=form.flag("configured"),
-        page=form.page_number,
-        per_page=form.page_size,
-    )
-
-
 @bp.route("/settings/<org_slug>/plugins/<slug>/")
 @org_view()
 def detail(access, slug: str):
     """Members and up: the plugin's description, features, links and every active project
-    with enabled/configured (filter, pager, `format=csv`); admins get the buttons."""
+    with enabled/configured (filter, pager, `format=csv`); admins get the buttons. A
+    refused filter value is 400 with its message beside the field; the table is still
+    shown under the other filters."""
     org = access.organization
     plugin = get_plugin_or_404(slug)
     export_format = _export_format()
     form = PluginProjectFilterForm.from_args()
     valid = form.validate()
-    filters = _table_filters(form)
+    filters = form.filters()
     if export_format == "csv" and valid:
-        record_export(actor=current_user, organization=org, list_name=f"plugin_projects:{plugin.slug}",
-                      filters=_filter_args(), ip_address=client_ip())
-        db.session.commit()
-        rows = (
-            [e.project_id, e.project_slug, e.project_name, e.platform, _yes_no(e.enabled),
-             _yes_no(e.configured)]
-            for e in iter_plugin_projects(org, plugin, filters)
-        )
-        return csv_response(f"{org.slug}-{plugin.slug}-projects.csv", TABLE_CSV_HEADER, rows)
+        return _export_table(access, plugin, filters)
     table = plugin_projects_table(org, plugin, filters)
     form.set_facets(table.enabled_facets, table.configured_facets)
+    view = ListView(form, Page(table.items, table.total, table.page, table.per_page))
     return render_template(
         "plugins/detail.html",
         plugin=plugin,
-        form=form,
-        page=Page(table.items, table.total, table.page, table.per_page),
+        view=view,
         can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
         manage_reason=MANAGE_REASON,
         action_form=ProjectActionForm(),
@@ -169,28 +149,50 @@ def detail(access, slug: str):
     ), (200 if valid else 400)
 
 
+def _export_table(access, plugin: Plugin, filters: PluginProjectFilters):
+    org = access.organization
+    record_export(actor=current_user, organization=org, list_name=f"plugin_projects:{plugin.slug}",
+                  filters=_filter_args(), ip_address=client_ip())
+    db.session.commit()
+    rows = (
+        [e.project_id, e.project_slug, e.project_name, e.platform, _yes_no(e.enabled),
+         _yes_no(e.configured)]
+        for e in iter_plugin_projects(org, plugin, filters)
+    )
+    return csv_response(f"{org.slug}-{plugin.slug}-projects.csv", TABLE_CSV_HEADER, rows)
+
+
 def _toggle(access, slug: str, enabled: bool):
+    """The enable / disable buttons, through save_form; a refusal is a 400 error page
+    with the service's message."""
     access.require(Capability.MANAGE_INTEGRATIONS)
     org = access.organization
     plugin = get_plugin_or_404(slug)
     form = ProjectActionForm()
-    if not form.validate_on_submit():
-        return render_error(400, "The form could not be submitted. Reload the page and try again.")
     project_slug = (form.project.data or "").strip()
-    try:
-        changed = set_plugin_enabled(current_user, org, plugin, project_slug, enabled, client_ip())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        return render_error(400, " ".join(m for ms in exc.field_errors.values() for m in ms))
-    db.session.commit()
-    verb = "enabled" if enabled else "disabled"
-    if not changed:
-        flash(f"{plugin.title} was already {verb} on {project_slug}.", "info")
-    else:
-        flash(f"{plugin.title} {verb} on {project_slug}."
-              + ("" if not enabled else _unconfigured_hint(org, plugin, project_slug)), "success")
-    default = url_for("plugins.detail", org_slug=org.slug, slug=plugin.slug)
-    return redirect(safe_next(default))
+
+    def done(changed: bool) -> tuple[str, str, str]:
+        back = safe_next(url_for("plugins.detail", org_slug=org.slug, slug=plugin.slug))
+        verb = "enabled" if enabled else "disabled"
+        if not changed:
+            return f"{plugin.title} was already {verb} on {project_slug}.", back, "info"
+        hint = _unconfigured_hint(org, plugin, project_slug) if enabled else ""
+        return f"{plugin.title} {verb} on {project_slug}.{hint}", back, "success"
+
+    return save_form(
+        form,
+        lambda: set_plugin_enabled(current_user, org, plugin, project_slug, enabled, client_ip()),
+        render=lambda status: _refused(form, status),
+        done=done,
+    )
+
+
+def _refused(form: ProjectActionForm, status: int):
+    """A button's refusal as an error page: the service's messages, or (the form itself
+    was refused) the advice to reload."""
+    messages = [*form.project.errors, *form.form_errors]
+    return render_error(status, " ".join(messages) if messages else
+                        "The form could not be submitted. Reload the page and try again.")
 
 
 def _unconfigured_hint(org, plugin: Plugin, project_slug: str) -> str:
@@ -219,44 +221,47 @@ def project_settings(access, slug: str, project_slug: str):
     up: POST saves them (all-or-nothing; errors beside the fields with status 400)."""
     org = access.organization
     plugin = get_plugin_or_404(slug)
-    can_manage = access.can(Capability.MANAGE_INTEGRATIONS)
     if request.method == "POST":
         access.require(Capability.MANAGE_INTEGRATIONS)
     state = project_plugin_state(org, plugin, project_slug)
     form_class = settings_form_class(plugin)
-    schema_names = {f.name for f in plugin.config_schema}
-    own_project, own_enabled = "project" not in schema_names, "enabled" not in schema_names
-    status = 200
-    if request.method == "POST":
-        form = form_class()
-        if form.validate_on_submit():
-            posted_project = form.project.data if own_project else project_slug
-            values = {f.name: form[f.name].data for f in plugin.config_schema}
-            enabled = form.enabled.data if own_enabled else None
-            try:
-                if (posted_project or "").strip() != project_slug:
-                    raise ValidationFailed({"project": [
-                        f"This form belongs to project {project_slug}; "
-                        f"got “{posted_project or ''}”."]})
-                result = update_plugin_settings(
-                    current_user, org, plugin, project_slug, values, enabled=enabled,
-                    ip_address=client_ip(), expected_version=form.version.data or None,
-                )
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_field_errors(form, exc.field_errors)
-                status = 400
-            else:
-                db.session.commit()
-                flash(_saved_message(plugin, project_slug, result), "success" if result.changed else "info")
-                return redirect(safe_next(url_for(
-                    "plugins.project_settings", org_slug=org.slug, slug=plugin.slug,
-                    project_slug=project_slug)))
-        else:
-            status = 400
-    else:
+    if request.method == "GET":
         form = form_class(data=settings_initial(plugin, state.settings, state.enabled,
                                                 project_slug, state.version))
+        return _render_settings(access, plugin, state, form)
+    form = form_class()
+    return save_form(
+        form,
+        lambda: _save_settings(access, plugin, project_slug, form),
+        render=lambda status: _render_settings(access, plugin, state, form, status),
+        done=lambda result: (
+            _saved_message(plugin, project_slug, result),
+            safe_next(url_for("plugins.project_settings", org_slug=org.slug, slug=plugin.slug,
+                              project_slug=project_slug)),
+            "success" if result.changed else "info",
+        ),
+    )
+
+
+def _save_settings(access, plugin: Plugin, project_slug: str, form) -> SettingsResult:
+    """The settings form's service call. A schema field named `project` or `enabled`
+    (Pivotal's, Clubhouse's) takes the place of the form's own field of that name."""
+    schema_names = {f.name for f in plugin.config_schema}
+    posted_project = form.project.data if "project" not in schema_names else project_slug
+    if (posted_project or "").strip() != project_slug:
+        raise ValidationFailed({"project": [
+            f"This form belongs to project {project_slug}; got “{posted_project or ''}”."]})
+    return update_plugin_settings(
+        current_user, access.organization, plugin, project_slug,
+        {f.name: form[f.name].data for f in plugin.config_schema},
+        enabled=form.enabled.data if "enabled" not in schema_names else None,
+        ip_address=client_ip(), expected_version=form.version.data or None,
+    )
+
+
+def _render_settings(access, plugin: Plugin, state: ProjectPluginState, form, status: int = 200):
+    """The settings page: the form (read-only for members) and the history."""
+    schema_names = {f.name for f in plugin.config_schema}
     return render_template(
         "plugins/project_settings.html",
         plugin=plugin,
@@ -266,16 +271,16 @@ def project_settings(access, slug: str, project_slug: str):
         secrets_set={f.name for f in plugin.config_schema
                      if f.secret and state.settings.get(f.name) not in (None, "")},
         required_field=plugin.required_field,
-        own_project=own_project,
-        own_enabled=own_enabled,
-        can_manage=can_manage,
+        own_project="project" not in schema_names,
+        own_enabled="enabled" not in schema_names,
+        can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
         manage_reason=MANAGE_REASON,
         history=plugin_history(plugin, state.project),
         next_url=safe_next(""),
     ), status
 
 
-def _saved_message(plugin: Plugin, project_slug: str, result) -> str:
+def _saved_message(plugin: Plugin, project_slug: str, result: SettingsResult) -> str:
     if not result.changed:
         return "No changes to save."
     parts = []
