@@ -50,8 +50,10 @@ def url_with_args(**changes: Any) -> str:
     """This page's URL with its query args kept and `changes` applied (a template global).
     A page builds a dozen such links (sort headers, pager, chips): the path and the args
     are read once per request."""
-    if "args_url" not in g:
-        g.args_url = ArgsUrl(request_path(), request.args)
+    # Kept in g for this request only: a test's app context (and so g) outlives its requests.
+    current = request._get_current_object()
+    if g.get("args_url_request") is not current:
+        g.args_url_request, g.args_url = current, ArgsUrl(request_path(), request.args)
     return g.args_url(**changes)
 
 
