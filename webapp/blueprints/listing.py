@@ -51,9 +51,8 @@ def url_with_args(**changes: Any) -> str:
     A page builds a dozen such links (sort headers, pager, chips): the path and the args
     are read once per request."""
     # Kept in g for this request only: a test's app context (and so g) outlives its requests.
-    current = request._get_current_object()
-    if g.get("args_url_request") is not current:
-        g.args_url_request, g.args_url = current, ArgsUrl(request_path(), request.args)
+    if g.get("args_url_environ") is not request.environ:
+        g.args_url_environ, g.args_url = request.environ, ArgsUrl(request_path(), request.args)
     return g.args_url(**changes)
 
 
