@@ -9,11 +9,12 @@ import pytest
 from bs4 import BeautifulSoup
 from flask import g
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from tests import factories
 from tests.doc_integrations.test_doc_integrations_validation import image_bytes
+from webapp.blueprints.doc_integrations.forms import DocIntegrationFilterForm
 from webapp.extensions import db
 from webapp.models import (
     AuditLogEntry,
@@ -598,6 +599,16 @@ def test_list_bad_filters_are_form_errors(client, login_as, query):
     assert response.status_code == 400
     assert soup(response).find(id="error-summary") is not None
     assert row_names(response) == ["Alpha"]
+
+
+def test_filter_form_refuses_unknown_state_and_sort_and_leaves_them_out():
+    form = DocIntegrationFilterForm.from_args(MultiDict({"q": " acme ", "sort": "slug", "state": "gone"}))
+    assert not form.validate()
+    assert form.errors == {"state": ["Unknown state: gone. Use draft or published."],
+                           "sort": ["Unknown sort: slug."]}
+    assert form.filters() == svc.DocIntegrationFilters(q="acme", state=None, sort="name")
+    api = DocIntegrationFilterForm.from_args(MultiDict([("query", "x"), ("q", "y"), ("sort", "-name")]))
+    assert api.validate() and api.filters() == svc.DocIntegrationFilters(q="x", sort="-name")
 
 
 def test_list_empty_states(client, login_as):

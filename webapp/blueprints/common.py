@@ -1,4 +1,5 @@
-"""Helpers shared by the HTML views: org loading, safe redirects, CSV, the POST-form pattern."""
+"""Helpers shared by the HTML views: org loading, the staff check, safe redirects, CSV, the
+POST-form pattern."""
 
 import csv
 import functools
@@ -11,7 +12,7 @@ from flask import Response, flash, g, redirect, request, stream_with_context
 from flask_login import current_user, login_required
 
 from webapp.extensions import db
-from webapp.services.errors import StaleEdit, ValidationFailed
+from webapp.services.errors import Forbidden, StaleEdit, ValidationFailed
 from webapp.services.permissions import Capability, get_org_access
 from webapp.web import remember_nav_org, request_orgs
 
@@ -36,6 +37,28 @@ def org_view(capability: Capability = Capability.VIEW) -> Callable:
             remember_nav_org(access)
             access.require(capability)
             return view(access, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def staff_only(message: str, load: Callable[..., Any] | None = None) -> Callable:
+    """Decorate a view for staff: login required, 403 with `message` for anyone else.
+
+    With `load`, the view's URL arguments name a record: `load(**url_args)` reads it before
+    the staff check, so a record the user may not see is a 404 as it is for anyone, and the
+    view is called with the record instead of its URL arguments.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        @login_required
+        def wrapped(**kwargs):
+            record = load(**kwargs) if load is not None else None
+            if not current_user.is_privileged:
+                raise Forbidden(message)
+            return view(record) if load is not None else view(**kwargs)
 
         return wrapped
 
@@ -111,6 +134,17 @@ def apply_field_errors(form, field_errors: dict[str, list[str]]) -> None:
             form.form_errors.extend(messages)
 
 
+def show_service_errors(form, error: ValidationFailed) -> None:
+    """Put a service's field errors beside the form's fields. A form whose fields are not
+    all named as the service's errors (a FieldList's rows, a rule shown beside another
+    field) places them itself, in its `apply_service_errors(error)`."""
+    apply = getattr(form, "apply_service_errors", None)
+    if apply is not None:
+        apply(error)
+    else:
+        apply_field_errors(form, error.field_errors)
+
+
 def save_form(form, save: Callable[[], Any], *, render: Callable[[int], Any],
               done: Callable[[Any], Any],
               on_stale: Callable[[StaleEdit], Any] | None = None):
@@ -129,7 +163,7 @@ def save_form(form, save: Callable[[], Any], *, render: Callable[[int], Any],
         result = save()
     except ValidationFailed as exc:
         db.session.rollback()
-        apply_field_errors(form, exc.field_errors)
+        show_service_errors(form, exc)
         return render(400)
     except StaleEdit as exc:
         if on_stale is None:

@@ -12,7 +12,6 @@ from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, Organization, OrganizationMember, User
-from webapp.services.errors import ValidationFailed
 from webapp.services.ids import parse_id
 
 
@@ -85,6 +84,20 @@ def record_export(
 SYSTEM_ACTOR = "system"  # the `actor` filter value for entries without a user (actor_id NULL)
 
 
+@dataclass(frozen=True)
+class AuditFilters:
+    """The log's filters, valid (AuditLogFilterForm parses them): an event of the org's log,
+    and an actor: a user id, SYSTEM_ACTOR for entries without a user, or None for anyone."""
+
+    event: str | None = None
+    actor: int | str | None = None
+
+    def as_dict(self) -> dict[str, int | str]:
+        """The filters that are set (a CSV export's audit entry)."""
+        return {key: value for key, value in (("event", self.event), ("actor", self.actor))
+                if value is not None}
+
+
 @dataclass
 class AuditFacets:
     """Entry counts per (event, actor_id) for one org, plus the names of every possible actor.
@@ -96,22 +109,21 @@ class AuditFacets:
     pairs: dict[tuple[str, int | None], int] = field(default_factory=dict)
     users: dict[int, tuple[str, str]] = field(default_factory=dict)  # id → (name, email)
 
-    def _matches(self, key: tuple[str, int | None], filters: dict, skip: str = "") -> bool:
+    def _matches(self, key: tuple[str, int | None], filters: AuditFilters, skip: str = "") -> bool:
         event, actor_id = key
-        if skip != "event" and filters.get("event") and event != filters["event"]:
+        if skip != "event" and filters.event and event != filters.event:
             return False
-        actor = filters.get("actor")
-        if skip != "actor" and actor is not None:
-            if actor == SYSTEM_ACTOR:
+        if skip != "actor" and filters.actor is not None:
+            if filters.actor == SYSTEM_ACTOR:
                 return actor_id is None
-            return actor_id == actor
+            return actor_id == filters.actor
         return True
 
-    def total(self, filters: dict) -> int:
+    def total(self, filters: AuditFilters) -> int:
         """How many entries the filters select."""
         return sum(n for key, n in self.pairs.items() if self._matches(key, filters))
 
-    def event_counts(self, filters: dict) -> dict[str, int]:
+    def event_counts(self, filters: AuditFilters) -> dict[str, int]:
         """Every event present in the org → entries it would give with the other filters."""
         counts = {event: 0 for event, _ in self.pairs}
         for key, n in self.pairs.items():
@@ -119,7 +131,7 @@ class AuditFacets:
                 counts[key[0]] += n
         return counts
 
-    def actor_counts(self, filters: dict) -> dict[int | None, int]:
+    def actor_counts(self, filters: AuditFilters) -> dict[int | None, int]:
         """Every actor id (None = system) in the log → entries it would give with the other filters."""
         counts: dict[int | None, int] = {actor_id: 0 for _, actor_id in self.pairs}
         for key, n in self.pairs.items():
@@ -192,7 +204,7 @@ def audit_facets(org: Organization) -> AuditFacets:
 
 
 def audit_event_facets(
-    org: Organization, filters: dict, facets: AuditFacets | None = None
+    org: Organization, filters: AuditFilters, facets: AuditFacets | None = None
 ) -> list[tuple[str, int]]:
     """The events present in the org's log, by name, each with the entries it would give."""
     facets = facets if facets is not None else audit_facets(org)
@@ -200,11 +212,11 @@ def audit_event_facets(
 
 
 def audit_actor_choices(
-    org: Organization, filters: dict | None = None, facets: AuditFacets | None = None
+    org: Organization, filters: AuditFilters | None = None, facets: AuditFacets | None = None
 ) -> list[ActorChoice]:
     """Who the log can be filtered by: "system" (when it acted), then members and actors by name."""
     facets = facets if facets is not None else audit_facets(org)
-    counts = facets.actor_counts(filters or {})
+    counts = facets.actor_counts(filters or AuditFilters())
     choices = []
     if None in counts:
         choices.append(ActorChoice(SYSTEM_ACTOR, "", "", counts[None]))
@@ -216,30 +228,29 @@ def audit_actor_choices(
     return choices + people
 
 
-def clean_audit_filters(
-    event: str | None, actor: str | None, facets: AuditFacets
-) -> dict:
-    """Check raw `event` / `actor` values (actor: a user id, an email or "system").
-
-    Returns {"event": str | None, "actor": int | "system" | None}; raises ValidationFailed
-    for an event not in this org's log or an actor who is neither a member nor in the log.
-    """
-    errors: dict[str, list[str]] = {}
-    event = (event or "").strip() or None
-    if event is not None and event not in {e for e, _ in facets.pairs}:
-        errors["event"] = [f"Unknown event: {event}"]
-    actor_value: int | str | None = None
-    raw_actor = (actor or "").strip()
-    if raw_actor:
-        actor_value = _resolve_actor(raw_actor, facets)
-        if actor_value is None:
-            errors["actor"] = [f"Unknown actor: {raw_actor}"]
-    if errors:
-        raise ValidationFailed(errors)
-    return {"event": event, "actor": actor_value}
+def audit_event_error(event: str | None, facets: AuditFacets) -> str | None:
+    """Why `event` cannot filter the org's log: no entry has it (None when one has, or empty)."""
+    event = (event or "").strip()
+    if event and event not in {e for e, _ in facets.pairs}:
+        return f"Unknown event: {event}"
+    return None
 
 
-def _resolve_actor(raw: str, facets: AuditFacets) -> int | str | None:
+def audit_actor_error(actor: str | None, facets: AuditFacets) -> str | None:
+    """Why `actor` cannot filter the org's log: it names neither a member, nor someone in the
+    log, nor the system when it acted (None when it does, or is empty)."""
+    raw = (actor or "").strip()
+    if raw and resolve_actor(raw, facets) is None:
+        return f"Unknown actor: {raw}"
+    return None
+
+
+def resolve_actor(raw: str | None, facets: AuditFacets) -> int | str | None:
+    """Whom an actor filter value (a user id, an email or "system") names: the user's id,
+    SYSTEM_ACTOR, or None (empty, or nobody the log can be filtered by)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
     if raw.casefold() == SYSTEM_ACTOR:
         return SYSTEM_ACTOR if any(a is None for _, a in facets.pairs) else None
     user_id = parse_id(raw)
@@ -252,25 +263,24 @@ def _resolve_actor(raw: str, facets: AuditFacets) -> int | str | None:
     return None
 
 
-def audit_log_query(org: Organization, filters: dict) -> Select:
-    """The org's entries matching cleaned filters, newest first, actors joined (page and CSV)."""
+def audit_log_query(org: Organization, filters: AuditFilters) -> Select:
+    """The org's entries matching the filters, newest first, actors joined (page and CSV)."""
     query = (
         select(AuditLogEntry)
         .options(joinedload(AuditLogEntry.actor))
         .where(AuditLogEntry.organization_id == org.id)
     )
-    if filters.get("event"):
-        query = query.where(AuditLogEntry.event == filters["event"])
-    actor = filters.get("actor")
-    if actor == SYSTEM_ACTOR:
+    if filters.event:
+        query = query.where(AuditLogEntry.event == filters.event)
+    if filters.actor == SYSTEM_ACTOR:
         query = query.where(AuditLogEntry.actor_id.is_(None))
-    elif actor is not None:
-        query = query.where(AuditLogEntry.actor_id == actor)
+    elif filters.actor is not None:
+        query = query.where(AuditLogEntry.actor_id == filters.actor)
     return query.order_by(AuditLogEntry.datetime.desc(), AuditLogEntry.id.desc())
 
 
 def list_audit_log(
-    org: Organization, filters: dict, page: int, per_page: int, total: int | None = None
+    org: Organization, filters: AuditFilters, page: int, per_page: int, total: int | None = None
 ) -> AuditLogPage:
     """One page of the org's log (1 query when `total` is known from the facets, else 2).
 
@@ -288,7 +298,7 @@ def list_audit_log(
     return AuditLogPage(entries=entries, total=total, page=page, per_page=per_page)
 
 
-def iter_audit_log(org: Organization, filters: dict, batch: int = 500) -> Iterator[AuditLogEntry]:
+def iter_audit_log(org: Organization, filters: AuditFilters, batch: int = 500) -> Iterator[AuditLogEntry]:
     """Every matching entry, newest first, fetched in batches (for the streamed CSV export)."""
     result = db.session.scalars(audit_log_query(org, filters).execution_options(yield_per=batch))
     yield from result

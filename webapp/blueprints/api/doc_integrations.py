@@ -8,13 +8,14 @@ DocIntegrationAvatar endpoints on services.doc_integrations.
 
 Drafts are 403 for non-staff (Sentry's behaviour; the HTML pages answer 404). Changes refuse
 non-staff before reading the body (the service checks again). Validation messages come from
-the service, so the form and the API say the same thing.
+the service, so the form and the API say the same thing; the list's filters are parsed by the
+page's own filter form.
 """
 
 import base64
 import binascii
 
-from flask import jsonify, request
+from flask import jsonify
 
 from webapp.blueprints.api import bp
 from webapp.blueprints.api.common import (
@@ -26,6 +27,7 @@ from webapp.blueprints.api.common import (
     with_etag,
 )
 from webapp.blueprints.api.serializers import serialize_doc_integration, serialize_doc_integrations
+from webapp.blueprints.doc_integrations.forms import DocIntegrationFilterForm
 from webapp.extensions import db
 from webapp.models import DocIntegration
 from webapp.services import doc_integrations as svc
@@ -59,13 +61,10 @@ def doc_integrations():
     Optional `query` (search in name, slug, author), `state` (staff: draft|published) and
     `sort` (name, popularity, date_added, each with `-` for descending).
     """
-    user = api_user()
-    query = svc.doc_integrations_query(
-        user,
-        request.args.get("query") or request.args.get("q"),
-        request.args.get("state") or None,
-        request.args.get("sort") or None,
-    )
+    form = DocIntegrationFilterForm.from_args()
+    if not form.validate():
+        raise ValidationFailed(form.errors)
+    query = svc.doc_integrations_query(api_user(), form.filters())
 
     def page(offset: int, limit: int):
         rows = svc.fetch_doc_integrations(query, offset, limit + 1)

@@ -7,19 +7,19 @@ from flask_login import current_user
 
 from webapp.blueprints.audit import bp
 from webapp.blueprints.audit.forms import AuditLogFilterForm
-from webapp.blueprints.common import apply_field_errors, client_ip, csv_response, org_view
-from webapp.blueprints.listing import Page
+from webapp.blueprints.common import client_ip, csv_response, org_view
+from webapp.blueprints.listing import ListView, Page
 from webapp.extensions import db
 from webapp.services.audit import (
+    AuditFilters,
     audit_actor_choices,
     audit_event_facets,
     audit_facets,
-    clean_audit_filters,
     iter_audit_log,
     list_audit_log,
     record_export,
 )
-from webapp.services.errors import Forbidden, ValidationFailed
+from webapp.services.errors import Forbidden
 from webapp.services.permissions import Capability
 from webapp.services.saved_views import list_saved_views
 
@@ -39,39 +39,28 @@ def index(access):
     export_format = request.args.get("format", "")
     if export_format not in ("", "csv"):
         abort(400, description=f"Unknown format: {export_format}. The only export format is csv.")
-    form = AuditLogFilterForm.from_args()
-    form_valid = form.validate()
     facets = audit_facets(org)
-    filters: dict = {"event": None, "actor": None}
-    status = 200
-    try:
-        filters = clean_audit_filters(form.event.data, form.actor.data, facets)
-    except ValidationFailed as exc:
-        apply_field_errors(form, exc.field_errors)
-        form_valid = False
-    else:
-        form.select_actor(filters["actor"])
+    form = AuditLogFilterForm.from_args(facets=facets)
+    valid = form.validate()
+    filters = form.filters()
+    if valid and export_format == "csv":
+        return _export(access, filters)
     form.set_choices(audit_event_facets(org, filters, facets=facets),
-                     audit_actor_choices(org, filters, facets=facets))
-    if form_valid:
-        if export_format == "csv":
-            return _export(access, filters)
+                     audit_actor_choices(org, filters, facets=facets), filters)
+    page = None
+    if valid:
         result = list_audit_log(org, filters, form.page_number, form.page_size,
                                 total=facets.total(filters))
         page = Page(result.entries, result.total, result.page, result.per_page)
-    else:
-        page = None
-        status = 400
+    view = ListView(form, page, saved_views=list_saved_views(current_user, org, "audit"))
     return render_template(
         "audit/index.html",
-        form=form,
-        page=page,
+        view=view,
         log_is_empty=not facets.pairs,
         export_href=url_for("audit.index", org_slug=org.slug,
                             **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("audit.index", org_slug=org.slug),
-        saved_views=list_saved_views(current_user, org, "audit"),
-    ), status
+    ), (200 if valid else 400)
 
 
 def _filter_args() -> dict:
@@ -79,12 +68,12 @@ def _filter_args() -> dict:
     return {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("page", "format")}
 
 
-def _export(access, filters: dict):
+def _export(access, filters: AuditFilters):
     """Record the export (committed first: it may appear in its own file), then stream the rows."""
     org = access.organization
     record_export(
         actor=current_user, organization=org, list_name="audit_log",
-        filters={k: v for k, v in filters.items() if v is not None},
+        filters=filters.as_dict(),
         ip_address=client_ip(),
     )
     db.session.commit()

@@ -8,6 +8,7 @@ popularity bounds, resource rows, feature ids, publish rule) lives in
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     FieldList,
@@ -23,19 +24,45 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.blueprints.filters import ListFilterForm
+from webapp.blueprints.common import apply_field_errors
+from webapp.blueprints.filters import FilterForm, ListFilterForm, service_rule
 from webapp.catalog.features import FEATURES
-from webapp.services.doc_integrations import SORTS, STATES
+from webapp.services.doc_integrations import (
+    DEFAULT_SORT,
+    STATES,
+    DocIntegrationFilters,
+    sort_error,
+    state_error,
+)
+from webapp.services.errors import ValidationFailed
 
 
-class DocIntegrationFilterForm(ListFilterForm):
-    """`q` (name, slug or author), `state` (staff only), `sort` (allow-listed by the service)."""
+class DocIntegrationFilterForm(FilterForm):
+    """The list's filters, for the page, its CSV export and the API: `q` (name, slug or
+    author; the API's `query` too), `state` (staff only), `sort`; `filters()` once validated."""
 
     q = StringField("Search", render_kw={"placeholder": "Name, slug or author", "type": "search"})
     state = SelectField("State", choices=[SelectChoice("", "All")] + [SelectChoice(s, s.capitalize()) for s in STATES],
-                        validate_choice=False)
-    sort = HiddenField("Sort")
-    format = HiddenField("Format")
+                        validate_choice=False, validators=[service_rule(state_error)])
+    sort = HiddenField("Sort", validators=[service_rule(sort_error)])
+
+    @classmethod
+    def prepare_args(cls, args):
+        """The API's `query` (Sentry's name for the search) is read before `q`."""
+        if not args.get("query"):
+            return args
+        prepared = MultiDict(args)
+        prepared.setlist("q", args.getlist("query") + args.getlist("q"))
+        return prepared
+
+    def filters(self) -> DocIntegrationFilters:
+        """The valid filters (after `validate()`): a refused state or sort is left out, so
+        the page still lists beside the message."""
+        return DocIntegrationFilters(
+            q=(self.q.data or "").strip() or None,
+            state=None if self.state.errors else (self.state.data or None),
+            sort=DEFAULT_SORT if self.sort.errors else (self.sort.data or DEFAULT_SORT),
+        )
 
     def set_state_counts(self, counts: dict[str, int]) -> None:
         """Show how many rows each state choice gives (facet counts)."""
@@ -47,12 +74,9 @@ class DocIntegrationFilterForm(ListFilterForm):
             choices.append(SelectChoice(self.state.data, f"{self.state.data} (unknown)"))
         self.state.choices = choices
 
-    def check_values(self) -> None:
-        """Attach allow-list errors for state/sort (the same lists the service enforces)."""
-        if self.state.data and self.state.data not in STATES:
-            self.state.errors = [f"Unknown state: {self.state.data}. Use draft or published."]
-        if self.sort.data and self.sort.data not in SORTS:
-            self.form_errors.append(f"Unknown sort: {self.sort.data}.")
+
+class DocIntegrationListForm(ListFilterForm, DocIntegrationFilterForm):
+    """The list page's form: the filters and the paging."""
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -112,6 +136,20 @@ class DocIntegrationForm(FlaskForm):
         if self.popularity.raw_data == []:
             del values["popularity"]
         return values
+
+    def apply_service_errors(self, error: ValidationFailed) -> None:
+        """Put the service's errors beside the fields (save_form calls this): a resource
+        row's beside its title or URL as well, the publish rule (`avatar`, the API's name)
+        beside Draft."""
+        errors = dict(error.field_errors)
+        for index, fields in getattr(error, "resource_rows", {}).items():
+            if index < len(self.resources.entries):
+                row = self.resources.entries[index].form
+                for name, messages in fields.items():
+                    row[name].errors = list(messages)
+        if "avatar" in errors and "is_draft" in self:
+            errors["is_draft"] = errors.pop("avatar")
+        apply_field_errors(self, errors)
 
     def removed_row(self) -> int | None:
         """The position of the row whose Remove button was pressed, if any."""

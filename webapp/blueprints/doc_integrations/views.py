@@ -4,44 +4,29 @@ delete with confirmation. Anyone logged in sees published records; staff see dra
 every change.
 """
 
-import functools
-
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.blueprints.common import apply_field_errors, client_ip, csv_response, safe_next
+from webapp.blueprints.common import client_ip, csv_response, safe_next, save_form, staff_only
 from webapp.blueprints.doc_integrations import bp
 from webapp.blueprints.doc_integrations.forms import (
     ConfirmForm,
     DocIntegrationEditForm,
-    DocIntegrationFilterForm,
     DocIntegrationForm,
+    DocIntegrationListForm,
     LogoForm,
 )
-from webapp.blueprints.listing import Page
+from webapp.blueprints.listing import ListView, Page
 from webapp.catalog.features import FEATURES, feature_description_text, render_feature_description
 from webapp.extensions import db
 from webapp.models import User
 from webapp.services import doc_integrations as service
 from webapp.services.audit import list_target_history, record_export
-from webapp.services.errors import Forbidden, StaleEdit, ValidationFailed
 from webapp.services.ids import parse_id
 from webapp.services.saved_views import list_saved_views
 
 LOGO_MAX_AGE = 365 * 24 * 3600
-
-
-def staff_only(view):
-    """Login required; 403 for anyone but staff (drafts were already 404 for them)."""
-
-    @functools.wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not service.is_staff(current_user):
-            raise Forbidden("Only staff can change doc integrations.")
-        return view(*args, **kwargs)
-
-    return wrapped
+STAFF_ONLY = "Only staff can change doc integrations."
 
 
 def _load(slug: str):
@@ -51,6 +36,10 @@ def _load(slug: str):
 
 def _list_url() -> str:
     return url_for("doc_integrations.index")
+
+
+def _detail_url(doc) -> str:
+    return url_for("doc_integrations.detail", slug=doc.slug)
 
 
 def _template_helpers() -> dict:
@@ -68,41 +57,32 @@ def _template_helpers() -> dict:
 @bp.route("/doc-integrations/")
 @login_required
 def index():
-    """Anyone logged in: published doc integrations (staff: drafts too), filtered, sorted, paged."""
-    form = DocIntegrationFilterForm.from_args()
-    form.validate()
-    form.check_values()
-    staff = service.is_staff(current_user)
-    q = (form.q.data or "").strip() or None
-    state = form.state.data if (staff and form.state.data in service.STATES) else None
-    sort = form.sort.data if form.sort.data in service.SORTS else service.DEFAULT_SORT
-    bad_input = bool(form.form_errors or any(field.errors for field in form))
-
-    if request.args.get("format") == "csv" and not bad_input:
-        return _export(q, state, sort)
-
-    page = service.list_doc_integrations(current_user, q=q, state=state, sort=sort,
-                                         page=form.page_number, per_page=form.page_size)
-    if staff:
-        form.set_state_counts(page.state_counts)
-    pager = Page(items=page.items, total=page.total, page=page.page, per_page=page.per_page)
+    """Anyone logged in: published doc integrations (staff: drafts too), filtered, sorted,
+    paged; `format=csv` exports them all. Refused filters give a 400 page that still lists."""
+    form = DocIntegrationListForm.from_args()
+    valid = form.validate()
+    filters = form.filters()
+    if request.args.get("format") == "csv" and valid:
+        return _export(filters)
+    result = service.list_doc_integrations(current_user, filters, form.page_number, form.page_size)
+    if service.is_staff(current_user):
+        form.set_state_counts(result.state_counts)
+    view = ListView(form, Page(result.items, result.total, result.page, result.per_page),
+                    sort=filters.sort, default_sort=service.DEFAULT_SORT,
+                    saved_views=list_saved_views(current_user, None, "doc_integrations"))
     return render_template(
         "doc_integrations/index.html",
-        form=form,
-        page=pager,
-        features=page.features,
-        sort=sort,
+        view=view,
+        features=result.features,
         list_url=request.full_path.rstrip("?"),
-        saved_views=list_saved_views(current_user, None, "doc_integrations"),
         **_template_helpers(),
-    ), (400 if bad_input else 200)
+    ), (200 if valid else 400)
 
 
-def _export(q, state, sort):
+def _export(filters: service.DocIntegrationFilters):
     """CSV of every matching row (same query as the page), audit-logged."""
     record_export(actor=current_user, organization=None, list_name="doc_integrations",
-                  filters={k: v for k, v in {"q": q, "state": state, "sort": sort}.items() if v},
-                  ip_address=client_ip())
+                  filters=filters.seen_by(current_user).as_dict(), ip_address=client_ip())
     user_id = current_user.id
     db.session.commit()
     header = ["name", "slug", "author", "url", "popularity", "state", "features", "resources",
@@ -111,7 +91,7 @@ def _export(q, state, sort):
     def rows():
         # Streaming runs after the request's session is gone: reload the user in this one.
         user = db.session.get(User, user_id)
-        for doc, has_logo, feature_ids in service.iter_doc_integrations_export(user, q, state, sort):
+        for doc, has_logo, feature_ids in service.iter_doc_integrations_export(user, filters):
             yield [
                 doc.name, doc.slug, doc.author, doc.url,
                 "" if doc.popularity is None else doc.popularity,
@@ -170,34 +150,19 @@ def _row_action(form_class, form):
     return None
 
 
-def _apply_errors(form, exc: ValidationFailed) -> None:
-    """Put service errors beside their fields: resource rows per row, the publish rule beside Draft."""
-    errors = dict(exc.field_errors)
-    if "resources" in errors:
-        form.resources.errors = errors.pop("resources")
-        for index, fields in getattr(exc, "resource_rows", {}).items():
-            if index < len(form.resources.entries):
-                row = form.resources.entries[index].form
-                for name, messages in fields.items():
-                    row[name].errors = list(messages)
-    if "avatar" in errors and hasattr(form, "is_draft"):
-        form.is_draft.errors = errors.pop("avatar")
-    apply_field_errors(form, errors)
-
-
 def _render_form(form, doc=None, status=200, focus_row=None):
     return render_template(
         "doc_integrations/form.html",
         form=form,
         doc=doc,
         focus_row=focus_row,
-        cancel_url=safe_next(url_for("doc_integrations.detail", slug=doc.slug) if doc else _list_url()),
+        cancel_url=safe_next(_detail_url(doc) if doc else _list_url()),
         **_template_helpers(),
     ), status
 
 
 @bp.route("/doc-integrations/new/", methods=["GET", "POST"])
-@staff_only
+@staff_only(STAFF_ONLY)
 def new():
     """Staff: create a doc integration (always a draft); DOC_INTEGRATION_ADD."""
     form = DocIntegrationForm()
@@ -206,18 +171,13 @@ def new():
     action = _row_action(DocIntegrationForm, form)
     if action is not None:
         return _render_form(action[0], focus_row=action[1])
-    if not form.validate_on_submit():
-        return _render_form(form, status=400)
-    try:
-        doc = service.create_doc_integration(current_user, form.values(), ip_address=client_ip())
-    except ValidationFailed as exc:
-        db.session.rollback()
-        _apply_errors(form, exc)
-        return _render_form(form, status=400)
-    db.session.commit()
-    flash(f"Doc integration “{doc.name}” created as a draft. Upload a logo to be able to publish it.",
-          "success")
-    return redirect(url_for("doc_integrations.detail", slug=doc.slug))
+    return save_form(
+        form,
+        lambda: service.create_doc_integration(current_user, form.values(), ip_address=client_ip()),
+        render=lambda status: _render_form(form, status=status),
+        done=lambda doc: (f"Doc integration “{doc.name}” created as a draft. Upload a logo to "
+                          "be able to publish it.", _detail_url(doc)),
+    )
 
 
 def _edit_data(doc) -> dict:
@@ -236,69 +196,55 @@ def _edit_data(doc) -> dict:
 
 
 @bp.route("/doc-integrations/<slug>/edit/", methods=["GET", "POST"])
-@login_required
-def edit(slug: str):
+@staff_only(STAFF_ONLY, load=_load)
+def edit(doc):
     """Staff: change fields, features and draft state, all or nothing; DOC_INTEGRATION_EDIT."""
-    doc = _load(slug)
-    if not service.is_staff(current_user):
-        raise Forbidden("Only staff can change doc integrations.")
     if request.method == "GET":
         return _render_form(DocIntegrationEditForm(data=_edit_data(doc)), doc)
     form = DocIntegrationEditForm()
     action = _row_action(DocIntegrationEditForm, form)
     if action is not None:
         return _render_form(action[0], doc, focus_row=action[1])
-    version = (form.version.data or "").strip()
-    if parse_id(version) is None:
+    version = parse_id((form.version.data or "").strip())
+    if version is None:
         form.form_errors.append("The form has no valid version number. Reload the page and make "
                                 "your changes again.")
-    if not form.validate_on_submit() or form.form_errors:
-        return _render_form(form, doc, status=400)
-    try:
-        service.update_doc_integration(current_user, doc, form.values(), expected_version=parse_id(version),
-                                       ip_address=client_ip())
-    except StaleEdit as exc:
-        db.session.rollback()
-        return render_template("doc_integrations/conflict.html", doc=_load(slug), changes=exc.changes,
-                               message=exc.message, **_template_helpers()), 409
-    except ValidationFailed as exc:
-        db.session.rollback()
-        _apply_errors(form, exc)
-        return _render_form(form, doc, status=400)
-    db.session.commit()
-    flash(f"Doc integration “{doc.name}” saved{'' if doc.is_draft else ' and published'}.", "success")
-    return redirect(safe_next(url_for("doc_integrations.detail", slug=doc.slug)))
+    slug = doc.slug
+    return save_form(
+        form,
+        lambda: service.update_doc_integration(current_user, doc, form.values(),
+                                               expected_version=version, ip_address=client_ip()),
+        render=lambda status: _render_form(form, doc, status=status),
+        done=lambda _: (f"Doc integration “{doc.name}” saved{'' if doc.is_draft else ' and published'}.",
+                        safe_next(_detail_url(doc))),
+        on_stale=lambda exc: (render_template(
+            "doc_integrations/conflict.html", doc=_load(slug), changes=exc.changes,
+            message=exc.message, **_template_helpers()), 409),
+    )
 
 
 # --------------------------------------------------------------------------- logo
 
 
 @bp.route("/doc-integrations/<slug>/logo/", methods=["GET", "POST"])
-@login_required
-def logo(slug: str):
+@staff_only(STAFF_ONLY, load=_load)
+def logo(doc):
     """Staff: upload or replace the logo (new uuid each time); DOC_INTEGRATION_LOGO."""
-    doc = _load(slug)
-    if not service.is_staff(current_user):
-        raise Forbidden("Only staff can change doc integrations.")
     form = LogoForm()
-    status = 200
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                service.set_logo(current_user, doc, form.logo.data.read(), ip_address=client_ip())
-            except ValidationFailed as exc:
-                db.session.rollback()
-                apply_field_errors(form, exc.field_errors)
-                status = 400
-            else:
-                db.session.commit()
-                flash(f"Logo of “{doc.name}” saved.", "success")
-                return redirect(safe_next(url_for("doc_integrations.detail", slug=doc.slug)))
-        else:
-            status = 400
-    return render_template("doc_integrations/logo.html", doc=doc, form=form,
-                           cancel_url=safe_next(url_for("doc_integrations.detail", slug=doc.slug)),
-                           **_template_helpers()), status
+
+    def render(status: int = 200):
+        return render_template("doc_integrations/logo.html", doc=doc, form=form,
+                               cancel_url=safe_next(_detail_url(doc)),
+                               **_template_helpers()), status
+
+    if request.method == "GET":
+        return render()
+    return save_form(
+        form,
+        lambda: service.set_logo(current_user, doc, form.logo.data.read(), ip_address=client_ip()),
+        render=render,
+        done=lambda _: (f"Logo of “{doc.name}” saved.", safe_next(_detail_url(doc))),
+    )
 
 
 @bp.route("/doc-integration-logo/<uuid>/")
@@ -322,26 +268,31 @@ def logo_image(uuid: str):
 
 
 @bp.route("/doc-integrations/<slug>/delete/", methods=["GET", "POST"])
-@login_required
-def delete(slug: str):
+@staff_only(STAFF_ONLY, load=_load)
+def delete(doc):
     """Staff: GET lists what goes (feature rows, logo); POST deletes it all; DOC_INTEGRATION_REMOVE."""
-    doc = _load(slug)
-    if not service.is_staff(current_user):
-        raise Forbidden("Only staff can change doc integrations.")
     form = ConfirmForm()
-    if request.method == "POST" and form.validate_on_submit():
-        name = doc.name
-        result = service.delete_doc_integration(current_user, doc, ip_address=client_ip())
-        db.session.commit()
+    name, detail_url = doc.name, _detail_url(doc)
+
+    def render(status: int = 200):
+        return render_template("doc_integrations/delete.html", doc=doc, form=form,
+                               impact=service.delete_impact(doc),
+                               cancel_url=safe_next(detail_url), **_template_helpers()), status
+
+    def deleted(result: dict) -> tuple[str, str]:
         parts = [f"{result['features']} feature row{'s' if result['features'] != 1 else ''}"]
         if result["logo"]:
             parts.append("its logo")
-        flash(f"Doc integration “{name}” deleted, with {' and '.join(parts)}.", "success")
         target = safe_next(_list_url())
-        if target.startswith(url_for("doc_integrations.detail", slug=slug)):
+        if target.startswith(detail_url):
             target = _list_url()  # the record's own pages are gone
-        return redirect(target)
-    impact = service.delete_impact(doc)
-    return render_template("doc_integrations/delete.html", doc=doc, form=form, impact=impact,
-                           cancel_url=safe_next(url_for("doc_integrations.detail", slug=doc.slug)),
-                           **_template_helpers()), (400 if request.method == "POST" else 200)
+        return f"Doc integration “{name}” deleted, with {' and '.join(parts)}.", target
+
+    if request.method == "GET":
+        return render()
+    return save_form(
+        form,
+        lambda: service.delete_doc_integration(current_user, doc, ip_address=client_ip()),
+        render=render,
+        done=deleted,
+    )

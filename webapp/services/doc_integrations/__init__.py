@@ -17,10 +17,13 @@ from webapp.services.doc_integrations.listing import (
     DEFAULT_SORT,
     SORTS,
     STATES,
+    DocIntegrationFilters,
     doc_integrations_query,
     fetch_doc_integrations,
     iter_doc_integrations_export,
     list_doc_integrations,
+    sort_error,
+    state_error,
 )
 from webapp.services.doc_integrations.logos import LogoImage, get_logo, set_logo, validate_logo
 from webapp.services.doc_integrations.records import (
@@ -65,6 +68,7 @@ __all__ = [
     "TARGET_TYPE",
     "URL_MAX",
     "VALUE_FIELDS",
+    "DocIntegrationFilters",
     "LogoImage",
     "create_doc_integration",
     "delete_doc_integration",
@@ -81,6 +85,8 @@ __all__ = [
     "require_staff",
     "set_logo",
     "slugify_name",
+    "sort_error",
+    "state_error",
     "update_doc_integration",
     "validate_doc_integration",
     "validate_logo",

@@ -1,9 +1,10 @@
-"""The doc-integration list: the filtered, sorted query behind the page, its CSV and the API,
-the facet counts per state, one page of rows with their features, and the CSV rows."""
+"""The doc-integration list: the rules of its filters, the filtered, sorted query behind the
+page, its CSV and the API, the facet counts per state, one page of rows with their features,
+and the CSV rows."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import joinedload
@@ -17,36 +18,59 @@ from webapp.models import (
     User,
 )
 from webapp.services.doc_integrations.records import features_for, is_staff
-from webapp.services.errors import ValidationFailed
 
 STATES = ("draft", "published")
 SORTS = ("name", "-name", "popularity", "-popularity", "date_added", "-date_added")
 DEFAULT_SORT = "name"
 
 
-def doc_integrations_query(user: User | None, q: str | None = None, state: str | None = None,
-                           sort: str | None = None) -> Select:
+def state_error(state: str | None) -> str | None:
+    """Why `state` is not a state filter (None when it is one, or empty)."""
+    if state and state not in STATES:
+        return f"Unknown state: {state}. Use draft or published."
+    return None
+
+
+def sort_error(sort: str | None) -> str | None:
+    """Why `sort` is not a sort order of the list (None when it is one, or empty)."""
+    if sort and sort not in SORTS:
+        return f"Unknown sort: {sort}."
+    return None
+
+
+@dataclass(frozen=True)
+class DocIntegrationFilters:
+    """The list's filters, valid (DocIntegrationFilterForm parses them): a search in name,
+    slug and author, the state (staff only: others see published records whatever it says)
+    and the sort order."""
+
+    q: str | None = None
+    state: str | None = None
+    sort: str = DEFAULT_SORT
+
+    def seen_by(self, user: User | None) -> DocIntegrationFilters:
+        """The filters as they apply to `user`: the state filter is staff's alone."""
+        return self if is_staff(user) else replace(self, state=None)
+
+    def as_dict(self) -> dict[str, str]:
+        """The filters that are set (a CSV export's audit entry)."""
+        return {key: value for key, value in
+                (("q", self.q), ("state", self.state), ("sort", self.sort)) if value}
+
+
+def doc_integrations_query(user: User | None, filters: DocIntegrationFilters) -> Select:
     """The filtered, sorted select behind the list page, its CSV and the API.
 
     Non-staff only ever see published records (the `state` filter is then ignored).
-    Raises ValidationFailed for an unknown state or sort.
     """
-    errors: dict[str, list[str]] = {}
-    if state not in (None, "", *STATES):
-        errors["state"] = [f"Unknown state: {state}. Use draft or published."]
-    sort = sort or DEFAULT_SORT
-    if sort not in SORTS:
-        errors["sort"] = [f"Unknown sort: {sort}."]
-    if errors:
-        raise ValidationFailed(errors)
-
-    query = select(DocIntegration).where(*_conditions(user, q, state))
+    filters = filters.seen_by(user)
+    query = select(DocIntegration).where(*_conditions(user, filters.q, filters.state))
     column = {
         "name": func.lower(DocIntegration.name),  # what people expect: "beta" between "Alpha" and "Gamma"
         "popularity": DocIntegration.popularity,
         "date_added": DocIntegration.date_added,
-    }[sort.lstrip("-")]
-    if sort.startswith("-"):
+    }[filters.sort.lstrip("-")]
+    if filters.sort.startswith("-"):
         order = column.desc().nulls_last()
         tiebreak = DocIntegration.id.desc()
     else:
@@ -62,8 +86,8 @@ def _conditions(user: User | None, q: str | None, state: str | None) -> list:
         conditions.append(DocIntegration.is_draft.is_(False))
     elif state:
         conditions.append(DocIntegration.is_draft.is_(state == "draft"))
-    if q and q.strip():
-        pattern = "%" + _escape_like(q.strip().lower()) + "%"
+    if q:
+        pattern = "%" + _escape_like(q.lower()) + "%"
         conditions.append(
             or_(
                 func.lower(DocIntegration.name).like(pattern, escape="\\"),
@@ -114,30 +138,28 @@ def fetch_doc_integrations(query: Select, offset: int, limit: int) -> list[DocIn
     )
 
 
-def list_doc_integrations(user: User | None, q: str | None = None, state: str | None = None,
-                          sort: str | None = None, page: int = 1, per_page: int = 25) -> DocIntegrationPage:
+def list_doc_integrations(user: User | None, filters: DocIntegrationFilters, page: int = 1,
+                          per_page: int = 25) -> DocIntegrationPage:
     """A page of the list (three queries: counts per state, rows with logo, features).
 
     `state_counts` holds how many rows each state filter gives with this search (facets);
     the page's total comes from them, so no separate count query is needed.
     """
-    page = max(1, int(page))
-    per_page = max(1, min(100, int(per_page)))
-    query = doc_integrations_query(user, q, state, sort)
-    counts = state_counts(user, q)
-    total = counts[state] if (state and is_staff(user)) else sum(counts.values())
+    filters = filters.seen_by(user)
+    query = doc_integrations_query(user, filters)
+    counts = state_counts(user, filters.q)
+    total = counts[filters.state] if filters.state else sum(counts.values())
     items = fetch_doc_integrations(query, (page - 1) * per_page, per_page)
     return DocIntegrationPage(items=items, total=total, page=page, per_page=per_page,
                               features=features_for(items) if items else {}, state_counts=counts)
 
 
-def iter_doc_integrations_export(user: User | None, q: str | None = None, state: str | None = None,
-                                 sort: str | None = None):
+def iter_doc_integrations_export(user: User | None, filters: DocIntegrationFilters):
     """All matching records with their features for CSV: yields (instance, has_logo, [ids]).
 
     Two queries whatever the size: the features of every match, then the rows streamed.
     """
-    query = doc_integrations_query(user, q, state, sort)
+    query = doc_integrations_query(user, filters)
     ids = query.with_only_columns(DocIntegration.id).order_by(None).subquery()
     features: dict[int, list[int]] = {}
     for target_id, feature in db.session.execute(
