@@ -4,7 +4,7 @@ import csv
 import functools
 import io
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Response, flash, g, redirect, request, stream_with_context
@@ -42,7 +42,7 @@ def org_view(capability: Capability = Capability.VIEW) -> Callable:
     return decorator
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only same-site absolute paths: '/x' — never '//host', 'http://…' or a backslash trick."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return False
