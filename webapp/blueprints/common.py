@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from webapp.extensions import db
 from webapp.services.errors import StaleEdit, ValidationFailed
-from webapp.services.permissions import Capability, get_org_access
+from webapp.services.permissions import Capability, UserSummary, get_org_access
 from webapp.web import remember_nav_org, request_orgs
 
 
@@ -28,7 +28,8 @@ def org_view(capability: Capability = Capability.VIEW) -> Callable:
         def wrapped(org_slug: str, **kwargs):
             # Members: from their org list (loaded with the user). Staff may open every
             # org: one row, not the whole list, when the page may not render the switcher.
-            user = current_user._get_current_object()  # one proxy read (web.LOCAL_PROXY_NOTE)
+            # One proxy read (web.LOCAL_PROXY_NOTE); login_required: the session's user.
+            user: UserSummary = current_user._get_current_object()
             orgs = None if user.is_privileged else request_orgs()
             access = get_org_access(user, org_slug, orgs=orgs)
             g.org = access.organization
