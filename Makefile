@@ -34,6 +34,7 @@ test: install-test browser lint test-sqlite test-pg
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy webapp
 
 test-sqlite: install-test
 	env -u DATABASE_URL $(VENV)/bin/pytest -q
@@ -80,4 +81,4 @@ bench-peer: install-test
 	else echo "== PostgreSQL: no kept bench_1000 database (or no server): its comparison skipped"; fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

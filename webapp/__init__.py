@@ -46,7 +46,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     # JSON keys in the order the serializers write them (Sentry's order), not re-sorted on
     # every response: sorting was a fifth of the encoding time of a 100-item list.
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # typed as the base JSONProvider
     _load_config(app, test_config)
     _register_extensions(app)
     _trust_proxies(app)

@@ -19,6 +19,10 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
+    """The models' base class. Models subclass it, not `db.Model`: Flask-SQLAlchemy builds
+    `db.Model` at run time (a sibling of Base sharing its registry and metadata, so
+    `db.metadata` and `db.create_all` see every model), which mypy cannot follow."""
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 

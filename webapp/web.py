@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2 import StrictUndefined
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from webapp.blueprints.listing import saved_views_state, url_with_args
 from webapp.extensions import db, login_manager
@@ -184,7 +184,7 @@ def _register_error_handlers(app: Flask) -> None:
         if exc.code == 401 and not wants_json():
             return exc
         response = render_error(exc.code, exc.description if exc.code not in (404, 500) else None)
-        if exc.code == 405:
+        if isinstance(exc, MethodNotAllowed):
             body, status = response
             return body, status, {"Allow": ", ".join(exc.valid_methods or [])}
         return response

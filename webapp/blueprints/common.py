@@ -5,7 +5,7 @@ import csv
 import functools
 import io
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Response, flash, g, redirect, request, stream_with_context
@@ -13,7 +13,7 @@ from flask_login import current_user, login_required
 
 from webapp.extensions import db
 from webapp.services.errors import Forbidden, StaleEdit, ValidationFailed
-from webapp.services.permissions import Capability, get_org_access
+from webapp.services.permissions import Capability, UserSummary, get_org_access
 from webapp.web import remember_nav_org, request_orgs
 
 
@@ -29,7 +29,8 @@ def org_view(capability: Capability = Capability.VIEW) -> Callable:
         def wrapped(org_slug: str, **kwargs):
             # Members: from their org list (loaded with the user). Staff may open every
             # org: one row, not the whole list, when the page may not render the switcher.
-            user = current_user._get_current_object()  # one proxy read (web.LOCAL_PROXY_NOTE)
+            # One proxy read (web.LOCAL_PROXY_NOTE); login_required: the session's user.
+            user: UserSummary = current_user._get_current_object()
             orgs = None if user.is_privileged else request_orgs()
             access = get_org_access(user, org_slug, orgs=orgs)
             g.org = access.organization
@@ -65,7 +66,7 @@ def staff_only(message: str, load: Callable[..., Any] | None = None) -> Callable
     return decorator
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only same-site absolute paths: '/x' — never '//host', 'http://…' or a backslash trick."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return False

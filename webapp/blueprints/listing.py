@@ -12,12 +12,13 @@ Python computes data here (URLs, selected state, counts); the macros render it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import request
+from sqlalchemy import Row
 
 from webapp.services.saved_views import clean_query_pairs
 
@@ -36,7 +37,7 @@ class ArgsUrl:
             if value is None:
                 args.pop(key, None)
             else:
-                args[key] = value if isinstance(value, list | tuple) else [value]
+                args[key] = list(value) if isinstance(value, list | tuple) else [value]
         query = urlencode([(key, value) for key, values in args.items() for value in values])
         return f"{self.base}?{query}" if query else self.base
 
@@ -85,8 +86,8 @@ class Page:
         shown = {1, self.pages} | set(range(self.page - size, self.page + size + 1))
         numbers = sorted(n for n in shown if 1 <= n <= self.pages)
         out: list[int | None] = []
-        for n in numbers:
-            if out and n - out[-1] > 1:
+        for i, n in enumerate(numbers):
+            if i and n - numbers[i - 1] > 1:
                 out.append(None)
             out.append(n)
         return out
@@ -110,7 +111,7 @@ class ListView:
     sort: str = ""
     default_sort: str = ""
     chips: list[Chip] = field(default_factory=list)
-    saved_views: list = field(default_factory=list)
+    saved_views: Sequence[Row[int, str, str]] = field(default_factory=list)
 
     @property
     def is_filtered(self) -> bool:

@@ -1,14 +1,34 @@
 """Users and their API tokens."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from webapp.extensions import db
+from webapp.extensions import Base
 from webapp.models.base import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from webapp.models.organizations import OrganizationMember
+
+
+class UserColumns(Protocol):
+    """The columns UserRules reads."""
+
+    @property
+    def email(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def is_staff(self) -> bool: ...
+
+    @property
+    def is_superuser(self) -> bool: ...
 
 
 class UserRules:
@@ -18,16 +38,16 @@ class UserRules:
     __slots__ = ()
 
     @property
-    def display_name(self) -> str:
+    def display_name(self: UserColumns) -> str:
         return self.name or self.email
 
     @property
-    def is_privileged(self) -> bool:
+    def is_privileged(self: UserColumns) -> bool:
         """Staff and superusers act in every org and manage doc integrations."""
         return self.is_staff or self.is_superuser
 
 
-class User(UserRules, UserMixin, db.Model):
+class User(UserRules, UserMixin, Base):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,7 +60,7 @@ class User(UserRules, UserMixin, db.Model):
     date_joined: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    memberships: Mapped[list["OrganizationMember"]] = relationship(  # noqa: F821
+    memberships: Mapped[list["OrganizationMember"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
 
@@ -48,7 +68,9 @@ class User(UserRules, UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        if not self.password_hash:
+            return False
+        return check_password_hash(self.password_hash, password)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
@@ -58,7 +80,7 @@ class User(UserRules, UserMixin, db.Model):
 Index("uq_user_email_lower", func.lower(User.email), unique=True)
 
 
-class ApiToken(db.Model):
+class ApiToken(Base):
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)

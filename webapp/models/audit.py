@@ -1,15 +1,19 @@
 """The append-only audit log."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Base
 from webapp.models.base import JSONType, UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from webapp.models.accounts import User
 
-class AuditLogEntry(db.Model):
+
+class AuditLogEntry(Base):
     __tablename__ = "audit_log_entry"
     __table_args__ = (
         Index("ix_audit_org_datetime", "organization_id", "datetime"),
@@ -31,4 +35,4 @@ class AuditLogEntry(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     datetime: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    actor: Mapped["User | None"] = relationship()  # noqa: F821
+    actor: Mapped["User | None"] = relationship()

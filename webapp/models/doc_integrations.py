@@ -15,11 +15,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Base
 from webapp.models.base import JSONType, UTCDateTime, utcnow
 
 
-class DocIntegration(db.Model):
+class DocIntegration(Base):
     __tablename__ = "doc_integration"
     __table_args__ = (
         CheckConstraint("popularity IS NULL OR (popularity >= 0 AND popularity <= 32767)",
@@ -47,7 +47,7 @@ class DocIntegration(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class DocIntegrationLogo(db.Model):
+class DocIntegrationLogo(Base):
     __tablename__ = "doc_integration_logo"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +69,7 @@ class IntegrationFeatureTarget:
     DOC_INTEGRATION = 1
 
 
-class IntegrationFeature(db.Model):
+class IntegrationFeature(Base):
     __tablename__ = "integration_feature"
     __table_args__ = (
         UniqueConstraint("target_type", "target_id", "feature"),
@@ -84,7 +84,7 @@ class IntegrationFeature(db.Model):
     date_added: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SentryApp(db.Model):
+class SentryApp(Base):
     __tablename__ = "sentry_app"
     __table_args__ = (
         CheckConstraint("status IN ('unpublished', 'published', 'internal')", name="status"),

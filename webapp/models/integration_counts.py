@@ -12,10 +12,10 @@ providers × statuses rows per org) instead of counting the org's installations.
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.extensions import db
+from webapp.extensions import Base
 
 
-class OrganizationIntegrationCount(db.Model):
+class OrganizationIntegrationCount(Base):
     __tablename__ = "organization_integration_count"
     __table_args__ = (UniqueConstraint("organization_id", "provider", "status"),)
 

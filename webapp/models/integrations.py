@@ -1,15 +1,19 @@
 """First-party integrations and their installations in organizations."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Base
 from webapp.models.base import JSONType, ObjectStatus, UTCDateTime, utcnow
 
+if TYPE_CHECKING:
+    from webapp.models.organizations import Organization
 
-class Integration(db.Model):
+
+class Integration(Base):
     __tablename__ = "integration"
     __table_args__ = (UniqueConstraint("provider", "external_id"),)
 
@@ -23,7 +27,7 @@ class Integration(db.Model):
     date_updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class OrganizationIntegration(db.Model):
+class OrganizationIntegration(Base):
     """An Integration installed in an Organization.
 
     `integration_name`, `integration_provider` and `integration_external_id` are copies of
@@ -69,7 +73,7 @@ class OrganizationIntegration(db.Model):
     integration_provider: Mapped[str] = mapped_column(String(64), server_default="")
     integration_external_id: Mapped[str] = mapped_column(String(200), server_default="")
 
-    organization: Mapped["Organization"] = relationship()  # noqa: F821
+    organization: Mapped["Organization"] = relationship()
     integration: Mapped[Integration] = relationship()
 
     # eager_defaults off: the copies are never fetched back after an INSERT (SQLite's

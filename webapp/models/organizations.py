@@ -2,12 +2,16 @@
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Base
 from webapp.models.base import ObjectStatus, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from webapp.models.accounts import User
 
 
 class Role(enum.StrEnum):
@@ -17,7 +21,7 @@ class Role(enum.StrEnum):
     OWNER = "owner"
 
 
-class Organization(db.Model):
+class Organization(Base):
     __tablename__ = "organization"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,7 +37,7 @@ class Organization(db.Model):
         return f"<Organization {self.slug}>"
 
 
-class OrganizationMember(db.Model):
+class OrganizationMember(Base):
     __tablename__ = "organization_member"
     __table_args__ = (
         UniqueConstraint("organization_id", "user_id"),
@@ -49,10 +53,10 @@ class OrganizationMember(db.Model):
     date_added: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="members")
-    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="memberships")
 
 
-class Project(db.Model):
+class Project(Base):
     __tablename__ = "project"
     __table_args__ = (
         UniqueConstraint("organization_id", "slug"),

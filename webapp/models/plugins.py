@@ -1,6 +1,7 @@
 """Per-project options of legacy plugins, and install requests."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -14,15 +15,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Base
 from webapp.models.base import JSONType, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from webapp.models.accounts import User
+    from webapp.models.organizations import Organization, Project
 
 # The option's JSON value is not null, false or "" (services.plugins.predicates
 # .has_value_sql, the catalog's _has_value); the same text in migration 0004.
 HAS_VALUE_SQL = "coalesce(CAST(value AS TEXT), 'null') NOT IN ('null', 'false', '\"\"')"
 
 
-class ProjectPluginOption(db.Model):
+class ProjectPluginOption(Base):
     """One option of a legacy plugin on a project.
 
     `project_organization_id`, `project_slug` and `project_status` are copies of the
@@ -51,14 +56,14 @@ class ProjectPluginOption(db.Model):
     project_status: Mapped[int] = mapped_column(server_default="-1")
     has_value: Mapped[bool | None] = mapped_column(Boolean, Computed(HAS_VALUE_SQL))
 
-    project: Mapped["Project"] = relationship()  # noqa: F821
+    project: Mapped["Project"] = relationship()
 
     # eager_defaults off: the copies are never fetched back after an INSERT (SQLite's
     # RETURNING would report the value before the AFTER INSERT trigger filled it in).
     __mapper_args__ = {"eager_defaults": False}
 
 
-class IntegrationRequest(db.Model):
+class IntegrationRequest(Base):
     __tablename__ = "integration_request"
     __table_args__ = (
         CheckConstraint(
@@ -84,6 +89,6 @@ class IntegrationRequest(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     date_resolved: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    organization: Mapped["Organization"] = relationship()  # noqa: F821
-    requester: Mapped["User | None"] = relationship(foreign_keys=[requester_id])  # noqa: F821
-    resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_id])  # noqa: F821
+    organization: Mapped["Organization"] = relationship()
+    requester: Mapped["User | None"] = relationship(foreign_keys=[requester_id])
+    resolved_by: Mapped["User | None"] = relationship(foreign_keys=[resolved_by_id])

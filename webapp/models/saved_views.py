@@ -5,11 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.extensions import db
+from webapp.extensions import Base
 from webapp.models.base import UTCDateTime, utcnow
 
 
-class SavedView(db.Model):
+class SavedView(Base):
     """One named query string of one list (`list_key`), owned by one user.
 
     `organization_id` is NULL for lists that are not per org (doc integrations).

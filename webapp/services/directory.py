@@ -43,7 +43,9 @@ from webapp.models import (
     ProjectPluginOption,
     SentryApp,
 )
+from webapp.services.actors import OrgRef
 from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.permissions import OrgAccess
 
 # Kinds of directory entries. The first three are also install-request provider types.
 FIRST_PARTY = "first_party"
@@ -153,7 +155,7 @@ def validate_directory_filters(category: str | None, installed: str | None) -> N
         raise ValidationFailed(errors)
 
 
-def installed_state(org) -> tuple[set[str], set[str]]:
+def installed_state(org: OrgRef) -> tuple[set[str], set[str]]:
     """(provider keys installed in a visible status, plugin slugs enabled on an active project).
 
     One query: the distinct provider keys, united with the distinct (plugin, `enabled`
@@ -255,7 +257,7 @@ def _entries_subquery(installed_providers: set[str], enabled_plugins: set[str]):
 
 
 def directory_entries(
-    org,
+    org: OrgRef,
     q: str | None = None,
     category: str | None = None,
     installed: str | None = None,
@@ -347,7 +349,7 @@ class AppFeature:
     user_description: str | None
 
 
-def get_sentry_app(access, slug: str) -> tuple[SentryApp, list[AppFeature]]:
+def get_sentry_app(access: OrgAccess, slug: str) -> tuple[SentryApp, list[AppFeature]]:
     """Anyone who may view the org: a listed sentry app with its features (two queries).
 
     Unpublished and internal apps are NotFound except for staff, matching the directory.

@@ -18,6 +18,7 @@ from webapp.catalog.plugins import get_plugin
 from webapp.catalog.providers import get_provider
 from webapp.extensions import db
 from webapp.models import IntegrationRequest, OrganizationMember, SentryApp, User, utcnow
+from webapp.services.actors import OrgRef, UserLike
 from webapp.services.audit import record_audit
 from webapp.services.directory import FIRST_PARTY, PLUGIN, SENTRY_APP, page_path
 from webapp.services.errors import Conflict, NotFound, ValidationFailed
@@ -119,7 +120,7 @@ def _validate(provider_type, provider_slug, message) -> tuple[str, str, str, str
         name = get_provider_name(provider_type, provider_slug)
         if name is None:
             errors["provider_slug"] = [f"Provider {provider_slug} not found"]
-    if errors:
+    if errors or name is None:  # no errors: the provider was found
         raise ValidationFailed(errors)
     return provider_type, provider_slug, name, message
 
@@ -172,8 +173,8 @@ def create_install_request(
     db.session.flush()
     record_audit(
         event="INTEGRATION_REQUEST",
-        actor=user,
-        organization=org,
+        actor=user,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
+        organization=org,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
         target_type=AUDIT_TARGET,
         target_id=request.id,
         target_object=name,
@@ -190,7 +191,7 @@ def create_install_request(
     return RequestOutcome(provider_type, provider_slug, name, request, notified=notified)
 
 
-def notification_recipients(org) -> list[User]:
+def notification_recipients(org: OrgRef) -> list[User]:
     """Active owners and managers of the org, by email (one query)."""
     return list(
         db.session.scalars(
@@ -302,7 +303,7 @@ def validate_queue_filters(provider_type: str | None, sort: str | None) -> None:
 
 
 def list_open_requests(
-    org,
+    org: OrgRef,
     q: str | None = None,
     provider_type: str | None = None,
     sort: str | None = None,
@@ -357,7 +358,7 @@ def list_open_requests(
     return QueuePage([row[0] for row in rows], total, page, per_page)
 
 
-def list_my_requests(user, org, limit: int = 50) -> list[IntegrationRequest]:
+def list_my_requests(user: UserLike, org: OrgRef, limit: int = 50) -> list[IntegrationRequest]:
     """Anyone in the org: their own requests there, newest first (at most `limit`)."""
     return list(
         db.session.scalars(
@@ -373,7 +374,7 @@ def list_my_requests(user, org, limit: int = 50) -> list[IntegrationRequest]:
     )
 
 
-def open_request_for(user, org, provider_type: str, provider_slug: str) -> IntegrationRequest | None:
+def open_request_for(user: UserLike, org: OrgRef, provider_type: str, provider_slug: str) -> IntegrationRequest | None:
     """The user's open request for this provider, if any (to say so instead of offering
     a second one)."""
     return db.session.scalar(
@@ -421,8 +422,8 @@ def resolve_request(
     request.date_resolved = utcnow()
     record_audit(
         event="INTEGRATION_REQUEST_RESOLVE",
-        actor=actor_access.user,
-        organization=org,
+        actor=actor_access.user,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
+        organization=org,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
         target_type=AUDIT_TARGET,
         target_id=request.id,
         target_object=request.provider_name,

@@ -7,14 +7,14 @@ from webapp.models import (
     VISIBLE_STATUSES,
     IntegrationRequest,
     ObjectStatus,
-    Organization,
     OrganizationIntegration,
     OrganizationMember,
     Project,
 )
+from webapp.services.actors import OrgRef
 
 
-def org_overview(org: Organization) -> dict[str, int]:
+def org_overview(org: OrgRef) -> dict[str, int]:
     """Counts shown on the org overview page, in one query."""
     visible = [int(s) for s in VISIBLE_STATUSES]
     row = db.session.execute(

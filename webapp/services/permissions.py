@@ -8,6 +8,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Organization, OrganizationMember, Role, User
 from webapp.models.accounts import UserRules
+from webapp.services.actors import OrgRef, UserLike
 from webapp.services.errors import Forbidden, NotFound
 from webapp.services.ids import parse_id
 
@@ -89,7 +90,7 @@ class UserSummary(UserRules):
 class OrgAccess:
     """A user's standing in one organization: their role (None for staff acting as staff)."""
 
-    def __init__(self, user: User, organization: Organization, role: str | None):
+    def __init__(self, user: UserLike, organization: OrgRef, role: str | None):
         self.user = user
         self.organization = organization
         self.role = role
@@ -125,7 +126,7 @@ def _org_access_query(user_id: int, slug: str, org_id: int | None):
 
 
 def get_org_access(
-    user: User | UserSummary, org_ref: str,
+    user: UserLike, org_ref: str,
     orgs: list[tuple[OrganizationSummary, str | None]] | None = None,
 ) -> OrgAccess:
     """Resolve an org by slug (or numeric id) for this user; NotFound when not a member.
@@ -183,7 +184,7 @@ def load_user_and_organizations(
     return user, (None if user.is_privileged else member_orgs(rows))
 
 
-def user_organizations(user: User | UserSummary) -> list[tuple[OrganizationSummary, str | None]]:
+def user_organizations(user: UserLike) -> list[tuple[OrganizationSummary, str | None]]:
     """The orgs a user may open, with their role, by name (staff: every org)."""
     membership = ((OrganizationMember.organization_id == Organization.id)
                   & (OrganizationMember.user_id == user.id))

@@ -4,13 +4,15 @@ A view stores the list's query string without paging/format/CSRF arguments; appl
 just a link to the list URL with that query string, so the list's own filter form validates it.
 """
 
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
-from webapp.models import Organization, SavedView, User
+from webapp.models import SavedView
+from webapp.services.actors import OrgRef, UserLike
 from webapp.services.errors import NotFound, ValidationFailed
 
 # list_key → True when the list belongs to an organization (its views are kept per org).
@@ -50,14 +52,16 @@ def clean_query_pairs(pairs) -> str:
     return urlencode([(k, v) for k, v in pairs if k not in DROPPED_ARGS and v != ""])
 
 
-def list_saved_views(user: User, org: Organization | None, list_key: str) -> list:
+def list_saved_views(user: UserLike, org: OrgRef | None,
+                     list_key: str) -> Sequence[Row[int, str, str]]:
     """The user's own views of this list, by name (1 query): of this org for org lists,
     else the views without an org, as rows (id, name, query_string)."""
     if list_key not in LIST_KEYS or not getattr(user, "is_authenticated", False):
         return []
-    per_org = bool(LIST_KEYS.get(list_key)) and org is not None
-    org_clause = (SavedView.organization_id == org.id if per_org
-                  else SavedView.organization_id.is_(None))
+    if LIST_KEYS[list_key] and org is not None:
+        org_clause = SavedView.organization_id == org.id
+    else:
+        org_clause = SavedView.organization_id.is_(None)
     return db.session.execute(
         select(SavedView.id, SavedView.name, SavedView.query_string)
         .where(SavedView.user_id == user.id, SavedView.list_key == list_key, org_clause)
@@ -66,7 +70,7 @@ def list_saved_views(user: User, org: Organization | None, list_key: str) -> lis
 
 
 def save_view(
-    user: User, org: Organization | None, list_key: str, name: str, query_string: str
+    user: UserLike, org: OrgRef | None, list_key: str, name: str, query_string: str
 ) -> SavedView:
     """Any logged-in user: name the current filters of a list. Adds the row; the caller commits.
 
@@ -112,7 +116,7 @@ def save_view(
     return view
 
 
-def delete_saved_view(user: User, view_id: int) -> SavedView:
+def delete_saved_view(user: UserLike, view_id: int) -> SavedView:
     """Delete one of the user's own views; anyone else's (or a missing one) is NotFound."""
     view = db.session.get(SavedView, view_id)
     if view is None or view.user_id != user.id:

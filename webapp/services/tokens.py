@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, select
 
 from webapp.extensions import db
 from webapp.models import ApiToken, OrganizationMember, User, utcnow
+from webapp.services.actors import UserLike
 from webapp.services.errors import NotFound, ValidationFailed
 from webapp.services.permissions import (
     ORGANIZATION_COLUMNS,
@@ -42,7 +43,7 @@ def validate_token_fields(name: str, expires_on) -> dict:
     return {"name": name, "expires_at": expires_at}
 
 
-def create_token(user: User, name: str, expires_on=None) -> tuple[ApiToken, str]:
+def create_token(user: UserLike, name: str, expires_on=None) -> tuple[ApiToken, str]:
     """Create a token for `user`; returns the row and the plaintext (never stored)."""
     fields = validate_token_fields(name, expires_on)
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -58,7 +59,7 @@ def create_token(user: User, name: str, expires_on=None) -> tuple[ApiToken, str]
     return token, plaintext
 
 
-def list_tokens(user: User) -> list[ApiToken]:
+def list_tokens(user: UserLike) -> list[ApiToken]:
     return list(
         db.session.scalars(
             select(ApiToken)
@@ -68,7 +69,7 @@ def list_tokens(user: User) -> list[ApiToken]:
     )
 
 
-def revoke_token(user: User, token_id: int) -> ApiToken:
+def revoke_token(user: UserLike, token_id: int) -> ApiToken:
     """Revoke one of the user's own tokens (idempotent)."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:

@@ -6,13 +6,14 @@ from urllib.parse import urlencode
 from flask import current_app, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from webapp.blueprints.api import bp
 from webapp.extensions import csrf, db
+from webapp.services.actors import UserLike
 from webapp.services.errors import DomainError, StaleEdit, ValidationFailed
 from webapp.services.ids import parse_id
-from webapp.services.permissions import get_org_access
+from webapp.services.permissions import OrgAccess, get_org_access
 from webapp.services.text import has_unstorable_text, is_storable_text
 from webapp.services.tokens import authenticate_token_with_orgs
 from webapp.web import request_orgs
@@ -69,11 +70,12 @@ def authenticate():
     raise ApiError(401, "Authentication credentials were not provided.")
 
 
-def api_user():
+def api_user() -> UserLike:
+    """The caller: the token's User, or the session's `current_user` (a UserSummary)."""
     return g.api_user
 
 
-def org_access(org_ref: str):
+def org_access(org_ref: str) -> OrgAccess:
     """The caller's OrgAccess for an org slug or numeric id (404 for non-members)."""
     access = get_org_access(api_user(), org_ref, orgs=g.get("api_orgs"))
     g.org = access.organization
@@ -159,9 +161,10 @@ def _per_page(default: int) -> int:
     raw = request.args.get("per_page")
     if raw is None or raw == "":
         return default
-    if parse_id(raw) is None or not 1 <= parse_id(raw) <= MAX_PER_PAGE:
+    per_page = parse_id(raw)
+    if per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
         raise ApiError(400, "Invalid per_page parameter.")
-    return parse_id(raw)
+    return per_page
 
 
 def _cursor_offset() -> int:
@@ -238,12 +241,11 @@ def csrf_failed(exc: CSRFError):
 @bp.errorhandler(HTTPException)
 def http_error(exc: HTTPException):
     db.session.rollback()
+    detail: str | None = exc.description
     if exc.code == 404:
         detail = "The requested resource does not exist"
-    else:
-        detail = exc.description
     response = jsonify({"detail": detail})
-    response.status_code = exc.code
-    if exc.code == 405 and exc.valid_methods:
+    response.status_code = exc.code or 500  # Flask hands code-less exceptions back as they are
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response

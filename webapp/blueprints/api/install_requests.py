@@ -42,6 +42,6 @@ def integration_request(org: str):
         if list(errors) == ["provider_slug"]:  # Sentry: {"detail": "Provider <slug> not found"}
             raise ApiError(400, errors["provider_slug"][0]) from None
         raise ValidationFailed({FIELD_NAMES.get(k, k): v for k, v in errors.items()}) from None
-    if outcome.user_can_install:
+    if outcome.request is None:  # the user can install it: nothing was stored
         return jsonify({"detail": "User can install integration"}), 200
     return jsonify(serialize_install_request(outcome.request)), 201

@@ -43,11 +43,11 @@ def org_integrations(org: str):
             raise ApiError(400, "Invalid integration type")
         raise ValidationFailed(form.errors)
     filters = form.filters()
-    org = access.organization
-    facets = svc.result_counts(org, filters)
+    organization = access.organization
+    facets = svc.result_counts(organization, filters)
 
     def page(offset: int, limit: int):
-        rows = svc.installation_rows(org, filters, offset, limit, facets)
+        rows = svc.installation_rows(organization, filters, offset, limit, facets)
         items = [serialize_installation(row, filters.include_config) for row in rows]
         return items, offset + len(rows) < facets.total
 

@@ -16,7 +16,7 @@ from flask import url_for
 
 from webapp.catalog.features import FEATURES
 from webapp.catalog.plugins import Plugin
-from webapp.catalog.providers import Provider, get_provider
+from webapp.catalog.providers import PROVIDERS, Provider, get_provider
 from webapp.models import (
     DocIntegration,
     DocIntegrationLogo,
@@ -54,7 +54,7 @@ def serialize_provider(provider: Provider | None, key: str) -> dict[str, Any]:
 def _provider_json(key: str) -> dict[str, Any]:
     """A catalog provider's JSON, built once per provider (the catalog is code: it cannot
     change while the app runs). Shared by every item of a list: never mutate it."""
-    provider = get_provider(key)
+    provider = PROVIDERS[key]
     return {
         "key": provider.key,
         "slug": provider.slug,
@@ -71,7 +71,7 @@ def _schema_json(key: str) -> tuple[tuple[str, dict[str, Any], object], ...]:
     """(field name, field JSON without its value, default value) per schema field, built
     once per provider (the value of a field is the stored one, else the default: the rule of
     `schema_values`). Shared by every item of a list: never mutate them."""
-    provider = get_provider(key)
+    provider = PROVIDERS[key]
     defaults = schema_values(provider, {})
     return tuple((field.name, field.to_dict(), defaults[field.name])
                  for field in provider.config_schema)

@@ -1,7 +1,7 @@
 """The directory's GET filter form: the one parser of the directory's query string."""
 
 from wtforms import SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
 from wtforms.validators import Length, Optional
 
 from webapp.blueprints.filters import ListFilterForm, service_rule
@@ -59,8 +59,8 @@ class DirectoryFilterForm(ListFilterForm):
 
     def label_with_counts(self, category_counts: dict[str, int], installed_counts: dict[str, int]):
         """Facet counts beside each choice; a refused value stays visible in its select."""
-        self.category.choices = category_choices(category_counts)
-        self.installed.choices = installed_choices(installed_counts)
-        for field in (self.category, self.installed):
+        for field, choices in ((self.category, category_choices(category_counts)),
+                               (self.installed, installed_choices(installed_counts))):
             if field.errors and field.data:
-                field.choices = [*field.choices, SelectChoice(field.data, f"{field.data} (unknown)")]
+                choices.append(SelectChoice(field.data, f"{field.data} (unknown)"))
+            field.choices = choices

@@ -9,12 +9,12 @@ from webapp.blueprints.directory.links import entry_url, request_url
 from webapp.blueprints.listing import ListView, Page
 from webapp.services.directory import SENTRY_APP, directory_entries, get_sentry_app
 from webapp.services.install_requests import open_request_for
-from webapp.services.permissions import Capability
+from webapp.services.permissions import Capability, OrgAccess
 
 
 @bp.route("/settings/<org_slug>/directory/")
 @org_view(Capability.VIEW)
-def index(access):
+def index(access: OrgAccess):
     """Members: every provider, plugin, sentry app and published doc integration, filtered.
 
     A refused filter value is 400 with its message beside the field; the list is still shown
@@ -38,7 +38,7 @@ def index(access):
 
 @bp.route("/settings/<org_slug>/sentry-apps/<slug>/")
 @org_view(Capability.VIEW)
-def sentry_app(access, slug):
+def sentry_app(access: OrgAccess, slug):
     """Members: one sentry app — overview, author, status, features, request installation."""
     app, features = get_sentry_app(access, slug)
     can_install = access.can(Capability.MANAGE_INTEGRATIONS)

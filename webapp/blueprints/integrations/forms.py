@@ -9,13 +9,13 @@ from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     HiddenField,
-    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
 )
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from webapp.blueprints.filters import FilterForm, ListFilterForm
 from webapp.catalog.features import parse_integration_feature
@@ -40,7 +40,7 @@ HIDE = {"0", "false", "no", "off"}
 def canonical_args(args: MultiDict) -> MultiDict:
     """`args` with the API's spellings under the list's own names (their values after the
     own name's values)."""
-    out = MultiDict()
+    out: MultiDict[str, str] = MultiDict()
     for key, values in args.lists():
         if key not in API_ALIASES:
             out.setlist(key, values)
@@ -58,6 +58,8 @@ def _stripped(valuelist) -> list[str]:
 class LastValueField(StringField):
     """A text argument: the last non-empty value given, stripped ("" when none)."""
 
+    data: str
+
     def process_formdata(self, valuelist):
         values = _stripped(valuelist)
         self.data = values[-1] if values else ""
@@ -65,6 +67,8 @@ class LastValueField(StringField):
 
 class LastValueSelectField(SelectField):
     """A single-choice select whose data is the last non-empty value given."""
+
+    data: str
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate_choice", False)
@@ -78,6 +82,8 @@ class LastValueSelectField(SelectField):
 class ValuesSelectMultipleField(SelectMultipleField):
     """A repeatable argument: every non-empty value, stripped, canonical where `canonical`
     knows it (an unknown value stays as typed, for its validator to name it)."""
+
+    data: list[str]
 
     def __init__(self, *args, canonical=None, **kwargs):
         kwargs.setdefault("validate_choice", False)
@@ -153,7 +159,7 @@ class IntegrationFilterForm(FilterForm):
     include_config = LastValueSelectField(
         "Config column", choices=[SelectChoice("1", "Show"), SelectChoice("0", "Hide")],
         validators=[_show_or_hide])
-    sort = LastValueField(widget=HiddenField.widget, validators=[_known_sort])
+    sort = LastValueField(widget=HiddenInput(), validators=[_known_sort])
 
     @classmethod
     def prepare_args(cls, args):
@@ -165,10 +171,13 @@ class IntegrationFilterForm(FilterForm):
         return IntegrationFilters(
             q=self.q.data,
             provider_keys=tuple(dict.fromkeys(self.provider_key.data)),
-            features=tuple(dict.fromkeys(parse_integration_feature(v)
-                                         for v in self.features.data)),
+            features=tuple(dict.fromkeys(feature for feature in map(parse_integration_feature,
+                                                                    self.features.data)
+                                         if feature is not None)),
             integration_type=self.integration_type.data or None,
-            statuses=tuple(dict.fromkeys(ObjectStatus.from_label(v) for v in self.status.data)),
+            statuses=tuple(dict.fromkeys(status for status in map(ObjectStatus.from_label,
+                                                                  self.status.data)
+                                         if status is not None)),
             include_config=(self.include_config.data or "1").lower() not in HIDE,
             sort=self.sort.data or DEFAULT_SORT,
         )

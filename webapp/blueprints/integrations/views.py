@@ -10,7 +10,7 @@ import json
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from wtforms import SelectChoice
+from wtforms import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
 
 from webapp.blueprints.common import (
     client_ip,
@@ -35,7 +35,7 @@ from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history, record_export
 from webapp.services.errors import Conflict
 from webapp.services.ids import parse_id
-from webapp.services.permissions import Capability
+from webapp.services.permissions import Capability, OrgAccess
 from webapp.services.saved_views import list_saved_views
 
 STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
@@ -100,7 +100,7 @@ def _chips(filters: svc.IntegrationFilters) -> list[Chip]:
 
 @bp.route("/<org_slug>/integrations/")
 @org_view()
-def index(access):
+def index(access: OrgAccess):
     """Members: the org's installations, filtered in the URL; `format=csv` exports them all."""
     org = access.organization
     form = IntegrationListForm.from_args()
@@ -123,11 +123,11 @@ def index(access):
     return render_template("integrations/index.html", view=view, filters=filters, rows=rows)
 
 
-def _export_csv(access, filters: svc.IntegrationFilters):
+def _export_csv(access: OrgAccess, filters: svc.IntegrationFilters):
     """Every matching row (all pages) as CSV; the export is audit-logged first."""
     org = access.organization
     org_slug, org_id = org.slug, org.id
-    record_export(actor=current_user, organization=org, list_name="integrations",
+    record_export(actor=current_user, organization=org, list_name="integrations",  # type: ignore[arg-type]  # TEMPORARY: record_export to take UserLike/OrgRef
                   filters=filters.as_dict(), ip_address=client_ip())
     db.session.commit()
     header = ["integration_id", "provider", "provider_name", "name", "external_id", "status",
@@ -157,7 +157,7 @@ def _export_csv(access, filters: svc.IntegrationFilters):
 
 @bp.route("/<org_slug>/integrations/<provider_key>/")
 @org_view()
-def provider(access, provider_key: str):
+def provider(access: OrgAccess, provider_key: str):
     """Members: one provider — what it does, and this org's installations of it."""
     provider = get_provider(provider_key)
     if provider is None:
@@ -176,7 +176,7 @@ def provider(access, provider_key: str):
     )
 
 
-def _load(access, provider_key: str, integration_id: int):
+def _load(access: OrgAccess, provider_key: str, integration_id: int):
     """The installation named by the URL; 404 when the provider part does not match."""
     oi = svc.get_org_integration(access.organization, integration_id)
     if oi.integration.provider != provider_key:
@@ -185,16 +185,16 @@ def _load(access, provider_key: str, integration_id: int):
 
 
 def _detail_url(oi, next_url: str | None = None) -> str:
-    args = {"next": next_url} if next_url else {}
     return url_for("integrations.detail", org_slug=oi.organization.slug,
-                   provider_key=oi.integration.provider, integration_id=oi.integration_id, **args)
+                   provider_key=oi.integration.provider, integration_id=oi.integration_id,
+                   next=next_url or None)  # None: no `next` arg
 
 
-def _list_url(access) -> str:
+def _list_url(access: OrgAccess) -> str:
     return url_for("integrations.index", org_slug=access.organization.slug)
 
 
-def _returning_next(access) -> str | None:
+def _returning_next(access: OrgAccess) -> str | None:
     """The validated list URL to go back to (from ?next= or the form), if any."""
     target = safe_next("")
     return target or None
@@ -209,7 +209,7 @@ def _config_form(oi):
                                        version=oi.version, next=safe_next(""))
 
 
-def _render_detail(access, oi, form, status: int = 200):
+def _render_detail(access: OrgAccess, oi, form, status: int = 200):
     provider = svc.provider_of(oi)
     reason = access.reason(Capability.MANAGE_INTEGRATIONS)
     back = safe_next(_list_url(access))
@@ -231,7 +231,7 @@ def _render_detail(access, oi, form, status: int = 200):
 
 @bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/", methods=["GET", "POST"])
 @org_view()
-def detail(access, provider_key: str, integration_id: int):
+def detail(access: OrgAccess, provider_key: str, integration_id: int):
     """Members: one installation (read-only); admins and up: POST saves its config."""
     oi = _load(access, provider_key, integration_id)
     provider = svc.provider_of(oi)
@@ -282,7 +282,7 @@ def _posted_config(provider, form) -> dict:
     return values
 
 
-def _status_action(access, provider_key, integration_id, action, done: str):
+def _status_action(access: OrgAccess, provider_key, integration_id, action, done: str):
     oi = _load(access, provider_key, integration_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -300,7 +300,7 @@ def _status_action(access, provider_key, integration_id, action, done: str):
 
 @bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/disable/", methods=["POST"])
 @org_view(Capability.MANAGE_INTEGRATIONS)
-def disable(access, provider_key: str, integration_id: int):
+def disable(access: OrgAccess, provider_key: str, integration_id: int):
     """Admins and up: disable an active installation."""
     return _status_action(access, provider_key, integration_id, svc.disable_integration,
                           "{name} is disabled.")
@@ -308,7 +308,7 @@ def disable(access, provider_key: str, integration_id: int):
 
 @bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/enable/", methods=["POST"])
 @org_view(Capability.MANAGE_INTEGRATIONS)
-def enable(access, provider_key: str, integration_id: int):
+def enable(access: OrgAccess, provider_key: str, integration_id: int):
     """Admins and up: enable a disabled installation."""
     return _status_action(access, provider_key, integration_id, svc.enable_integration,
                           "{name} is enabled again.")
@@ -317,7 +317,7 @@ def enable(access, provider_key: str, integration_id: int):
 @bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/uninstall/",
           methods=["GET", "POST"])
 @org_view(Capability.MANAGE_INTEGRATIONS)
-def uninstall(access, provider_key: str, integration_id: int):
+def uninstall(access: OrgAccess, provider_key: str, integration_id: int):
     """Admins and up: GET shows what goes with the installation; POST marks it for deletion."""
     oi = _load(access, provider_key, integration_id)
     form = ConfirmForm(next=_returning_next(access) or "")

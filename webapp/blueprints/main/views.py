@@ -9,6 +9,7 @@ from webapp.blueprints.common import org_view
 from webapp.blueprints.main import bp
 from webapp.extensions import db
 from webapp.services.organizations import org_overview
+from webapp.services.permissions import OrgAccess
 from webapp.web import DATABASE_RETRY_AFTER, note_database_unavailable, request_orgs
 
 
@@ -31,7 +32,7 @@ def index():
 
 @bp.route("/settings/<org_slug>/")
 @org_view()
-def org_home(access):
+def org_home(access: OrgAccess):
     """Members: the org overview with counts and links to each area."""
     return render_template("main/org_home.html", counts=org_overview(access.organization))
 

@@ -25,12 +25,12 @@ from webapp.services.install_requests import (
     list_open_requests,
     resolve_request,
 )
-from webapp.services.permissions import REASONS, Capability
+from webapp.services.permissions import REASONS, Capability, OrgAccess
 
 
 @bp.route("/settings/<org_slug>/integration-requests/", methods=["GET", "POST"])
 @org_view(Capability.REQUEST_INSTALL)
-def index(access):
+def index(access: OrgAccess):
     """Members: the request form and their requests; owners/managers also the open queue.
 
     POST stores a request (owners and managers are emailed), or tells admins and up that
@@ -47,7 +47,7 @@ def index(access):
     )
 
 
-def _create(access, form) -> RequestOutcome:
+def _create(access: OrgAccess, form) -> RequestOutcome:
     """The service call of the request form; a second open request is an error beside the
     slug field (400), like the service's own field errors."""
     try:
@@ -63,7 +63,7 @@ def _create(access, form) -> RequestOutcome:
         raise ValidationFailed({"provider_slug": [exc.message]}) from None
 
 
-def _sent(access, form, outcome: RequestOutcome):
+def _sent(access: OrgAccess, form, outcome: RequestOutcome):
     """save_form's `done`: the flash and the page to go back to, or (admins and up, nothing
     stored) the page saying they can install it themselves."""
     org = access.organization
@@ -76,7 +76,7 @@ def _sent(access, form, outcome: RequestOutcome):
     return text, url_for("requests.index", org_slug=org.slug)
 
 
-def _render_index(access, form, status: int = 200, can_install_notice=None):
+def _render_index(access: OrgAccess, form, status: int = 200, can_install_notice=None):
     """The page: the request form, the user's requests and (owners and managers) the queue
     under its GET filters; invalid queue filters make it a 400."""
     org = access.organization
@@ -129,7 +129,7 @@ def _slug_suggestions() -> list[tuple[str, str]]:
     return items
 
 
-def _resolve(access, request_id: int, status: str):
+def _resolve(access: OrgAccess, request_id: int, status: str):
     """Mark done / Dismiss through save_form; a request someone resolved first is a warning."""
     form = ResolveForm()
     back = safe_next(url_for("requests.index", org_slug=access.organization.slug))
@@ -156,13 +156,13 @@ def _resolve(access, request_id: int, status: str):
 
 @bp.route("/settings/<org_slug>/integration-requests/<int:request_id>/done/", methods=["POST"])
 @org_view(Capability.RESOLVE_REQUESTS)
-def mark_done(access, request_id: int):
+def mark_done(access: OrgAccess, request_id: int):
     """Owners and managers: mark an open request done (audited)."""
     return _resolve(access, request_id, "done")
 
 
 @bp.route("/settings/<org_slug>/integration-requests/<int:request_id>/dismiss/", methods=["POST"])
 @org_view(Capability.RESOLVE_REQUESTS)
-def dismiss(access, request_id: int):
+def dismiss(access: OrgAccess, request_id: int):
     """Owners and managers: dismiss an open request (audited)."""
     return _resolve(access, request_id, "dismissed")

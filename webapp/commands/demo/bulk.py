@@ -39,7 +39,9 @@ def _copy_rows(model, rows: list[dict]) -> None:
     quote = connection.dialect.identifier_preparer.quote
     statement = (f"COPY {quote(table.name)} ({', '.join(quote(keys[key].name) for key in names)})"
                  " FROM STDIN")
-    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+    driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None  # the psycopg connection of a checked-out connection
+    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             values = [row[key] for key in given] + [make() for make in defaults.values()]
             copy.write_row([json.dumps(value) if key in json_keys else value

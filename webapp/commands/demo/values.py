@@ -14,7 +14,7 @@ DEMO_ORG = ("demo", "Demo Company")
 GLOBEX_ORG = ("globex", "Globex Corporation")
 
 # (email, name, role shown, {org slug: role}, is_staff)
-DEMO_USERS = (
+DEMO_USERS: tuple[tuple[str, str, str, dict[str, str], bool], ...] = (
     ("owner@demo.example", "Olivia Martin", "owner", {"demo": "owner", "globex": "member"}, False),
     ("manager@demo.example", "Marcus Chen", "manager", {"demo": "manager"}, False),
     ("admin@demo.example", "Aisha Patel", "admin", {"demo": "admin"}, False),
@@ -69,7 +69,7 @@ TEXT_VALUES = {
 }
 
 # Plausible option values per plugin; the required field comes first in the catalog's check.
-PLUGIN_VALUES = {
+PLUGIN_VALUES: dict[str, dict[str, object]] = {
     "amazon-sqs": {"queue_url": "https://sqs.eu-west-1.amazonaws.com/123456789012/sentry-events",
                    "region": "eu-west-1", "access_key": "AKIAIOSFODNN7DEMO1"},
     "asana": {"workspace": "1200123456789012"},
@@ -192,6 +192,7 @@ def account(provider: str, n: int) -> tuple[str, str, dict]:
     name = base if round_ == 0 else f"{base} {round_ + 1}"
     handle = slug_of(name)
     number = 41000000 + n * 7919
+    metadata: dict[str, object]
     if provider == "slack":
         external_id = f"T{number:09X}"
         metadata = {"domain_name": f"{handle}.slack.com", "installation_type": "born_as_bot",

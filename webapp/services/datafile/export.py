@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -46,9 +47,9 @@ def export_data(*, with_secrets: bool = False) -> dict:
 
     Users carry `password_hash` only `with_secrets` (and only when they have one).
     """
-    users = []
+    users: list[dict[str, Any]] = []
     for user in db.session.scalars(select(User)):
-        row = {
+        row: dict[str, Any] = {
             "email": user.email, "name": user.name, "is_active": user.is_active,
             "is_staff": user.is_staff, "is_superuser": user.is_superuser,
         }
@@ -58,7 +59,7 @@ def export_data(*, with_secrets: bool = False) -> dict:
     users.sort(key=lambda r: (r["email"].lower(), r["email"]))
 
     app_features = _feature_ids(IntegrationFeatureTarget.SENTRY_APP)
-    sentry_apps = sorted(
+    sentry_apps: list[dict[str, Any]] = sorted(
         (
             {"slug": app.slug, "name": app.name, "author": app.author, "overview": app.overview,
              "status": app.status, "features": app_features.get(app.id, [])}
@@ -67,7 +68,7 @@ def export_data(*, with_secrets: bool = False) -> dict:
         key=lambda r: r["slug"],
     )
 
-    integrations = sorted(
+    integrations: list[dict[str, Any]] = sorted(
         (
             {"provider": provider, "external_id": external_id, "name": name,
              "metadata": metadata or {}, "status": ObjectStatus(status).label}
@@ -80,7 +81,7 @@ def export_data(*, with_secrets: bool = False) -> dict:
     )
 
     doc_features = _feature_ids(IntegrationFeatureTarget.DOC_INTEGRATION)
-    doc_integrations = []
+    doc_integrations: list[dict[str, Any]] = []
     for doc in db.session.scalars(select(DocIntegration).options(selectinload(DocIntegration.logo))):
         logo = None
         if doc.logo is not None:

@@ -266,18 +266,18 @@ class _Writer:
         elif "name" in values and _assign(org, "name", values["name"]):
             self.summary.updated("organization")
 
-        for entry in plan.members:
-            user = self.plan.users_by_email[entry.extra["key"]]
-            if entry.existing is None:
+        for member in plan.members:
+            user = self.plan.users_by_email[member.extra["key"]]
+            if member.existing is None:
                 db.session.add(OrganizationMember(organization=org, user=user,
-                                                  role=entry.values["role"]))
+                                                  role=member.values["role"]))
                 self.summary.created("organization_member")
-            elif "role" in entry.values and _assign(entry.existing, "role", entry.values["role"]):
+            elif "role" in member.values and _assign(member.existing, "role", member.values["role"]):
                 self.summary.updated("organization_member")
 
         projects = dict(plan.existing_projects)
-        for entry in plan.projects:
-            values, project = entry.values, entry.existing
+        for project_entry in plan.projects:
+            values, project = project_entry.values, project_entry.existing
             if project is None:
                 project = Project(organization=org, slug=values["slug"], name=values["name"],
                                   platform=values.get("platform"),
@@ -293,20 +293,20 @@ class _Writer:
                     self.summary.updated("project")
             projects[values["slug"]] = project
 
-        for entry in plan.integrations:
-            self._org_integration(org, entry)
+        for link in plan.integrations:
+            self._org_integration(org, link)
 
-        for entry in plan.plugin_options:
-            values = entry.values
-            if entry.existing is None:
+        for option in plan.plugin_options:
+            values = option.values
+            if option.existing is None:
                 db.session.add(ProjectPluginOption(project=projects[values["project"]],
                                                    plugin=values["plugin"], key=values["key"],
                                                    value=values["value"]))
                 self.summary.created("project_plugin_option")
-            elif _assign(entry.existing, "value", values["value"]):
+            elif _assign(option.existing, "value", values["value"]):
                 self.summary.updated("project_plugin_option")
 
-    def _org_integration(self, org: Organization, entry: Entry) -> None:
+    def _org_integration(self, org: Organization, entry: Entry[OrganizationIntegration]) -> None:
         values, link = entry.values, entry.existing
         integration = self.plan.integrations_by_key[entry.extra["key"]]
         names = ("status", "config", "grace_period_end")

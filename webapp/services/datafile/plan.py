@@ -7,21 +7,35 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Integration, IntegrationFeature, Project, User
+from webapp.models import (
+    DocIntegration,
+    Integration,
+    IntegrationFeature,
+    Organization,
+    OrganizationIntegration,
+    OrganizationMember,
+    Project,
+    ProjectPluginOption,
+    SentryApp,
+    User,
+)
 from webapp.services.text import is_storable_text
+
+RowT = TypeVar("RowT")
 
 
 @dataclass
-class Entry:
+class Entry(Generic[RowT]):
     """One validated record: cleaned values, the existing row (None = create), its path."""
 
     path: str
     values: dict
-    existing: object | None = None
+    existing: RowT | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -29,11 +43,11 @@ class Entry:
 class OrgPlan:
     """One organization of the file and the records it holds."""
 
-    entry: Entry
-    members: list[Entry] = field(default_factory=list)
-    projects: list[Entry] = field(default_factory=list)
-    integrations: list[Entry] = field(default_factory=list)
-    plugin_options: list[Entry] = field(default_factory=list)
+    entry: Entry[Organization]
+    members: list[Entry[OrganizationMember]] = field(default_factory=list)
+    projects: list[Entry[Project]] = field(default_factory=list)
+    integrations: list[Entry[OrganizationIntegration]] = field(default_factory=list)
+    plugin_options: list[Entry[ProjectPluginOption]] = field(default_factory=list)
     existing_projects: dict[str, Project] = field(default_factory=dict)
 
 
@@ -41,10 +55,10 @@ class OrgPlan:
 class Plan:
     """Every validated record of the file, and the rows they refer to by natural key."""
 
-    users: list[Entry] = field(default_factory=list)
-    sentry_apps: list[Entry] = field(default_factory=list)
-    integrations: list[Entry] = field(default_factory=list)
-    doc_integrations: list[Entry] = field(default_factory=list)
+    users: list[Entry[User]] = field(default_factory=list)
+    sentry_apps: list[Entry[SentryApp]] = field(default_factory=list)
+    integrations: list[Entry[Integration]] = field(default_factory=list)
+    doc_integrations: list[Entry[DocIntegration]] = field(default_factory=list)
     organizations: list[OrgPlan] = field(default_factory=list)
     users_by_email: dict[str, User] = field(default_factory=dict)
     integrations_by_key: dict[tuple[str, str], Integration] = field(default_factory=dict)

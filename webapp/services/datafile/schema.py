@@ -90,7 +90,7 @@ def _choice(choices: Iterable[str], what: str = "must be one of") -> Callable[[o
 def _status(value) -> int:
     if not isinstance(value, str) or value not in STATUS_LABELS:
         raise BadValue(f"must be one of: {', '.join(STATUS_LABELS)}")
-    return int(ObjectStatus.from_label(value))
+    return int(ObjectStatus[value.upper()])
 
 
 def _pattern(regex: re.Pattern, message: str) -> Callable[[object], str]:

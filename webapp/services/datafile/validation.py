@@ -137,8 +137,8 @@ class _Validator(DocIntegrationChecks):
         existing: dict[str, SentryApp] = {}
         slugs = [slug for *_, slug in valid]
         for chunk in chunks(slugs):
-            for app in db.session.scalars(select(SentryApp).where(SentryApp.slug.in_(chunk))):
-                existing[app.slug] = app
+            for found in db.session.scalars(select(SentryApp).where(SentryApp.slug.in_(chunk))):
+                existing[found.slug] = found
         current = features_of(IntegrationFeatureTarget.SENTRY_APP, [a.id for a in existing.values()])
         for path, item, cleaned, slug in valid:
             app = existing.get(slug)
@@ -160,10 +160,10 @@ class _Validator(DocIntegrationChecks):
                         wanted.add(link["external_id"])
         existing: dict[tuple[str, str], Integration] = {}
         for chunk in chunks(sorted(wanted)):
-            for integration in db.session.scalars(
+            for found in db.session.scalars(
                 select(Integration).where(Integration.external_id.in_(chunk))
             ):
-                existing[(integration.provider, integration.external_id)] = integration
+                existing[(found.provider, found.external_id)] = found
         self.plan.integrations_by_key = dict(existing)
         self.file_integrations = {key for *_, key in valid}
         for path, item, cleaned, key in valid:
@@ -177,8 +177,8 @@ class _Validator(DocIntegrationChecks):
                                           key=itemgetter("slug"), what="slug", key_field="slug"))
         existing: dict[str, Organization] = {}
         for chunk in chunks([slug for *_, slug in valid]):
-            for org in db.session.scalars(select(Organization).where(Organization.slug.in_(chunk))):
-                existing[org.slug] = org
+            for found in db.session.scalars(select(Organization).where(Organization.slug.in_(chunk))):
+                existing[found.slug] = found
         for path, item, cleaned, slug in valid:
             org = existing.get(slug)
             if org is None:
@@ -223,28 +223,28 @@ class _Validator(DocIntegrationChecks):
                     current_options[(slugs[option.project_id], option.plugin, option.key)] = option
         plan.existing_projects = current_projects
 
-        for sub, member, cleaned, key in self._unique_records(
+        for sub, raw_member, cleaned, key in self._unique_records(
             members, f"{path}.members", MEMBER_FIELDS,
             key=lambda cleaned: cleaned["email"].lower(), what="member email", key_field="email",
         ):
             if key not in self.plan.users_by_email and key not in self.file_users:
                 self.error(f"{sub}.email", "no user with this email in the file or the database")
                 continue
-            existing = current_members.get(key)
-            if existing is None:
-                self._require_for_create(member, sub, MEMBER_FIELDS)
-            plan.members.append(Entry(sub, cleaned, existing, {"key": key}))
+            existing_member = current_members.get(key)
+            if existing_member is None:
+                self._require_for_create(raw_member, sub, MEMBER_FIELDS)
+            plan.members.append(Entry(sub, cleaned, existing_member, {"key": key}))
 
         file_projects: set[str] = set()
-        for sub, project, cleaned, slug in self._unique_records(
+        for sub, raw_project, cleaned, slug in self._unique_records(
             projects, f"{path}.projects", PROJECT_FIELDS,
             key=itemgetter("slug"), what="project slug", key_field="slug",
         ):
             file_projects.add(slug)
-            existing = current_projects.get(slug)
-            if existing is None:
-                self._require_for_create(project, sub, PROJECT_FIELDS)
-            plan.projects.append(Entry(sub, cleaned, existing))
+            existing_project = current_projects.get(slug)
+            if existing_project is None:
+                self._require_for_create(raw_project, sub, PROJECT_FIELDS)
+            plan.projects.append(Entry(sub, cleaned, existing_project))
 
         known = set(self.plan.integrations_by_key) | self.file_integrations
         for sub, _link, cleaned, key in self._unique_records(

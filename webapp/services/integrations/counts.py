@@ -20,8 +20,9 @@ from sqlalchemy import Select, func, select
 from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import DOMAINS, PROVIDERS
 from webapp.extensions import db
-from webapp.models import Organization, OrganizationIntegration
+from webapp.models import OrganizationIntegration
 from webapp.models.integrations import OrganizationIntegrationCount
+from webapp.services.actors import OrgRef
 from webapp.services.integrations.filters import (
     FILTER_STATUSES,
     IntegrationFilters,
@@ -60,7 +61,7 @@ def q_condition(pattern):
             | func.lower(OI.integration_external_id).like(pattern, escape="/"))
 
 
-def matrix_statement(org: Organization, filters: IntegrationFilters) -> Select:
+def matrix_statement(org: OrgRef, filters: IntegrationFilters) -> Select:
     """The statement behind `status_matrix`: (provider, status, count) rows."""
     if not filters.q:
         counts = OrganizationIntegrationCount
@@ -75,7 +76,7 @@ def matrix_statement(org: Organization, filters: IntegrationFilters) -> Select:
     )
 
 
-def status_matrix(org: Organization, filters: IntegrationFilters) -> Matrix:
+def status_matrix(org: OrgRef, filters: IntegrationFilters) -> Matrix:
     """{(provider, status): count} of the org's rows matching `q`, in one statement.
     Without `q`, deletion_in_progress rows are included (the planner counts the index
     entries it may skip); facets and totals only ever sum the visible statuses."""
@@ -91,18 +92,18 @@ def matching_groups(matrix: Matrix, filters: IntegrationFilters) -> Matrix:
             if n > 0 and s in statuses and (allowed is None or p in allowed)}
 
 
-def result_counts(org: Organization, filters: IntegrationFilters) -> Facets:
+def result_counts(org: OrgRef, filters: IntegrationFilters) -> Facets:
     """The matrix and the total, without per-choice counts (the API); one statement."""
     matrix = status_matrix(org, filters)
     return Facets(matrix=matrix, total=sum(matching_groups(matrix, filters).values()))
 
 
-def count_installations(org: Organization, filters: IntegrationFilters) -> int:
+def count_installations(org: OrgRef, filters: IntegrationFilters) -> int:
     """How many installations match `filters` (exact)."""
     return result_counts(org, filters).total
 
 
-def facet_counts(org: Organization, filters: IntegrationFilters) -> Facets:
+def facet_counts(org: OrgRef, filters: IntegrationFilters) -> Facets:
     """Facet counts for the filter form and the exact result count, in one statement."""
     facets = result_counts(org, filters)
     statuses = {int(s) for s in allowed_statuses(filters)}

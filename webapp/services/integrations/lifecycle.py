@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 from sqlalchemy.orm import contains_eager
 
 from webapp.catalog.providers import ConfigField, Provider, get_provider
@@ -16,11 +17,10 @@ from webapp.models import (
     AuditLogEntry,
     Integration,
     ObjectStatus,
-    Organization,
     OrganizationIntegration,
-    User,
     utcnow,
 )
+from webapp.services.actors import OrgRef, UserLike
 from webapp.services.audit import diff_values, record_audit
 from webapp.services.errors import Conflict, NotFound, StaleEdit, ValidationFailed
 from webapp.services.ids import parse_id
@@ -35,13 +35,13 @@ def has_control_characters(text: str, allowed: str = "\t\n\r") -> bool:
     """NUL and other control characters (PostgreSQL refuses NUL in text and JSON)."""
     return any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in text)
 
-def get_org_integration(org: Organization, integration_id: int | str) -> OrganizationIntegration:
+def get_org_integration(org: OrgRef, integration_id: int | str) -> OrganizationIntegration:
     """The org's installation of Integration `integration_id` (the id in Sentry's URLs).
 
     NotFound for another org's, a missing, or a deletion_in_progress installation.
     """
-    integration_id = parse_id(integration_id)
-    if integration_id is None:
+    wanted = parse_id(integration_id)
+    if wanted is None:
         raise NotFound("Integration not found")
     oi = db.session.scalars(
         select(OrganizationIntegration)
@@ -49,7 +49,7 @@ def get_org_integration(org: Organization, integration_id: int | str) -> Organiz
         .options(contains_eager(OrganizationIntegration.integration))
         .where(
             OrganizationIntegration.organization_id == org.id,
-            OrganizationIntegration.integration_id == integration_id,
+            OrganizationIntegration.integration_id == wanted,
             OrganizationIntegration.status != int(ObjectStatus.DELETION_IN_PROGRESS),
         )
     ).first()
@@ -129,7 +129,7 @@ def _clean_value(field_: ConfigField, value: object) -> tuple[object, str | None
 
 
 def update_integration_config(
-    actor: User | None,
+    actor: UserLike | None,
     oi: OrganizationIntegration,
     values: Mapping[str, object],
     expected_version: int | None,
@@ -165,9 +165,9 @@ def update_integration_config(
 
     current = config_values(oi)
     if expected_version is not None and int(expected_version) != oi.version:
-        changes = {name: (mine, current.get(name)) for name, mine in cleaned.items()
-                   if current.get(name) != mine}
-        raise StaleEdit(changes or {"version": (int(expected_version), oi.version)})
+        stale = {name: (mine, current.get(name)) for name, mine in cleaned.items()
+                 if current.get(name) != mine}
+        raise StaleEdit(stale or {"version": (int(expected_version), oi.version)})
 
     before = {name: current.get(name) for name in cleaned}
     changes = diff_values(before, cleaned)
@@ -176,7 +176,7 @@ def update_integration_config(
     oi.config = {**(oi.config or {}), **cleaned}
     record_audit(
         event="INTEGRATION_EDIT",
-        actor=actor,
+        actor=actor,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
         organization=oi.organization,
         target_type=TARGET_TYPE,
         target_id=oi.id,
@@ -216,7 +216,7 @@ def disable_reason(oi: OrganizationIntegration) -> str | None:
     return None
 
 
-def disable_integration(actor: User | None, oi: OrganizationIntegration,
+def disable_integration(actor: UserLike | None, oi: OrganizationIntegration,
                         ip_address: str | None = None) -> None:
     """Admins and up: set the org-level status to disabled (INTEGRATION_DISABLE)."""
     reason = disable_reason(oi)
@@ -225,7 +225,7 @@ def disable_integration(actor: User | None, oi: OrganizationIntegration,
     _status_change(actor, oi, ObjectStatus.DISABLED, "INTEGRATION_DISABLE", ip_address)
 
 
-def enable_integration(actor: User | None, oi: OrganizationIntegration,
+def enable_integration(actor: UserLike | None, oi: OrganizationIntegration,
                        ip_address: str | None = None) -> None:
     """Admins and up: set a disabled installation back to active (INTEGRATION_ENABLE)."""
     if oi.status != int(ObjectStatus.DISABLED):
@@ -233,7 +233,7 @@ def enable_integration(actor: User | None, oi: OrganizationIntegration,
     _status_change(actor, oi, ObjectStatus.ACTIVE, "INTEGRATION_ENABLE", ip_address)
 
 
-def uninstall_integration(actor: User | None, oi: OrganizationIntegration,
+def uninstall_integration(actor: UserLike | None, oi: OrganizationIntegration,
                           ip_address: str | None = None) -> None:
     """Admins and up: mark an active or disabled installation pending deletion
     (INTEGRATION_REMOVE); `run_deletions()` finishes the job."""
@@ -303,10 +303,12 @@ def run_deletions(batch: int = 500) -> int:
         ))
         if not ids:
             break
-        result = db.session.execute(
+        # A DELETE's result is a CursorResult (with rowcount); Session.execute is typed
+        # for row-returning statements only.
+        result = cast(CursorResult[Any], db.session.execute(
             delete(oi).where(oi.id.in_(ids), oi.status == int(ObjectStatus.DELETION_IN_PROGRESS))
             .execution_options(synchronize_session=False)
-        )
+        ))
         db.session.commit()
         deleted += result.rowcount or 0
     db.session.expire_all()

@@ -16,11 +16,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, case, literal_column, select, union_all
+from sqlalchemy import Label, Select, bindparam, case, literal_column, select, union_all
 
 from webapp.catalog.providers import PROVIDERS
 from webapp.extensions import db
-from webapp.models import Integration, Organization, OrganizationIntegration
+from webapp.models import Integration, OrganizationIntegration
+from webapp.services.actors import OrgRef
 from webapp.services.integrations.counts import Facets, q_condition, result_counts
 from webapp.services.integrations.filters import (
     IntegrationFilters,
@@ -87,7 +88,9 @@ def _terms(providers: tuple[str, ...] | None, statuses: tuple[int, ...], has_q: 
     return terms
 
 
-def _shape(filters: IntegrationFilters, providers=None, statuses=None):
+def _shape(filters: IntegrationFilters, providers: tuple[str, ...] | None = None,
+           statuses: tuple[int, ...] | None = None
+           ) -> tuple[tuple[str, ...] | None, tuple[int, ...]]:
     """(providers, statuses) as sorted tuples: the given ones, else what the filters allow."""
     if providers is None:
         allowed = allowed_providers(filters)
@@ -97,7 +100,7 @@ def _shape(filters: IntegrationFilters, providers=None, statuses=None):
     return providers, statuses
 
 
-def _params(org: Organization, filters: IntegrationFilters) -> dict[str, object]:
+def _params(org: OrgRef, filters: IntegrationFilters) -> dict[str, object]:
     params: dict[str, object] = {"org_id": org.id}
     if filters.q:
         params["q_pattern"] = like_pattern(filters.q)
@@ -123,7 +126,7 @@ def _order_by(sort: str) -> list:
     return [c.desc() if sort.startswith("-") else c.asc() for c in columns]
 
 
-def installations_query(org: Organization, filters: IntegrationFilters) -> Select:
+def installations_query(org: OrgRef, filters: IntegrationFilters) -> Select:
     """The org's installations matching `filters`, sorted, as rows: the one definition of
     the list (the CSV export streams it; pages read the same rows through the planner).
     Never returns deletion_in_progress rows or other orgs' rows."""
@@ -158,7 +161,8 @@ def _page_statement(sort: str, has_q: bool, merge: bool,
 
     parts = []
     for i, (providers, statuses, rank) in enumerate(shapes):
-        columns = [OI.id.label("id"), *(key.label(f"k{n}") for n, key in enumerate(keys))]
+        columns: list[Label[Any]] = [OI.id.label("id"),
+                                     *(key.label(f"k{n}") for n, key in enumerate(keys))]
         if not merge:
             columns.insert(0, literal_column(str(rank)).label("rank"))
         part = select(*columns).where(*_terms(providers, statuses, has_q)).order_by(*ordered(keys))
@@ -184,7 +188,7 @@ def _page_statement(sort: str, has_q: bool, merge: bool,
             .order_by(*order_by))
 
 
-def page_statement(org: Organization, filters: IntegrationFilters, facets: Facets,
+def page_statement(org: OrgRef, filters: IntegrationFilters, facets: Facets,
                    offset: int, limit: int) -> tuple[Select, dict[str, object]]:
     """The page's rows and the values to run it with: ids and order keys from the planned
     index ranges (planner.py), then only those rows joined to their Integration."""
@@ -198,7 +202,7 @@ def page_statement(org: Organization, filters: IntegrationFilters, facets: Facet
     return _page_statement(filters.sort, bool(filters.q), plan.merge, shapes), params
 
 
-def installation_rows(org: Organization, filters: IntegrationFilters, offset: int, limit: int,
+def installation_rows(org: OrgRef, filters: IntegrationFilters, offset: int, limit: int,
                       facets: Facets | None = None) -> list[InstallationRow]:
     """Rows offset … offset + limit of the filtered, sorted list (`facets`: the counts of
     the same filters, when the caller has them)."""
@@ -210,7 +214,7 @@ def installation_rows(org: Organization, filters: IntegrationFilters, offset: in
     return [InstallationRow._make(row) for row in db.session.execute(statement, params)]
 
 
-def list_installations(org: Organization, filters: IntegrationFilters, page: int = 1,
+def list_installations(org: OrgRef, filters: IntegrationFilters, page: int = 1,
                        per_page: int = 25, facets: Facets | None = None) -> InstallationPage:
     """Members: one page of the filtered, sorted list; two statements (counts, rows), or
     one when `facets` (facet_counts of the same filters) is given. A page past the end
@@ -224,7 +228,7 @@ def list_installations(org: Organization, filters: IntegrationFilters, page: int
     return InstallationPage(items=rows, total=facets.total, page=page, per_page=per_page)
 
 
-def iter_installations(org: Organization, filters: IntegrationFilters,
+def iter_installations(org: OrgRef, filters: IntegrationFilters,
                        batch: int = 500) -> Iterator[InstallationRow]:
     """Every matching row in order, streamed in batches (the CSV export of all pages)."""
     query = installations_query(org, filters).execution_options(yield_per=batch)
@@ -232,7 +236,7 @@ def iter_installations(org: Organization, filters: IntegrationFilters,
         yield InstallationRow._make(row)
 
 
-def provider_installations(org: Organization, provider_key: str,
+def provider_installations(org: OrgRef, provider_key: str,
                            limit: int = 10) -> InstallationPage:
     """The provider page's list: the org's installations of one provider, first `limit`."""
     return list_installations(org, IntegrationFilters(provider_keys=(provider_key,)), 1, limit)

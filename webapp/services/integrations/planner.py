@@ -63,7 +63,7 @@ def _sum_by(groups: Matrix, position: int) -> dict:
     return out
 
 
-def _name_sort_plans(matrix: Matrix, matching: Matrix, need: int) -> list[tuple[float, list[Part]]]:
+def _name_sort_plans(matrix: Matrix, matching: Matrix, need: int) -> list[tuple[int, list[Part]]]:
     """Candidate plans for the first `need` rows in name order, with worst-case costs:
 
     - one scan of (org, name, id, …), checking provider and status in the index:
