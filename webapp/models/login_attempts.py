@@ -5,14 +5,14 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.extensions import db
+from webapp.extensions import Base
 from webapp.models.base import UTCDateTime, utcnow
 
 EMAIL_LENGTH = 254
 ADDRESS_LENGTH = 64
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Base):
     """One password check that did not succeed (or is under way), from one client address.
 
     `email` is the one typed, lower-cased, whether or not such an account exists.

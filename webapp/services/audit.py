@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, Organization, OrganizationMember, User
+from webapp.services.actors import OrgRef, UserLike
 from webapp.services.ids import parse_id
 
 
@@ -27,8 +28,8 @@ def diff_values(before: dict, after: dict) -> dict[str, dict[str, object]]:
 def record_audit(
     *,
     event: str,
-    actor: User | None,
-    organization: Organization | None = None,
+    actor: UserLike | None,
+    organization: OrgRef | None = None,
     target_type: str = "",
     target_id: int | None = None,
     target_object: str = "",
@@ -64,7 +65,7 @@ def list_target_history(target_type: str, target_id: int, limit: int = 50) -> li
 
 
 def record_export(
-    *, actor: User, organization: Organization | None, list_name: str, filters: dict,
+    *, actor: UserLike, organization: OrgRef | None, list_name: str, filters: dict,
     ip_address: str | None = None,
 ) -> AuditLogEntry:
     """Audit a CSV export (SPEC §7.6): which list, with which filters. Caller commits."""

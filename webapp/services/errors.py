@@ -31,9 +31,13 @@ class ValidationFailed(DomainError):
 
     status = 400
 
-    def __init__(self, field_errors: dict[str, list[str]]):
+    def __init__(self, field_errors: dict[str, list[str]],
+                 resource_rows: dict[int, dict[str, list[str]]] | None = None):
         super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in field_errors.items()))
         self.field_errors = field_errors
+        # Errors of repeated sub-records by their submitted index (a doc integration's
+        # resource rows): {index: {field: [message, …]}}.
+        self.resource_rows = resource_rows or {}
 
 
 class StaleEdit(Conflict):

@@ -173,8 +173,8 @@ def create_install_request(
     db.session.flush()
     record_audit(
         event="INTEGRATION_REQUEST",
-        actor=user,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
-        organization=org,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
+        actor=user,
+        organization=org,
         target_type=AUDIT_TARGET,
         target_id=request.id,
         target_object=name,
@@ -422,8 +422,8 @@ def resolve_request(
     request.date_resolved = utcnow()
     record_audit(
         event="INTEGRATION_REQUEST_RESOLVE",
-        actor=actor_access.user,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
-        organization=org,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
+        actor=actor_access.user,
+        organization=org,
         target_type=AUDIT_TARGET,
         target_id=request.id,
         target_object=request.provider_name,

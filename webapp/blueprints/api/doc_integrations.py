@@ -39,12 +39,12 @@ KEPT_WHEN_ABSENT = ("features", "resources")
 
 
 def _load(id_or_slug: str) -> DocIntegration:
-    return svc.get_doc_integration(api_user(), id_or_slug, for_api=True)  # type: ignore[arg-type]  # TEMPORARY: services.doc_integrations to take UserLike
+    return svc.get_doc_integration(api_user(), id_or_slug, for_api=True)
 
 
 def _reloaded(doc: DocIntegration) -> DocIntegration:
     """The record again after a commit, its logo loaded without the image bytes."""
-    return svc.get_doc_integration(api_user(), doc.id, for_api=True)  # type: ignore[arg-type]  # TEMPORARY: services.doc_integrations to take UserLike
+    return svc.get_doc_integration(api_user(), doc.id, for_api=True)
 
 
 def _one(doc: DocIntegration, status: int = 200):
@@ -100,11 +100,11 @@ def doc_integration_update(id_or_slug: str):
     logo (error under `avatar`). `If-Match: "<version>"` refuses a stale save with 409.
     """
     doc = _load(id_or_slug)
-    svc.require_staff(api_user())  # type: ignore[arg-type]  # TEMPORARY: services.doc_integrations to take UserLike
+    svc.require_staff(api_user())
     body = json_body()
     current = svc.doc_integration_values(doc, svc.features_for([doc])[doc.id])
     data = {**{key: current[key] for key in KEPT_WHEN_ABSENT}, **body}
-    svc.update_doc_integration(api_user(), doc, data, expected_version=if_match_version(),  # type: ignore[arg-type]  # TEMPORARY: services.doc_integrations to take UserLike
+    svc.update_doc_integration(api_user(), doc, data, expected_version=if_match_version(),
                                ip_address=client_ip())
     db.session.commit()
     return _one(_reloaded(doc))
@@ -114,8 +114,8 @@ def doc_integration_update(id_or_slug: str):
 def doc_integration_delete(id_or_slug: str):
     """Staff: delete it with its features and logo; DOC_INTEGRATION_REMOVE. 204."""
     doc = _load(id_or_slug)
-    svc.require_staff(api_user())  # type: ignore[arg-type]  # TEMPORARY: services.doc_integrations to take UserLike
-    svc.delete_doc_integration(api_user(), doc, ip_address=client_ip())  # type: ignore[arg-type]  # TEMPORARY: services.doc_integrations to take UserLike
+    svc.require_staff(api_user())
+    svc.delete_doc_integration(api_user(), doc, ip_address=client_ip())
     db.session.commit()
     return "", 204
 
@@ -154,10 +154,10 @@ def _decoded_photo(body: dict) -> bytes:
 def doc_integration_avatar_update(id_or_slug: str):
     """Staff: set the logo from base64 (same checks as the logo form); DOC_INTEGRATION_LOGO."""
     doc = _load(id_or_slug)
-    svc.require_staff(api_user())  # type: ignore[arg-type]  # TEMPORARY: services.doc_integrations to take UserLike
+    svc.require_staff(api_user())
     data = _decoded_photo(json_body())
     try:
-        svc.set_logo(api_user(), doc, data, ip_address=client_ip())  # type: ignore[arg-type]  # TEMPORARY: services.doc_integrations to take UserLike
+        svc.set_logo(api_user(), doc, data, ip_address=client_ip())
     except ValidationFailed as exc:  # the form's field is `logo`; here it is `avatar_photo`
         errors = {("avatar_photo" if k == "logo" else k): v for k, v in exc.field_errors.items()}
         raise ValidationFailed(errors) from None

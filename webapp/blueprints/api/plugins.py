@@ -33,7 +33,7 @@ def plugin_configs(org: str):
     access = org_access(org)
     access.require(Capability.VIEW)
     plugins = resolve_plugin_slugs(multi_arg("plugins"))
-    lists = plugin_project_lists(access.organization, plugins)  # type: ignore[arg-type]  # TEMPORARY: services.plugins to take OrgRef
+    lists = plugin_project_lists(access.organization, plugins)
     return jsonify([serialize_plugin_config(plugin, lists[plugin.slug]) for plugin in plugins])
 
 
@@ -60,7 +60,7 @@ def org_plugins(org: str):
         plugins = list(PLUGINS.values())
 
     def page(offset: int, limit: int):
-        rows = enabled_option_projects(access.organization, plugins, offset, limit + 1)  # type: ignore[arg-type]  # TEMPORARY: services.plugins to take OrgRef
+        rows = enabled_option_projects(access.organization, plugins, offset, limit + 1)
         items = [serialize_org_plugin(plugin, project.id, project.slug, project.name, enabled)
                  for plugin, project, enabled in rows[:limit]]
         return items, len(rows) > limit

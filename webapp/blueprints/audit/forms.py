@@ -54,11 +54,12 @@ class AuditLogFilterForm(ListFilterForm):
         marked unknown."""
         if filters.actor is not None:
             self.actor.data = str(filters.actor)
-        self.event.choices = [("", "All events")] + [
+        events = [("", "All events")] + [
             (event, f"{event} ({count:,})") for event, count in event_facets
         ]
-        self.actor.choices = [("", "Anyone")] + [(c.value, c.label) for c in actor_choices]
-        for select in (self.event, self.actor):
+        actors = [("", "Anyone")] + [(c.value, c.label) for c in actor_choices]
+        for select, choices in ((self.event, events), (self.actor, actors)):
             value = (select.data or "").strip()
-            if value and value not in {v for v, _ in select.choices}:
-                select.choices.append((select.data, f"{select.data} (unknown)"))
+            if value and value not in {v for v, _ in choices}:
+                choices.append((select.data, f"{select.data} (unknown)"))
+            select.choices = choices

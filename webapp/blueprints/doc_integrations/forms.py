@@ -9,7 +9,7 @@ popularity bounds, resource rows, feature ids, publish rule) lives in
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: not in types-WTForms 3.2
     BooleanField,
     FieldList,
     Form,
@@ -142,7 +142,7 @@ class DocIntegrationForm(FlaskForm):
         row's beside its title or URL as well, the publish rule (`avatar`, the API's name)
         beside Draft."""
         errors = dict(error.field_errors)
-        for index, fields in getattr(error, "resource_rows", {}).items():
+        for index, fields in error.resource_rows.items():
             if index < len(self.resources.entries):
                 row = self.resources.entries[index].form
                 for name, messages in fields.items():

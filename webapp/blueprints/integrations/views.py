@@ -127,7 +127,7 @@ def _export_csv(access: OrgAccess, filters: svc.IntegrationFilters):
     """Every matching row (all pages) as CSV; the export is audit-logged first."""
     org = access.organization
     org_slug, org_id = org.slug, org.id
-    record_export(actor=current_user, organization=org, list_name="integrations",  # type: ignore[arg-type]  # TEMPORARY: record_export to take UserLike/OrgRef
+    record_export(actor=current_user, organization=org, list_name="integrations",
                   filters=filters.as_dict(), ip_address=client_ip())
     db.session.commit()
     header = ["integration_id", "provider", "provider_name", "name", "external_id", "status",

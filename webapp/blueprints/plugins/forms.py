@@ -2,9 +2,10 @@
 (built from the plugin's config schema; field names are the schema's names, SPEC §6.1)."""
 
 from collections.abc import Mapping
+from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import (
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: not in types-WTForms 3.2
     BooleanField,
     HiddenField,
     PasswordField,
@@ -118,7 +119,7 @@ def is_multiline(config_field: ConfigField) -> bool:
 
 
 def _schema_field(config_field: ConfigField):
-    kwargs = {"description": config_field.help}
+    kwargs: dict[str, Any] = {"description": config_field.help}
     if config_field.type == "boolean":
         return BooleanField(config_field.label, **kwargs)
     if config_field.type == "choice":

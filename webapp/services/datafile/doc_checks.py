@@ -112,7 +112,7 @@ class DocIntegrationChecks(RecordChecker):
         )
 
     def _doc_errors(self, path: str, exc: ValidationFailed) -> None:
-        rows = getattr(exc, "resource_rows", {}) or {}
+        rows = exc.resource_rows
         for name, messages in exc.field_errors.items():
             target = {"avatar": "logo"}.get(name, name)
             if name == "resources" and rows:

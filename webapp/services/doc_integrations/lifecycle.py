@@ -19,6 +19,7 @@ from webapp.models import (
     User,
     utcnow,
 )
+from webapp.services.actors import UserLike
 from webapp.services.audit import diff_values, record_audit
 from webapp.services.doc_integrations.records import (
     TARGET_TYPE,
@@ -108,7 +109,7 @@ def _stale_changes(instance: DocIntegration, data: Mapping, current: dict) -> di
     return changes
 
 
-def update_doc_integration(actor: User, instance: DocIntegration, data: Mapping,
+def update_doc_integration(actor: UserLike, instance: DocIntegration, data: Mapping,
                            expected_version: int | None, ip_address: str | None = None) -> DocIntegration:
     """Staff: update fields and replace the feature set, all or nothing; audit DOC_INTEGRATION_EDIT.
 
@@ -145,7 +146,7 @@ def delete_impact(instance: DocIntegration) -> DeleteImpact:
     return DeleteImpact(features=features_for([instance])[instance.id], logo=instance.logo)
 
 
-def delete_doc_integration(actor: User, instance: DocIntegration, ip_address: str | None = None) -> dict:
+def delete_doc_integration(actor: UserLike, instance: DocIntegration, ip_address: str | None = None) -> dict:
     """Staff: delete the record, its feature rows and logo together; audit DOC_INTEGRATION_REMOVE.
 
     Returns what went: {"features": n, "logo": bool}.
@@ -153,9 +154,10 @@ def delete_doc_integration(actor: User, instance: DocIntegration, ip_address: st
     require_staff(actor)
     rows = features_for([instance])[instance.id]
     before = doc_integration_values(instance, rows)
-    had_logo = instance.logo is not None
-    if had_logo:
-        before["logo"] = instance.logo.uuid
+    logo = instance.logo
+    had_logo = logo is not None
+    if logo is not None:
+        before["logo"] = logo.uuid
     result = {"features": len(rows), "logo": had_logo}
     record_audit(event="DOC_INTEGRATION_REMOVE", actor=actor, target_type=TARGET_TYPE,
                  target_id=instance.id, target_object=instance.name,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
@@ -81,7 +81,7 @@ def doc_integrations_query(user: User | None, filters: DocIntegrationFilters) ->
 
 def _conditions(user: User | None, q: str | None, state: str | None) -> list:
     """WHERE clauses: drafts only for staff, the state filter, the search."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if not is_staff(user):
         conditions.append(DocIntegration.is_draft.is_(False))
     elif state:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import DocIntegration, DocIntegrationLogo, User, utcnow
+from webapp.services.actors import UserLike
 from webapp.services.audit import diff_values, record_audit
 from webapp.services.doc_integrations.records import TARGET_TYPE, is_staff, require_staff
 from webapp.services.errors import NotFound, ValidationFailed
@@ -77,7 +78,7 @@ def get_logo(user: User | None, uuid: str) -> DocIntegrationLogo:
     return logo
 
 
-def set_logo(actor: User, instance: DocIntegration, data: bytes, ip_address: str | None = None) -> DocIntegrationLogo:
+def set_logo(actor: UserLike, instance: DocIntegration, data: bytes, ip_address: str | None = None) -> DocIntegrationLogo:
     """Staff: check and store a logo, replacing any old one under a new uuid; audit DOC_INTEGRATION_LOGO."""
     require_staff(actor)
     checked = validate_logo(data)

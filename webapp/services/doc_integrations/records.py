@@ -14,8 +14,8 @@ from webapp.models import (
     DocIntegrationLogo,
     IntegrationFeature,
     IntegrationFeatureTarget,
-    User,
 )
+from webapp.services.actors import UserLike
 from webapp.services.errors import Forbidden, NotFound
 from webapp.services.ids import parse_id
 
@@ -25,12 +25,12 @@ TARGET_TYPE = "doc_integration"
 VALUE_FIELDS = ("name", "author", "description", "url", "popularity", "is_draft", "resources", "features")
 
 
-def is_staff(user: User | None) -> bool:
+def is_staff(user: UserLike | None) -> bool:
     """True for a signed-in privileged user: the only one who sees drafts and makes changes."""
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_privileged)
 
 
-def require_staff(actor: User | None) -> None:
+def require_staff(actor: UserLike | None) -> None:
     """Raise Forbidden unless `actor` is staff."""
     if not is_staff(actor):
         raise Forbidden()
@@ -70,7 +70,7 @@ def doc_integration_values(instance: DocIntegration, features: Iterable[Integrat
     }
 
 
-def get_doc_integration(user: User | None, id_or_slug: int | str, *, for_api: bool = False) -> DocIntegration:
+def get_doc_integration(user: UserLike | None, id_or_slug: int | str, *, for_api: bool = False) -> DocIntegration:
     """One doc integration by id or slug, logo loaded; a draft is NotFound (HTML) or
     Forbidden (API) for anyone but staff."""
     query = select(DocIntegration).options(joinedload(DocIntegration.logo).defer(DocIntegrationLogo.data))

@@ -237,9 +237,7 @@ def validate_doc_integration(
         errors.setdefault("avatar", []).append(PUBLISH_NEEDS_LOGO)
 
     if errors:
-        exc = ValidationFailed(errors)
-        exc.resource_rows = resource_rows
-        raise exc
+        raise ValidationFailed(errors, resource_rows)
     if instance is None:
         cleaned["slug"] = slug
     return cleaned

@@ -176,7 +176,7 @@ def update_integration_config(
     oi.config = {**(oi.config or {}), **cleaned}
     record_audit(
         event="INTEGRATION_EDIT",
-        actor=actor,  # type: ignore[arg-type]  # TEMPORARY: record_audit to take UserLike/OrgRef
+        actor=actor,
         organization=oi.organization,
         target_type=TARGET_TYPE,
         target_id=oi.id,

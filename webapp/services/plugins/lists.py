@@ -32,6 +32,7 @@ from sqlalchemy import (
 from webapp.catalog.plugins import PLUGINS, Plugin, get_plugin, plugins_with_configuration
 from webapp.extensions import db
 from webapp.models import ObjectStatus, Organization, Project, ProjectPluginOption
+from webapp.services.actors import OrgRef
 from webapp.services.errors import NotFound
 from webapp.services.plugins.predicates import (
     OPTION,
@@ -243,7 +244,7 @@ def _entry(row) -> ProjectEntry:
 
 
 def iter_plugin_project_entries(
-    org: Organization, plugins: list[Plugin], stream: bool = True
+    org: OrgRef, plugins: list[Plugin], stream: bool = True
 ) -> Iterator[tuple[Plugin, ProjectEntry]]:
     """Every (plugin, project entry) of the project lists, plugins in the given order and
     projects by slug; one statement, streamed in batches for the CSV export (`stream`),
@@ -259,7 +260,7 @@ def iter_plugin_project_entries(
         yield plugins[row.position], _entry(row)
 
 
-def plugin_project_lists(org: Organization, plugins: list[Plugin]) -> dict[str, list[ProjectEntry]]:
+def plugin_project_lists(org: OrgRef, plugins: list[Plugin]) -> dict[str, list[ProjectEntry]]:
     """Anyone who may view the org: {plugin slug: its project list} — the org's ACTIVE
     projects where the plugin is configured (enabled or not), sorted by project slug.
 
@@ -290,7 +291,7 @@ def plugin_project_previews(
 
 
 def enabled_option_projects(
-    org: Organization, plugins: list[Plugin], offset: int = 0, limit: int | None = None
+    org: OrgRef, plugins: list[Plugin], offset: int = 0, limit: int | None = None
 ) -> list[tuple[Plugin, Project, bool]]:
     """Anyone who may view the org (the JSON API's /plugins/ route, after Sentry's
     OrganizationPluginsEndpoint): (plugin, project, enabled) for each ACTIVE project of the
