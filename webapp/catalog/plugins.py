@@ -19,7 +19,7 @@ from webapp.catalog.providers import ConfigField
 PLUGIN_TYPES: tuple[str, ...] = ("issue-tracking", "notification", "data-forwarding", "default")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Plugin:
     """A legacy plugin."""
 
@@ -27,8 +27,8 @@ class Plugin:
     title: str
     short_name: str
     description: str
-    author_name: str
-    author_url: str
+    author_name: str = "Sentry Team"
+    author_url: str = "https://github.com/getsentry/sentry"
     resource_links: tuple[tuple[str, str], ...]  # (title, url)
     features: tuple[str, ...]  # feature values (gates), e.g. "issue-basic", "alert-rule"
     required_field: str | None
@@ -59,7 +59,6 @@ class Plugin:
         return self.deprecation_date <= datetime.datetime.now(datetime.UTC).date()
 
 
-_SENTRY_TEAM = ("Sentry Team", "https://github.com/getsentry/sentry")
 _REPORT_ISSUE = ("Report Issue", "https://github.com/getsentry/sentry/issues")
 
 
@@ -118,8 +117,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "fully managed message queue for decoupling microservices, distributed systems "
             "and serverless applications."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("amazon_sqs"),
         features=(F.DATA_FORWARDING.value,),
         required_field="queue_url",
@@ -165,8 +162,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Create Asana tasks straight from Sentry issues, or link an issue to an "
             "existing task, without leaving the issue page."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("asana"),
         features=_ISSUE_FEATURES,
         required_field="workspace",
@@ -190,8 +185,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Link a Bitbucket repository to the project to create and link Bitbucket issues "
             "from Sentry and to track commits."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("bitbucket"),
         features=(F.COMMITS.value, F.ISSUE_BASIC.value),
         required_field="repo",
@@ -216,8 +209,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Create Clubhouse stories from Sentry issues, or link issues to existing "
             "stories. Clubhouse is now Shortcut; use the Shortcut integration instead."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("clubhouse"),
         features=_ISSUE_FEATURES,
         required_field="token",
@@ -244,8 +235,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Sentry. For commit tracking across the organization, install the GitHub "
             "integration instead."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("github"),
         features=(F.COMMITS.value, F.ISSUE_BASIC.value),
         required_field="repo",
@@ -270,8 +259,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Link a GitLab repository to the project to create and link GitLab issues from "
             "Sentry, on gitlab.com or your own GitLab server."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("gitlab"),
         features=(F.COMMITS.value, F.ISSUE_BASIC.value),
         required_field="gitlab_url",
@@ -308,8 +295,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Track Heroku releases: a release webhook tells Sentry about each deploy and "
             "associates the deployed commit with the project's repository."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("heroku"),
         features=(F.DEPLOYMENT.value,),
         required_field="repository",
@@ -343,8 +328,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Create and link Jira issues from Sentry using a Jira user's credentials. The "
             "Jira integration replaces this plugin with two-way sync."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("jira"),
         features=_ISSUE_FEATURES,
         required_field="username",
@@ -386,8 +369,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Trigger alerts in Opsgenie from Sentry. Opsgenie provides alerting, on-call "
             "schedules and escalations so the right people are notified."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("opsgenie"),
         features=(F.INCIDENT_MANAGEMENT.value, F.ALERT_RULE.value),
         required_field="api_key",
@@ -420,8 +401,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Send alerts to PagerDuty and open an incident for each new issue, with an "
             "optional per-tag routing to other services."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("pagerduty"),
         features=(F.INCIDENT_MANAGEMENT.value, F.ALERT_RULE.value),
         required_field="service_key",
@@ -453,8 +432,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Create Maniphest tasks in Phabricator from Sentry issues, or link issues to "
             "existing tasks."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("phabricator"),
         features=_ISSUE_FEATURES,
         required_field="host",
@@ -489,8 +466,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Create Pivotal Tracker stories from Sentry issues, or comment on existing "
             "stories to link them."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("pivotal"),
         features=_ISSUE_FEATURES,
         required_field="token",
@@ -511,8 +486,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Get Sentry alerts as push notifications on Android, iPhone, iPad and desktop "
             "through Pushover."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("pushover"),
         features=(F.MOBILE.value, F.ALERT_RULE.value),
         required_field="apikey",
@@ -559,8 +532,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Create Redmine issues from Sentry issues. Redmine is an open-source project "
             "management web application."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("redmine"),
         features=_ISSUE_FEATURES,
         required_field="host",
@@ -591,8 +562,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Send error events to Segment, the customer data platform, as 'Error Captured' "
             "track calls attributed to the affected user."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("segment"),
         features=(F.DATA_FORWARDING.value,),
         required_field="write_key",
@@ -608,8 +577,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Watch the SessionStack recording of a user's session next to the error it "
             "produced, embedded in the issue page."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links(
             "sessionstack",
             ("Documentation", "http://docs.sessionstack.com/integrations/sentry/"),
@@ -645,8 +612,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Post notifications to a Slack channel through an incoming webhook. The Slack "
             "integration offers richer, interactive alerts."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("slack"),
         features=(F.ALERT_RULE.value,),
         required_field="webhook",
@@ -688,8 +653,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Send Sentry events to Splunk through its HTTP Event Collector, to search and "
             "chart errors alongside your other machine data."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links(
             "splunk",
             (
@@ -721,8 +684,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Create Teamwork tasks from Sentry issues. Teamwork is a work and project "
             "management tool for client and team projects."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("teamwork"),
         features=_ISSUE_FEATURES,
         required_field="url",
@@ -743,8 +704,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Create Trello cards from Sentry issues, or link issues to existing cards on "
             "any of your boards."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links(
             "trello",
             (
@@ -815,8 +774,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Trigger incidents in VictorOps (Splunk On-Call) from Sentry, with on-call "
             "routing and escalation for your teams."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("victorops"),
         features=(F.INCIDENT_MANAGEMENT.value, F.ALERT_RULE.value),
         required_field="api_key",
@@ -844,8 +801,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Create and link Visual Studio Team Services work items from Sentry issues. "
             "Replaced by the Azure DevOps integration."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=_links("vsts"),
         features=(F.COMMITS.value, F.ISSUE_BASIC.value),
         required_field="instance",
@@ -876,8 +831,6 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             "Send an HTTP POST with the issue and event to one or more URLs when an alert "
             "fires. For webhooks across many projects, an internal integration is better."
         ),
-        author_name=_SENTRY_TEAM[0],
-        author_url=_SENTRY_TEAM[1],
         resource_links=(
             _REPORT_ISSUE,
             (
