@@ -7,25 +7,14 @@ each request must leave one WARNING line and no traceback. Once connections are 
 again, everything answers 200 without a restart.
 """
 
-import os
 import re
-import subprocess
-import sys
-import time
-import uuid
-from http.cookiejar import CookieJar
-from pathlib import Path
-from urllib.error import HTTPError, URLError
-from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, build_opener
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from tests import factories
-from tests.conftest import PG_URL, USING_PG
-from webapp import create_app
+from tests.conftest import USING_PG
+from tests.resilience.servers import Browser, admin_engine, app_env, gunicorn, private_database
 from webapp.extensions import db
 
 pytestmark = pytest.mark.skipif(
@@ -34,7 +23,6 @@ pytestmark = pytest.mark.skipif(
            "run with DATABASE_URL=postgresql+psycopg://… (SQLite has no server to take away)",
 )
 
-REPO = Path(__file__).resolve().parents[2]
 EMAIL = "owner@outage.example"
 ORG = "outage-org"
 PAGES = {  # what the finding saw answer 500
@@ -45,43 +33,8 @@ PAGES = {  # what the finding saw answer 500
 }
 
 
-class _NoRedirect(HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a 302 is an answer to check, not to follow
-
-
-class Browser:
-    """A cookie-keeping HTTP client: (status, headers, body) for each request."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.opener = build_opener(HTTPCookieProcessor(CookieJar()), _NoRedirect)
-
-    def request(self, path: str, form: dict | None = None):
-        data = urlencode(form).encode() if form is not None else None
-        try:
-            with self.opener.open(self.base_url + path, data=data, timeout=10) as response:
-                return response.status, response.headers, response.read().decode()
-        except HTTPError as error:
-            with error:
-                return error.code, error.headers, error.read().decode()
-
-    def log_in(self, email: str, password: str):
-        status, _, body = self.request("/login/")
-        assert status == 200, body
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
-        assert token, "no CSRF token on the login page"
-        return self.request("/login/", {"csrf_token": token.group(1), "email": email,
-                                        "password": password})
-
-
-def _admin_engine():
-    admin_url = sa.engine.make_url(PG_URL).set(database="postgres")
-    return sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-
-
 def _allow_connections(name: str, allowed: bool) -> None:
-    engine = _admin_engine()
+    engine = admin_engine()
     with engine.connect() as conn:
         conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}'))
         if not allowed:
@@ -90,41 +43,17 @@ def _allow_connections(name: str, allowed: bool) -> None:
     engine.dispose()
 
 
+def _seed() -> None:
+    org = factories.make_org(slug=ORG, name="Outage Org")
+    factories.make_member(org, factories.make_user(email=EMAIL), "owner")
+    db.session.commit()
+
+
 @pytest.fixture(scope="module")
 def outage_database(tmp_path_factory):
     """A private, migrated database with an org owner; its name and URL."""
-    name = f"test_outage_{uuid.uuid4().hex[:10]}"
-    engine = _admin_engine()
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
-                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("outage-setup"))})
-    with app.app_context():
-        upgrade()
-        org = factories.make_org(slug=ORG, name="Outage Org")
-        factories.make_member(org, factories.make_user(email=EMAIL), "owner")
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    yield name, url
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
-class ServerLog:
-    """gunicorn's stderr, where the app logs: the lines written since the last `new_lines()`."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.offset = 0
-
-    def new_lines(self) -> list[str]:
-        text = self.path.read_text(errors="replace")
-        lines, self.offset = text[self.offset:].splitlines(), len(text)
-        return lines
+    with private_database("test_outage", tmp_path_factory.mktemp("outage-setup"), _seed) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
@@ -132,40 +61,8 @@ def server(outage_database, tmp_path_factory):
     """gunicorn, 2 workers, on the private database: (base URL, its log)."""
     _, url = outage_database
     folder = tmp_path_factory.mktemp("outage-server")
-    log_path = folder / "gunicorn.log"
-    env = {**os.environ, "DATABASE_URL": url, "WEBAPP_INSTANCE_PATH": str(folder),
-           "FLASK_SECRET_KEY": "outage-test-secret", "PYTHONPATH": str(REPO)}
-    with open(log_path, "ab") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--no-control-socket", "--workers", "2",
-             "--bind", "127.0.0.1:0", "--chdir", str(REPO), "wsgi:app"],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    try:
-        base_url = _wait_until_serving(process, log_path)
-        log = ServerLog(log_path)
-        log.new_lines()
-        yield base_url, log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _wait_until_serving(process, log_path: Path) -> str:
-    deadline = time.monotonic() + 30
-    base_url = None
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"gunicorn exited:\n{log_path.read_text()}"
-        if base_url is None:
-            found = re.search(r"Listening at: (http://127\.0\.0\.1:\d+)", log_path.read_text())
-            base_url = found.group(1) if found else None
-        if base_url is not None:
-            try:
-                if Browser(base_url).request("/healthz")[0] == 200:
-                    return base_url
-            except URLError:
-                pass
-        time.sleep(0.1)
-    raise AssertionError(f"gunicorn did not answer in 30 s:\n{log_path.read_text()}")
+    with gunicorn(app_env(url, folder, "outage-test-secret"), folder) as running:
+        yield running.url, running.log
 
 
 def _assert_outage_page(status, headers, body, what):

@@ -284,8 +284,13 @@ def uninstall_impact(oi: OrganizationIntegration) -> UninstallImpact:
 def run_deletions(batch: int = 500) -> int:
     """Operators (CLI): finish uninstalls. Every pending_deletion installation goes to
     deletion_in_progress (committed, so pages stop showing it), then its row — the org link
-    with its config — is deleted. The Integration row stays. Safe to run concurrently or
-    again after a crash (rows left in progress are picked up). Returns rows deleted."""
+    with its config — is deleted. The Integration row stays. Returns rows deleted.
+
+    Safe to run again after a crash (rows left in progress are picked up) and on several
+    hosts at once: a run whose UPDATE or DELETE meets rows another run is changing waits for
+    that commit, then re-checks them and skips those done (PostgreSQL's row locks, READ
+    COMMITTED; SQLite has one writer). The count is the DELETE's own rowcount, so no row is
+    counted twice (tests/resilience/test_two_servers.py)."""
     oi = OrganizationIntegration
     db.session.execute(
         update(oi)
