@@ -10,7 +10,7 @@ import pytest
 from tests import factories
 from tests.api.doc_helpers import make_doc
 from webapp.blueprints.api.common import CURSOR_PATTERN, NOT_NULL, UNSTORABLE_TEXT
-from webapp.blueprints.api.openapi import build_openapi
+from webapp.blueprints.api.openapi import NOT_BLANK, build_openapi
 from webapp.catalog.providers import PROVIDERS
 
 LISTS = ["/api/0/organizations/acme/integrations/", "/api/0/organizations/acme/plugins/",
@@ -161,3 +161,47 @@ def test_search_box_control_characters_are_documented(api_as, org):
     assert not re.search(q["pattern"], "ops\x01")
     response = api_as("member").get("/api/0/organizations/acme/integrations/", query_string={"q": "ops\x01"})
     assert response.status_code == 400
+
+
+def test_not_blank_is_what_the_app_strips():
+    """Required text: the document's pattern finds a character exactly when str.strip() keeps one."""
+    kept = [chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF]
+    assert [c for c in kept if bool(re.search(NOT_BLANK, c)) == c.isspace()] == []
+    name = build_openapi()["components"]["schemas"]["DocIntegrationInput"]["properties"]["name"]
+    assert name["pattern"] == NOT_BLANK and name["minLength"] == 1
+
+
+def test_blank_required_text_is_400(api_as):
+    response = api_as("staff").post(DOCS, json={"name": "Acme", "author": "\x1c \u3000",
+                                                "description": "d", "url": "https://acme.example.com"})
+    assert response.status_code == 400
+    assert response.json == {"author": ["This field is required."]}
+
+
+# --------------------------------------------------------------------------- empty filters
+
+
+def documented_choices():
+    """(url, name) of every query filter with choices, and the choices' schema."""
+    urls = {"/api/0/organizations/{org}/integrations/": "/api/0/organizations/acme/integrations/",
+            "/api/0/doc-integrations/": "/api/0/doc-integrations/",
+            "/api/0/organizations/{org}/plugins/configs/": "/api/0/organizations/acme/plugins/configs/"}
+    for _method, path, op in operations(build_openapi()):
+        for parameter in op.get("parameters", []):
+            schema = parameter.get("schema", {})
+            choices = schema.get("items", schema)
+            if parameter.get("in") == "query" and "enum" in choices:
+                yield urls[path], parameter["name"], choices
+
+
+def test_every_filter_choice_documents_empty():
+    found = list(documented_choices())
+    assert len(found) >= 10
+    for url, name, choices in found:
+        assert choices["enum"][0] == "", (url, name)
+
+
+@pytest.mark.parametrize(("url", "name"), [(url, name) for url, name, _ in documented_choices()])
+def test_a_filter_given_empty_counts_as_left_out(api_as, org, url, name):
+    api = api_as("staff")
+    assert api.get(url, query_string=[(name, "")]).json == api.get(url).json

@@ -42,8 +42,10 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-# Text that must hold something besides white space (the app strips it first).
-NOT_BLANK = r"\S"
+# Text that must hold something besides white space: a character str.strip() keeps. Spelled
+# out, since `\S` means less in JSON Schema (ECMA-262) than in Python (U+001C–U+001F, U+0085).
+NOT_BLANK = (r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029"
+             r"\u202f\u205f\u3000]")
 # No control characters (U+0000–U+001F, U+007F): the installed-integrations search box.
 NO_CONTROL_CHARACTERS = r"^[^\u0000-\u001f\u007f]*$"
 
@@ -96,7 +98,8 @@ with a `Link` header like Sentry's:
 `<…?cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <…?cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"`.
 Follow `rel="next"` while its `results` is `"true"`. All filtering happens before paginating,
 so a page is always full unless it is the last. A `per_page` or `cursor` that is given but
-empty or malformed is a 400 (`{"detail": "Invalid cursor parameter."}`).
+empty or malformed is a 400 (`{"detail": "Invalid cursor parameter."}`); a filter given empty
+counts as left out.
 
 **No lost updates.** Single-record GETs send an `ETag` (the record's version). Send it back
 as `If-Match` on POST/PUT: if the record changed meanwhile, the write is refused with 409
@@ -493,6 +496,12 @@ def _param(name: str) -> dict[str, str]:
 
 
 def _query(name: str, schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
+    """A filter in the query string. A choice given empty counts as left out (the HTML filter
+    forms send empty choices; the API parses with the same forms), so "" is in its enum."""
+    choices = schema["items"] if schema.get("type") == "array" else schema
+    if "enum" in choices:
+        choices["enum"] = ["", *choices["enum"]]
+        description += " Empty: as if left out."
     parameter = {"name": name, "in": "query", "required": False, "description": description,
                  "schema": schema, **extra}
     if schema.get("type") == "array":

@@ -79,7 +79,8 @@ class Renderer:
         if "anyOf" in schema:
             return " or ".join(self.type_of(part) for part in schema["anyOf"])
         if "enum" in schema:
-            return " | ".join(f"`{json.dumps(value)}`" if not isinstance(value, str) else f"`{value}`"
+            return " | ".join(f"`{json.dumps(value)}`" if not isinstance(value, str) or not value
+                              else f"`{value}`"
                                 for value in schema["enum"])
         kind = schema.get("type")
         if kind == "array":
