@@ -3,6 +3,7 @@
 import pytest
 
 from tests import factories
+from tests.api.summary import SUMMARY_LINES
 from webapp.extensions import db
 from webapp.services.tokens import create_token
 
@@ -51,3 +52,9 @@ def api_as(app, client, org):
         return Api(client, user, plaintext)
 
     return make
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The schemathesis runs' case counts, among others."""
+    for line in config.stash.get(SUMMARY_LINES, []):
+        terminalreporter.write_line(line)

@@ -19,12 +19,14 @@ from webapp.services.tokens import authenticate_token_with_orgs
 from webapp.web import request_orgs
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-CURSOR_RE = re.compile(r"^(\d+):(\d+):([01])$")
+# `<value>:<offset>:<is_prev>`, ASCII digits; the OpenAPI document states the same pattern.
+CURSOR_PATTERN = r"^([0-9]+):([0-9]{1,8}):([01])$"
+CURSOR_RE = re.compile(CURSOR_PATTERN)
 MAX_PER_PAGE = 100
-MAX_OFFSET = 10_000_000
 # Routes anyone may read without credentials (the API description itself).
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
 UNSTORABLE_TEXT = "Text cannot contain NUL characters or invalid Unicode."
+NOT_NULL = "This field may not be null."
 ETAG_RE = re.compile(r'^(?:W/)?"?(\d{1,9})"?$')
 
 
@@ -99,6 +101,14 @@ def json_body() -> dict:
     return data
 
 
+def refuse_nulls(body: dict, *names: str) -> None:
+    """Body fields the OpenAPI document declares non-nullable: `null` is a 400 under the
+    field's name (the services read None as "not given", which the pages need)."""
+    nulls = [name for name in names if name in body and body[name] is None]
+    if nulls:
+        raise ValidationFailed({name: [NOT_NULL] for name in nulls})
+
+
 @bp.before_request
 def refuse_unstorable_text():
     """NUL in the path → 404 (nothing is named so); in a query arg → 400 under its name."""
@@ -158,8 +168,9 @@ def paginate(query_total_and_items, default_per_page: int = MAX_PER_PAGE):
 
 
 def _per_page(default: int) -> int:
+    """Rows per page from `per_page` (absent: `default`). Empty or out of range is a 400."""
     raw = request.args.get("per_page")
-    if raw is None or raw == "":
+    if raw is None:
         return default
     per_page = parse_id(raw)
     if per_page is None or not 1 <= per_page <= MAX_PER_PAGE:
@@ -168,11 +179,12 @@ def _per_page(default: int) -> int:
 
 
 def _cursor_offset() -> int:
+    """The page's offset from `cursor` (absent: 0). An empty or malformed cursor is a 400."""
     raw = request.args.get("cursor")
-    if raw is None or raw == "":
+    if raw is None:
         return 0
-    match = CURSOR_RE.match(raw)
-    if not match or int(match.group(2)) > MAX_OFFSET:
+    match = CURSOR_RE.fullmatch(raw)
+    if not match:
         raise ApiError(400, "Invalid cursor parameter.")
     return int(match.group(2))
 

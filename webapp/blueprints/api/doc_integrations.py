@@ -24,6 +24,7 @@ from webapp.blueprints.api.common import (
     if_match_version,
     json_body,
     paginate,
+    refuse_nulls,
     with_etag,
 )
 from webapp.blueprints.api.serializers import serialize_doc_integration, serialize_doc_integrations
@@ -36,6 +37,8 @@ from webapp.services.errors import ValidationFailed
 # A PUT that leaves these out keeps them (Sentry leaves features alone when absent); an
 # explicit [] clears them.
 KEPT_WHEN_ABSENT = ("features", "resources")
+# Left out means "keep" or "the default"; null is refused (the document's types exclude it).
+NOT_NULLABLE = ("is_draft", "features", "resources")
 
 
 def _load(id_or_slug: str) -> DocIntegration:
@@ -80,6 +83,7 @@ def doc_integration_create():
     """Staff: create a doc integration (always a draft); DOC_INTEGRATION_ADD."""
     svc.require_staff(api_user())
     body = json_body()
+    refuse_nulls(body, *NOT_NULLABLE)
     doc = svc.create_doc_integration(api_user(), body, ip_address=client_ip())
     db.session.commit()
     return _one(_reloaded(doc), 201)
@@ -102,6 +106,7 @@ def doc_integration_update(id_or_slug: str):
     doc = _load(id_or_slug)
     svc.require_staff(api_user())
     body = json_body()
+    refuse_nulls(body, *NOT_NULLABLE)
     current = svc.doc_integration_values(doc, svc.features_for([doc])[doc.id])
     data = {**{key: current[key] for key in KEPT_WHEN_ABSENT}, **body}
     svc.update_doc_integration(api_user(), doc, data, expected_version=if_match_version(),

@@ -8,7 +8,7 @@ stored); 400 {"detail": "Provider <slug> not found"}; 409 for a second open requ
 from flask import jsonify, request
 
 from webapp.blueprints.api import bp
-from webapp.blueprints.api.common import ApiError, client_ip, json_body, org_access
+from webapp.blueprints.api.common import ApiError, client_ip, json_body, org_access, refuse_nulls
 from webapp.blueprints.api.serializers import serialize_install_request
 from webapp.services.errors import ValidationFailed
 from webapp.services.install_requests import create_install_request
@@ -28,6 +28,7 @@ def integration_request(org: str):
     access = org_access(org)
     access.require(Capability.REQUEST_INSTALL)
     body = json_body()
+    refuse_nulls(body, "message")
     try:
         outcome = create_install_request(
             access,

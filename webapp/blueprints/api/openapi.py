@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 
 from webapp.blueprints.api import bp
-from webapp.blueprints.api.common import MAX_PER_PAGE
+from webapp.blueprints.api.common import CURSOR_PATTERN, MAX_PER_PAGE, NOT_NULL, UNSTORABLE_TEXT
 from webapp.catalog.features import FEATURES, IntegrationFeatures
 from webapp.catalog.plugins import PLUGINS
 from webapp.catalog.providers import DOMAINS, FIELD_TYPES, PROVIDERS
@@ -42,6 +42,24 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+# Text that must hold something besides white space: a character str.strip() keeps. Spelled
+# out, since `\S` means less in JSON Schema (ECMA-262) than in Python (U+001C–U+001F, U+0085).
+NOT_BLANK = (r"[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029"
+             r"\u202f\u205f\u3000]")
+# No control characters (U+0000–U+001F, U+007F): the installed-integrations search box.
+NO_CONTROL_CHARACTERS = r"^[^\u0000-\u001f\u007f]*$"
+
+
+def text(max_length: int | None = None, *, required: bool = False, **extra: Any) -> dict[str, Any]:
+    """A string field; `required`: must not be empty or only white space."""
+    schema: dict[str, Any] = {"type": "string", **extra}
+    if required:
+        schema.update(minLength=1, pattern=NOT_BLANK)
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return schema
+
+
 def string_list(enum: list[str] | None = None) -> dict[str, Any]:
     items: dict[str, Any] = {"type": "string"}
     if enum:
@@ -49,7 +67,7 @@ def string_list(enum: list[str] | None = None) -> dict[str, Any]:
     return {"type": "array", "items": items}
 
 
-DESCRIPTION = """\
+DESCRIPTION_TEMPLATE = """\
 A JSON API compatible with Sentry's integration endpoints (`/api/0/…`), on the same
 service layer as the HTML pages: the same validation messages, permissions and audit log.
 
@@ -66,19 +84,32 @@ gets 403 `{"detail": "You do not have permission to perform this action."}`. Sta
 superusers act in every org and are the only ones who may change doc integrations.
 
 **Errors.** `{"detail": "…"}` for 401, 403, 404, 409 and some 400s; field errors
-`{"<field>": ["message", …]}` with 400. A body that is not a JSON object is a 400.
+`{"<field>": ["message", …]}` with 400. A body that is not a JSON object is a 400. `null` is
+a 400 ("{NOT_NULL}") wherever a field's type does not include null.
+
+**Text.** Text cannot contain NUL (U+0000) or a lone surrogate (invalid Unicode), anywhere
+in a request: in a query parameter (any parameter, known or not) or in the body (keys and
+values, at any depth) it is a 400 field error under that name ("{UNSTORABLE_TEXT}"); in the
+path it is a 404. Every route may therefore answer 400. Leading and trailing white space of
+body text is removed before it is checked and stored.
 
 **Pagination.** List routes take `per_page` (1–100, default 100) and `cursor`, and answer
 with a `Link` header like Sentry's:
 `<…?cursor=0:0:1>; rel="previous"; results="false"; cursor="0:0:1", <…?cursor=0:100:0>; rel="next"; results="true"; cursor="0:100:0"`.
 Follow `rel="next"` while its `results` is `"true"`. All filtering happens before paginating,
-so a page is always full unless it is the last.
+so a page is always full unless it is the last. A `per_page` or `cursor` that is given but
+empty or malformed is a 400 (`{"detail": "Invalid cursor parameter."}`); a filter given empty
+counts as left out.
 
 **No lost updates.** Single-record GETs send an `ETag` (the record's version). Send it back
 as `If-Match` on POST/PUT: if the record changed meanwhile, the write is refused with 409
 and `changes` lists what differs (`{"field": {"yours": …, "current": …}}`). Without
 `If-Match` the write applies unconditionally (Sentry's behaviour).
 """
+
+
+DESCRIPTION = DESCRIPTION_TEMPLATE.replace("{NOT_NULL}", NOT_NULL).replace(
+    "{UNSTORABLE_TEXT}", UNSTORABLE_TEXT)
 
 
 def _parameters() -> dict[str, Any]:
@@ -107,7 +138,7 @@ def _parameters() -> dict[str, Any]:
             "name": "cursor", "in": "query", "required": False,
             "description": "Where the page starts, `<value>:<offset>:<is_prev>` as in the `Link` "
                            "header (e.g. `0:100:0`).",
-            "schema": {"type": "string", "pattern": r"^\d+:\d{1,8}:[01]$"},
+            "schema": {"type": "string", "pattern": CURSOR_PATTERN},
         },
     }
 
@@ -133,7 +164,8 @@ def _error_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 def _responses() -> dict[str, Any]:
     return {
         "BadRequest": _error_response(
-            "Bad input: field errors `{field: [messages]}` or `{\"detail\": …}`.",
+            "Bad input: field errors `{field: [messages]}` or `{\"detail\": …}`; also text with "
+            "NUL or a lone surrogate in any query parameter or body field.",
             {"anyOf": [ref("FieldErrors"), ref("Error")]},
         ),
         "Unauthorized": _error_response("No credentials, or an unknown, expired or revoked token.",
@@ -283,12 +315,13 @@ def _schemas() -> dict[str, Any]:
         "DocIntegrationInput": {
             "type": "object", "required": ["name", "author", "description", "url"],
             "properties": {
-                "name": {"type": "string", "maxLength": doc_svc.NAME_MAX,
-                         "description": "Must contain a letter or digit; its slug must be free (create)."},
-                "author": {"type": "string", "maxLength": doc_svc.AUTHOR_MAX},
-                "description": {"type": "string"},
-                "url": {"type": "string", "maxLength": doc_svc.URL_MAX,
-                        "description": "An absolute http:// or https:// URL."},
+                "name": text(doc_svc.NAME_MAX, required=True,
+                             description="Must contain a letter or digit; its slug must be free "
+                                         "(create)."),
+                "author": text(doc_svc.AUTHOR_MAX, required=True),
+                "description": text(required=True),
+                "url": text(doc_svc.URL_MAX, required=True,
+                            description="An absolute http:// or https:// URL."),
                 "popularity": {"type": ["integer", "null"], "minimum": doc_svc.POPULARITY_MIN,
                                "maximum": doc_svc.POPULARITY_MAX,
                                "description": f"Left out: {doc_svc.POPULARITY_DEFAULT} on create, "
@@ -300,12 +333,14 @@ def _schemas() -> dict[str, Any]:
                              "description": "Feature ids; on update, left out keeps them and [] clears them."},
                 "resources": {
                     "type": "array",
-                    "description": "Links; on update, left out keeps them and [] clears them.",
+                    "description": "Links; on update, left out keeps them and [] clears them. A row "
+                                   "whose title and url are both empty is dropped.",
                     "items": {
                         "type": "object", "required": ["title", "url"],
                         "properties": {
-                            "title": {"type": "string", "maxLength": doc_svc.RESOURCE_TITLE_MAX},
-                            "url": {"type": "string", "maxLength": doc_svc.RESOURCE_URL_MAX},
+                            "title": text(doc_svc.RESOURCE_TITLE_MAX, required=True),
+                            "url": text(doc_svc.RESOURCE_URL_MAX, required=True,
+                                        description="An absolute http:// or https:// URL."),
                         },
                     },
                 },
@@ -320,7 +355,7 @@ def _schemas() -> dict[str, Any]:
             "type": "object", "required": ["avatar_photo", "avatar_type"],
             "properties": {
                 "avatar_photo": {
-                    "type": "string", "contentEncoding": "base64",
+                    "type": "string", "contentEncoding": "base64", "minLength": 1,
                     "description": "PNG, JPEG or GIF, 256–1024 px each side, at most 1 MB, base64-encoded.",
                 },
                 "avatar_type": {"type": "string", "enum": ["upload"]},
@@ -329,17 +364,19 @@ def _schemas() -> dict[str, Any]:
         },
         "ConfigInput": {
             "type": "object", "additionalProperties": True,
-            "description": "Config field names of the provider (see `configOrganization`) with "
-                           "their new values; merged into the stored config.",
-            "example": {"default_channel": "#alerts", "notify_on": "critical"},
+            "description": "Config fields of the installation's provider (its `configOrganization` "
+                           "lists them) with their new values; merged into the stored config. "
+                           "The fields differ by provider: a field the provider does not have, or "
+                           "a value of the wrong kind, is a 400 under the field's name. The "
+                           "request body's examples are one per provider.",
         },
         "InstallRequestInput": {
             "type": "object", "required": ["providerSlug", "providerType"],
             "properties": {
-                "providerSlug": {"type": "string", "maxLength": 64,
-                                 "description": "A provider key, plugin slug or sentry app slug."},
+                "providerSlug": text(64, required=True,
+                                     description="A provider key, plugin slug or sentry app slug."),
                 "providerType": {"type": "string", "enum": list(request_svc.PROVIDER_TYPES)},
-                "message": {"type": "string", "maxLength": request_svc.MESSAGE_MAX_LENGTH},
+                "message": text(request_svc.MESSAGE_MAX_LENGTH),
             },
             "example": {"providerSlug": "slack", "providerType": "first_party",
                         "message": "For the on-call alerts."},
@@ -447,9 +484,11 @@ def _ok(description: str, schema: dict[str, Any], *, list_: bool = False, etag: 
 
 
 def _errors(*codes: int) -> dict[str, Any]:
+    """The error responses of a route; 400 always (NUL in any query parameter is one)."""
     names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
              409: "Conflict", 413: "TooLarge"}
-    return {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
+    return {str(code): {"$ref": f"#/components/responses/{names[code]}"}
+            for code in sorted({400, *codes})}
 
 
 def _param(name: str) -> dict[str, str]:
@@ -457,6 +496,12 @@ def _param(name: str) -> dict[str, str]:
 
 
 def _query(name: str, schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
+    """A filter in the query string. A choice given empty counts as left out (the HTML filter
+    forms send empty choices; the API parses with the same forms), so "" is in its enum."""
+    choices = schema["items"] if schema.get("type") == "array" else schema
+    if "enum" in choices:
+        choices["enum"] = ["", *choices["enum"]]
+        description += " Empty: as if left out."
     parameter = {"name": name, "in": "query", "required": False, "description": description,
                  "schema": schema, **extra}
     if schema.get("type") == "array":
@@ -464,9 +509,26 @@ def _query(name: str, schema: dict[str, Any], description: str, **extra: Any) ->
     return parameter
 
 
-def _body(schema_name: str, description: str = "") -> dict[str, Any]:
-    return {"required": True, "description": description,
-            "content": {JSON: {"schema": ref(schema_name)}}}
+def _body(schema_name: str, description: str = "",
+          examples: dict[str, Any] | None = None) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": ref(schema_name)}
+    if examples:
+        media["examples"] = examples
+    return {"required": True, "description": description, "content": {JSON: media}}
+
+
+def _config_examples() -> dict[str, Any]:
+    """A valid config body for each provider: every field of its schema with its default."""
+    def value(field) -> Any:
+        if isinstance(field.default, tuple):
+            return list(field.default)
+        if field.default is None:
+            return {"boolean": False, "multichoice": []}.get(field.type, "")
+        return field.default
+
+    return {key: {"summary": f"A {provider.name} installation",
+                  "value": {field.name: value(field) for field in provider.config_schema}}
+            for key, provider in PROVIDERS.items() if provider.config_schema}
 
 
 def _paths() -> dict[str, Any]:
@@ -483,8 +545,8 @@ def _paths() -> dict[str, Any]:
                "Only these org-level statuses (repeatable)."),
         _query("includeConfig", {"type": "string", "enum": ["1", "0", "true", "false"]},
                "`0` leaves `configOrganization` out and makes `configData` null (cheaper)."),
-        _query("q", {"type": "string", "maxLength": integration_svc.Q_MAX_LENGTH},
-               "Substring of the name or external id, case-insensitive."),
+        _query("q", text(integration_svc.Q_MAX_LENGTH, pattern=NO_CONTROL_CHARACTERS),
+               "Substring of the name or external id, case-insensitive; no control characters."),
         _query("sort", {"type": "string", "enum": list(integration_svc.SORTS)},
                "Order; default `name` (then id)."),
         _param("PerPage"), _param("Cursor"),
@@ -526,7 +588,7 @@ def _paths() -> dict[str, Any]:
                                "the stored config (other stored keys are kept); an unknown field "
                                "is a 400 under its name. Audited as INTEGRATION_EDIT. Optional "
                                "`If-Match`.",
-                "requestBody": _body("ConfigInput"),
+                "requestBody": _body("ConfigInput", examples=_config_examples()),
                 "responses": {**_ok("The installation after the change.", ref("OrganizationIntegration"),
                                     etag=True),
                               **_errors(400, 401, 403, 404, 409, 413)},
@@ -702,7 +764,8 @@ def _paths() -> dict[str, Any]:
                 "description": "No credentials needed.",
                 "security": [],
                 "responses": {"200": {"description": "The OpenAPI 3.1 document.",
-                                      "content": {JSON: {"schema": {"type": "object"}}}}},
+                                      "content": {JSON: {"schema": {"type": "object"}}}},
+                              **_errors()},
             },
         },
     }

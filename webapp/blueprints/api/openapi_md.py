@@ -79,7 +79,8 @@ class Renderer:
         if "anyOf" in schema:
             return " or ".join(self.type_of(part) for part in schema["anyOf"])
         if "enum" in schema:
-            return " | ".join(f"`{json.dumps(value)}`" if not isinstance(value, str) else f"`{value}`"
+            return " | ".join(f"`{json.dumps(value)}`" if not isinstance(value, str) or not value
+                              else f"`{value}`"
                                 for value in schema["enum"])
         kind = schema.get("type")
         if kind == "array":
@@ -133,8 +134,10 @@ class Renderer:
             lines.append(f"-X {method.upper()}")
         body = op.get("requestBody")
         if body:
-            schema = self.resolve(body["content"]["application/json"]["schema"])
-            data = op.get("x-curl-data") or f"'{json.dumps(schema.get('example', {}))}'"
+            media = body["content"]["application/json"]
+            examples = [example["value"] for example in media.get("examples", {}).values()]
+            example = examples[0] if examples else self.resolve(media["schema"]).get("example", {})
+            data = op.get("x-curl-data") or f"'{json.dumps(example)}'"
             lines.append('-H "Content-Type: application/json"')
             lines.append(f"-d {data}")
         lines.append(f'"$BASE{url}"')
@@ -155,8 +158,13 @@ class Renderer:
             out.append("")
         body = op.get("requestBody")
         if body:
-            schema = body["content"]["application/json"]["schema"]
-            out += [f"Body: {self.type_of(schema)} (JSON).", ""]
+            media = body["content"]["application/json"]
+            out += [f"Body: {self.type_of(media['schema'])} (JSON).", ""]
+            if media.get("examples"):
+                out += ["| example | body |", "|---|---|"]
+                out += [f"| {self.cell(example['summary'])} | `{json.dumps(example['value'])}` |"
+                        for example in media["examples"].values()]
+                out.append("")
         out += ["| status | meaning | body |", "|---|---|---|"]
         for status, response in op["responses"].items():
             response = self.resolve(response)

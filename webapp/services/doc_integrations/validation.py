@@ -7,7 +7,7 @@ import re
 import secrets
 import string
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -160,7 +160,7 @@ def _resources(value, errors: dict) -> tuple[list[dict], dict[int, dict[str, lis
 def _features(value, errors: dict) -> list[int]:
     if value is None:
         return []
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+    if not isinstance(value, list | tuple):
         errors.setdefault("features", []).append("Expected a list of feature ids.")
         return []
     ids: set[int] = set()
