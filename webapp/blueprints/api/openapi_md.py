@@ -46,6 +46,7 @@ curl -s -D - -o /dev/null -H "Authorization: Bearer $TOKEN" \\
   "$BASE/api/0/organizations/acme/integrations/?per_page=50" | grep -i '^link:'
 
 # A write that must not overwrite someone else's change: send the ETag back as If-Match
+# (installation 1 is a Slack one here; each provider has its own config fields)
 curl -s -D - -H "Authorization: Bearer $TOKEN" "$BASE/api/0/organizations/acme/integrations/1/" | grep -i '^etag:'
 curl -X POST -H "Authorization: Bearer $TOKEN" -H 'If-Match: "3"' -H "Content-Type: application/json" \\
   -d '{{"default_channel": "#alerts"}}' "$BASE/api/0/organizations/acme/integrations/1/"
