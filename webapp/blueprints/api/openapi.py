@@ -2,7 +2,7 @@
 
 Enumerations and limits come from the catalogs and services (providers, features, plugins,
 field lengths), so the document cannot drift from what the API accepts. docs/api.md is
-rendered from it (`python -m webapp.blueprints.api.openapi_md`), and
+rendered from it (`python docs/render_api_md.py`), and
 tests/api/test_api_schemathesis.py runs Schemathesis against the app with it.
 """
 

@@ -1,4 +1,6 @@
-"""Render docs/api.md from the OpenAPI document: `python -m webapp.blueprints.api.openapi_md`.
+"""Render docs/api.md from the OpenAPI document: `.venv/bin/python docs/render_api_md.py`.
+
+A documentation tool, not part of the app: it lives beside the page it writes.
 
 `--check` exits 1 when docs/api.md is out of date (tests/api/test_api_docs.py does the same).
 The document itself is built without an app (webapp.blueprints.api.openapi.build_openapi).
@@ -13,7 +15,7 @@ from typing import Any
 
 from webapp.blueprints.api.openapi import build_openapi
 
-DOCS_PATH = Path(__file__).resolve().parents[3] / "docs" / "api.md"
+DOCS_PATH = Path(__file__).resolve().parent / "api.md"
 METHODS = ("get", "post", "put", "delete")
 BASE_URL = "https://integrations.example.internal"
 
@@ -21,7 +23,7 @@ HEADER = """\
 # JSON API
 
 <!-- Generated from the OpenAPI document (webapp/blueprints/api/openapi.py) by
-     `python -m webapp.blueprints.api.openapi_md`; do not edit by hand. -->
+     `python docs/render_api_md.py`; do not edit by hand. -->
 
 The app serves this description as OpenAPI 3.1 at `/api/0/openapi.json` (no credentials
 needed), for code generators and tools such as Schemathesis.
@@ -237,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--check" in args:
         current = DOCS_PATH.read_text(encoding="utf-8") if DOCS_PATH.exists() else ""
         if current != text:
-            print(f"{DOCS_PATH} is out of date: run python -m webapp.blueprints.api.openapi_md",
+            print(f"{DOCS_PATH} is out of date: run python docs/render_api_md.py",
                   file=sys.stderr)
             return 1
         return 0
