@@ -19,8 +19,8 @@ from webapp.services.install_requests import (
     AlreadyRequested,
     create_install_request,
     humanize_age,
-    resolve_request,
 )
+from webapp.services.request_resolution import resolve_request
 from webapp.services.permissions import get_org_access
 
 URL = "/settings/acme/integration-requests/"
@@ -110,7 +110,10 @@ def test_request_shows_in_owner_and_manager_queues_not_for_member_or_admin(clien
         assert "Slack" in row_text and "Mia Member" in row_text and member.email in row_text
         assert "please" in row_text and "just now" in row_text
         buttons = [b.get_text(" ", strip=True) for b in rows[0].find_all("button")]
-        assert buttons[0].startswith("Mark done") and buttons[1].startswith("Dismiss")
+        assert buttons == ["Mark done (request for Slack by Mia Member)"]
+        [dismiss] = [a for a in rows[0].find_all("a") if a.get_text(" ", strip=True).startswith("Dismiss")]
+        assert dismiss.get_text(" ", strip=True) == "Dismiss… (request for Slack by Mia Member)"
+        assert dismiss["href"].startswith(f"{URL}{requests_in_db()[0].id}/dismiss/?next=")
 
     log_in(client, make_member(org, "admin"))
     response = client.get(URL)
@@ -384,7 +387,8 @@ def test_queue_filters_sort_and_page(client, login_as, org):
 
 @pytest.mark.parametrize(("query", "field", "message"), [
     ("kind=doc_integration", "kind", "Type must be one of: first_party, plugin, sentry_app."),
-    ("sort=requester", "sort", "Sort must be one of: date_added, -date_added, provider, -provider."),
+    ("sort=requester", "sort", "Sort must be one of: date_added, -date_added, provider, -provider, "
+                               "date_resolved, -date_resolved."),
     ("per_page=500", "per_page", "Rows per page must be between 1 and 100."),
 ])
 def test_bad_queue_filters_are_400(client, login_as, org, query, field, message):
@@ -418,7 +422,7 @@ def test_queue_page_costs_a_constant_number_of_queries(client, login_as, org, co
         response = client.get(URL)
     assert response.status_code == 200
     assert len(queue_rows(response)) == min(count, 25)
-    # user, org access, org switcher, own requests, queue page (with its total)
+    # user, org access, org switcher, own requests, state counts (the total), queue page
     assert counter.count <= 6, counter.statements
 
 
