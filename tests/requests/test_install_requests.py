@@ -20,8 +20,8 @@ from webapp.services.install_requests import (
     create_install_request,
     humanize_age,
 )
-from webapp.services.request_resolution import resolve_request
 from webapp.services.permissions import get_org_access
+from webapp.services.request_resolution import resolve_request
 
 URL = "/settings/acme/integration-requests/"
 

@@ -33,6 +33,7 @@ from webapp.services.install_requests import (
     list_my_requests,
     list_requests,
 )
+from webapp.services.permissions import REASONS, Capability, OrgAccess
 from webapp.services.request_resolution import (
     AlreadyResolved,
     ResolveOutcome,
@@ -40,7 +41,6 @@ from webapp.services.request_resolution import (
     get_request,
     resolve_request,
 )
-from webapp.services.permissions import REASONS, Capability, OrgAccess
 
 
 @bp.route("/settings/<org_slug>/integration-requests/", methods=["GET", "POST"])
