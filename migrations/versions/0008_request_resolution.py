@@ -18,11 +18,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('integration_request', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('resolution_reason', sa.Text(), server_default='',
-                                      nullable=False))
+    op.add_column('integration_request',
+                  sa.Column('resolution_reason', sa.Text(), server_default='', nullable=False))
 
 
 def downgrade():
-    with op.batch_alter_table('integration_request', schema=None) as batch_op:
-        batch_op.drop_column('resolution_reason')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite ≥ 3.35 has it): no copy of the table.
+    op.drop_column('integration_request', 'resolution_reason')

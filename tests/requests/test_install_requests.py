@@ -1,19 +1,26 @@
 """Install requests (SPEC §7.4): the form, the queue, resolving, audit entries, email."""
 
-import email
-import email.policy
 import logging
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
-from bs4 import BeautifulSoup
 from flask import g
-from sqlalchemy import select
 
 from tests import factories
+from tests.requests.helpers import (
+    URL,
+    audit_events,
+    field_error,
+    free_port,
+    log_in,
+    make_member,
+    parse,
+    queue_rows,
+    requests_in_db,
+    soup,
+    submit,
+)
 from webapp.extensions import db
-from webapp.models import AuditLogEntry, IntegrationRequest, OrganizationMember, SentryApp, User
+from webapp.models import IntegrationRequest, OrganizationMember, SentryApp, User
 from webapp.services.errors import Conflict, ValidationFailed
 from webapp.services.install_requests import (
     AlreadyRequested,
@@ -22,52 +29,6 @@ from webapp.services.install_requests import (
 )
 from webapp.services.permissions import get_org_access
 from webapp.services.request_resolution import resolve_request
-
-URL = "/settings/acme/integration-requests/"
-
-
-def soup(response):
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def log_in(client, user):
-    """Switch the test client's session to `user` (and drop Flask-Login's cached user: the
-    test's app context, and so `g`, outlives each request)."""
-    g.pop("_login_user", None)
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-
-
-def make_member(org, role, **fields):
-    user = factories.make_user(**fields)
-    factories.make_member(org, user, role)
-    db.session.commit()
-    return user
-
-
-def submit(client, provider_type="first_party", provider_slug="slack", message=""):
-    return client.post(URL, data={"provider_type": provider_type, "provider_slug": provider_slug,
-                                  "message": message})
-
-
-def requests_in_db():
-    return list(db.session.scalars(select(IntegrationRequest).order_by(IntegrationRequest.id)))
-
-
-def audit_events(event):
-    return list(db.session.scalars(select(AuditLogEntry).where(AuditLogEntry.event == event)))
-
-
-def queue_rows(response):
-    table = soup(response).find("table", class_="request-queue")
-    return [] if table is None else table.find("tbody").find_all("tr")
-
-
-def field_error(response, field):
-    node = soup(response).find(id=f"{field}-error")
-    return node.get_text(" ", strip=True) if node else None
-
 
 # -- submitting -------------------------------------------------------------------------------
 
@@ -438,46 +399,6 @@ def test_humanize_age():
 
 
 # -- notification email -----------------------------------------------------------------------
-
-
-def parse(envelope):
-    return email.message_from_bytes(envelope.content, policy=email.policy.default)
-
-
-class Collector:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, collector
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def mail_app(app_factory, smtp_server):
-    controller, _ = smtp_server
-    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
-                      MAIL_DEFAULT_SENDER="admin-bot@example.com")
-    with app.app_context():
-        yield app
-        db.session.remove()
 
 
 def test_email_goes_to_owners_and_managers_only(mail_app, smtp_server):

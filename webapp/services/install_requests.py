@@ -346,9 +346,9 @@ def list_requests(
     """Owners and managers (the caller checks RESOLVE_REQUESTS): the org's requests in one
     state (QUEUE_STATES; default "open", the queue to work through; "all" for every one).
 
-    `q` matches the provider name or slug, the requester's name or email, or the message
-    (case-insensitive); `provider_type` narrows to one type; `sort` is one of QUEUE_SORTS
-    (default newest first). Two queries: the page with its requesters, resolvers and total,
+    `q` matches the provider name or slug, the requester's name or email, the message or
+    the resolution's reason (case-insensitive); `provider_type` narrows to one type; `sort`
+    is one of QUEUE_SORTS (default newest first). Two queries: the page with its requesters, resolvers and total,
     and the count of each state under the other filters.
     """
     validate_queue_filters(provider_type, state, sort)
@@ -368,6 +368,7 @@ def list_requests(
                         IntegrationRequest.provider_name,
                         IntegrationRequest.provider_slug,
                         IntegrationRequest.message,
+                        IntegrationRequest.resolution_reason,
                         User.name,
                         User.email,
                     )
