@@ -313,10 +313,10 @@ class _Seeder:
     def seed_requests(self) -> None:
         demo, globex = self.orgs["demo"], self.orgs["globex"]
         member, manager = self.users["member@demo.example"], self.users["manager@demo.example"]
-        open_ = {"status": "open", "resolved_by_id": None, "date_resolved": None,
-                 "resolution_reason": ""}
+        open_: dict[str, object] = {"status": "open", "resolved_by_id": None,
+                                    "date_resolved": None, "resolution_reason": ""}
         # Every row names every column: COPY (PostgreSQL) takes the columns of the first row.
-        rows = [
+        rows: list[dict[str, object]] = [
             {"organization_id": demo, "requester_id": member, "provider_type": "first_party",
              "provider_slug": "msteams", "provider_name": PROVIDERS["msteams"].name,
              "message": "Our support team lives in Teams; could we get alert notifications there too?",
