@@ -165,7 +165,7 @@ def test_owner_dismisses_with_a_reason_member_sees_it(page, browser, live_server
     owner.goto(f"{live_server}/settings/acme/directory/?q=trello")
     plugin_row = owner.locator("tr.directory-entry[data-kind='plugin'][data-slug='trello']")
     expect(plugin_row.get_by_role("link", name="Enable on a project")).to_be_visible()
-    expect(plugin_row.get_by_text("A plugin is installed by enabling it on a project")).to_be_visible()
+    expect(plugin_row.get_by_text("Installed by enabling it on a project")).to_be_visible()
     owner.screenshot(path=str(SHOTS / "directory-owner-next-step.png"), full_page=True)
     context.close()
 

@@ -401,13 +401,13 @@ def test_who_may_install_gets_the_next_step_for_what_is_not_installed(client, lo
 
     assert step(("first_party", "slack")) == (
         "How to install Slack", "/settings/acme/integrations/slack/",
-        "Installed through Slack’s own setup flow; managed here once it exists.")
+        "Set up in Slack’s own flow, then managed here.")
     assert step(("plugin", "trello")) == (
         "Enable on a project (Trello)", "/settings/acme/plugins/trello/#projects",
-        "A plugin is installed by enabling it on a project, on its page.")
+        "Installed by enabling it on a project.")
     assert step(("sentry_app", "alpha-app")) == (
         "How to install Alpha App", "/settings/acme/sentry-apps/alpha-app/",
-        "Installed in Sentry itself; this app lists it so members can request it.")
+        "Installed in Sentry itself, not in this app.")
     # Installed, and documentation only: open the page; no hint.
     assert step(("first_party", "github")) == ("Open GitHub", "/settings/acme/integrations/github/", None)
     assert step(("doc_integration", "zeta-docs")) == ("Open Zeta Docs", "/doc-integrations/zeta-docs/", None)
@@ -432,7 +432,7 @@ def test_sentry_app_page_tells_an_owner_where_apps_are_installed(client, login_a
     login_as("owner")
     page = soup(client.get("/settings/acme/sentry-apps/alpha/"))
     assert page.find(class_="install-hint").get_text(" ", strip=True) == (
-        "Installed in Sentry itself; this app lists it so members can request it.")
+        "Installed in Sentry itself, not in this app.")
     login_as("member")
     g.pop("_login_user", None)
     assert soup(client.get("/settings/acme/sentry-apps/alpha/")).find(class_="install-hint") is None

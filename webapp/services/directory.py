@@ -119,11 +119,11 @@ def install_hint(kind: str, name: str) -> str:
     to those who may install it, beside the way there. "" for doc integrations (nothing to
     install)."""
     if kind == FIRST_PARTY:
-        return f"Installed through {name}’s own setup flow; managed here once it exists."
+        return f"Set up in {name}’s own flow, then managed here."
     if kind == PLUGIN:
-        return "A plugin is installed by enabling it on a project, on its page."
+        return "Installed by enabling it on a project."
     if kind == SENTRY_APP:
-        return "Installed in Sentry itself; this app lists it so members can request it."
+        return "Installed in Sentry itself, not in this app."
     return ""
 
 
