@@ -46,7 +46,7 @@ from webapp.services.request_resolution import (
 @bp.route("/settings/<org_slug>/integration-requests/", methods=["GET", "POST"])
 @org_view(Capability.REQUEST_INSTALL)
 def index(access: OrgAccess):
-    """Members: the request form and their requests; owners/managers also the open queue.
+    """Members: the request form and their requests; owners/managers also the queue.
 
     POST stores a request (owners and managers are emailed), or tells admins and up that
     they can install it themselves (nothing stored).
