@@ -288,8 +288,11 @@ def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     owner.submit(page.get_by_role("button", name="Save settings"), "plugin-settings-error", 400)
     expect(page.locator("#error-summary")).to_be_visible()
 
-    owner.visit("/settings/demo/integration-requests/", "requests-queue")
+    page = owner.visit("/settings/demo/integration-requests/", "requests-queue")
+    owner.submit(page.get_by_role("link", name="Dismiss…").first, "requests-dismiss-confirm")
     owner.visit("/settings/demo/integration-requests/?kind=plugin", "requests-queue-filtered")
+    owner.visit("/settings/demo/integration-requests/?state=all", "requests-all")
+    owner.visit("/settings/demo/integration-requests/?state=nope", "requests-bad-state", 400)
     page = owner.visit("/settings/demo/audit-log/", "audit-log")
     page.get_by_label("Event").select_option("INTEGRATION_DISABLE")
     owner.submit(page.get_by_role("button", name="Apply"), "audit-log-filtered")

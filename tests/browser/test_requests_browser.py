@@ -114,3 +114,67 @@ def test_member_requests_owner_marks_done(page, browser, live_server, org):
     events = sorted(e.event for e in db.session.query(AuditLogEntry).all())
     assert events == ["INTEGRATION_REQUEST", "INTEGRATION_REQUEST_RESOLVE"]
     assert external == []
+
+
+def test_owner_dismisses_with_a_reason_member_sees_it(page, browser, live_server, org):
+    """The owner works a queue holding a long message: Dismiss… asks first, takes a reason
+    (refused beside the field when too long), then the member sees the outcome; the resolved
+    view shows it too. The owner's directory says how to install what is not installed."""
+    factories.make_member(org, factories.make_user(email="mia@example.com", name="Mia Member"), "member")
+    factories.make_member(org, factories.make_user(email="olga@example.com", name="Olga Owner"), "owner")
+    db.session.commit()
+    SHOTS.mkdir(exist_ok=True)
+
+    log_in(page, live_server, "mia@example.com")
+    page.goto(f"{live_server}/settings/acme/integration-requests/?provider_type=plugin&provider_slug=trello")
+    page.get_by_label("Message (optional)").fill("x" * 1000)
+    page.get_by_role("button", name="Send request").click()
+    expect(page.get_by_text("Your request for Trello was sent.")).to_be_visible()
+
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    owner = context.new_page()
+    log_in(owner, live_server, "olga@example.com")
+    owner.goto(f"{live_server}/settings/acme/integration-requests/")
+    row = owner.locator("table.request-queue tbody tr")
+    expect(row).to_have_count(1)
+    owner.screenshot(path=str(SHOTS / "request-queue-long-message.png"), full_page=True)
+    row.get_by_role("link", name="Dismiss…").click()
+
+    owner.wait_for_url(re.compile(r"/integration-requests/\d+/dismiss/\?next="))
+    expect(owner.get_by_role("heading", level=1)).to_have_text("Dismiss the request for Trello by Mia Member?")
+    owner.locator("form.dismiss-form").evaluate("f => f.noValidate = true")
+    owner.get_by_label("Reason (optional)").fill("y" * 501)
+    owner.get_by_role("button", name="Dismiss request").click()
+    expect(owner.locator("#reason-error")).to_have_text("Reason must be at most 500 characters (it has 501).",
+                                                       use_inner_text=True)
+    owner.get_by_label("Reason (optional)").fill("Boards live in Jira now; ask for Jira instead.")
+    owner.screenshot(path=str(SHOTS / "request-dismiss-confirm.png"), full_page=True)
+    owner.get_by_role("button", name="Dismiss request").click()
+    expect(owner.get_by_text("Dismissed: the request for Trello by Mia Member.")).to_be_visible()
+    expect(owner.get_by_role("heading", name="No open requests")).to_be_visible()
+
+    owner.get_by_label("State").select_option("dismissed")
+    owner.get_by_role("button", name="Apply").click()
+    owner.wait_for_url(re.compile(r"state=dismissed"))
+    resolved = owner.locator("table.request-queue tbody tr")
+    expect(resolved).to_have_count(1)
+    expect(resolved.locator(".request-outcome")).to_contain_text("Dismissed by Olga Owner")
+    expect(resolved.locator(".request-outcome")).to_contain_text("Boards live in Jira now")
+    owner.screenshot(path=str(SHOTS / "request-queue-dismissed.png"), full_page=True)
+
+    owner.goto(f"{live_server}/settings/acme/directory/?q=trello")
+    plugin_row = owner.locator("tr.directory-entry[data-kind='plugin'][data-slug='trello']")
+    expect(plugin_row.get_by_role("link", name="Enable on a project")).to_be_visible()
+    expect(plugin_row.get_by_text("Installed by enabling it on a project")).to_be_visible()
+    owner.screenshot(path=str(SHOTS / "directory-owner-next-step.png"), full_page=True)
+    context.close()
+
+    page.goto(f"{live_server}/settings/acme/integration-requests/")
+    mine = page.locator("table.my-requests")
+    expect(mine.get_by_text("Dismissed", exact=True)).to_be_visible()
+    expect(mine.get_by_text("Boards live in Jira now; ask for Jira instead.")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "request-member-outcome.png"), full_page=True)
+    db.session.expire_all()
+    [stored] = db.session.query(IntegrationRequest).all()
+    assert stored.status == "dismissed"
+    assert stored.resolution_reason == "Boards live in Jira now; ask for Jira instead."

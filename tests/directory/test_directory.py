@@ -379,3 +379,60 @@ def test_sentry_app_page_query_count(client, login_as, org, count_queries, count
     with count_queries() as counter:
         assert client.get("/settings/acme/sentry-apps/many/").status_code == 200
     assert counter.count <= 6, counter.statements
+
+
+def action_cell(row):
+    return row.find_all("td")[-1]
+
+
+@pytest.mark.parametrize("role", ["owner", "admin"])
+def test_who_may_install_gets_the_next_step_for_what_is_not_installed(client, login_as, org, listed, role):
+    factories.install(org, factories.make_integration("github"))
+    db.session.commit()
+    login_as(role)
+    response = client.get(URL + "?per_page=100")
+    assert response.status_code == 200
+    by_key = {(r["data-kind"], r["data-slug"]): action_cell(r) for r in rows(response)}
+
+    def step(key):
+        link = by_key[key].find("a")
+        hint = by_key[key].find(class_="install-hint")
+        return link.get_text(" ", strip=True), link["href"], hint.get_text(strip=True) if hint else None
+
+    assert step(("first_party", "slack")) == (
+        "How to install Slack", "/settings/acme/integrations/slack/",
+        "Set up in Slack’s own flow, then managed here.")
+    assert step(("plugin", "trello")) == (
+        "Enable on a project (Trello)", "/settings/acme/plugins/trello/#projects",
+        "Installed by enabling it on a project.")
+    assert step(("sentry_app", "alpha-app")) == (
+        "How to install Alpha App", "/settings/acme/sentry-apps/alpha-app/",
+        "Installed in Sentry itself, not in this app.")
+    # Installed, and documentation only: open the page; no hint.
+    assert step(("first_party", "github")) == ("Open GitHub", "/settings/acme/integrations/github/", None)
+    assert step(("doc_integration", "zeta-docs")) == ("Open Zeta Docs", "/doc-integrations/zeta-docs/", None)
+    page = soup(response)
+    assert "Request installation" not in page.get_text()
+    explainer = page.find(class_="install-explainer").get_text(" ", strip=True)
+    assert "an integration is set up through the provider’s own flow and managed here" in explainer
+    assert page.find(class_="install-explainer").find("a")["href"] == "/settings/acme/integration-requests/"
+
+
+def test_members_get_request_installation_without_install_hints(client, login_as, org, listed):
+    login_as("member")
+    response = client.get(URL + "?q=trello")
+    [row] = [r for r in rows(response) if r["data-kind"] == "plugin"]
+    link = action_cell(row).find("a")
+    assert link.get_text(" ", strip=True) == "Request installation of Trello"
+    assert soup(response).find(class_="install-hint") is None
+    assert soup(response).find(class_="install-explainer") is None
+
+
+def test_sentry_app_page_tells_an_owner_where_apps_are_installed(client, login_as, org, alpha):
+    login_as("owner")
+    page = soup(client.get("/settings/acme/sentry-apps/alpha/"))
+    assert page.find(class_="install-hint").get_text(" ", strip=True) == (
+        "Installed in Sentry itself, not in this app.")
+    login_as("member")
+    g.pop("_login_user", None)
+    assert soup(client.get("/settings/acme/sentry-apps/alpha/")).find(class_="install-hint") is None

@@ -1,73 +1,34 @@
 """Install requests (SPEC §7.4): the form, the queue, resolving, audit entries, email."""
 
-import email
-import email.policy
 import logging
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
-from bs4 import BeautifulSoup
 from flask import g
-from sqlalchemy import select
 
 from tests import factories
+from tests.requests.helpers import (
+    URL,
+    audit_events,
+    field_error,
+    free_port,
+    log_in,
+    make_member,
+    parse,
+    queue_rows,
+    requests_in_db,
+    soup,
+    submit,
+)
 from webapp.extensions import db
-from webapp.models import AuditLogEntry, IntegrationRequest, OrganizationMember, SentryApp, User
+from webapp.models import IntegrationRequest, OrganizationMember, SentryApp, User
 from webapp.services.errors import Conflict, ValidationFailed
 from webapp.services.install_requests import (
     AlreadyRequested,
     create_install_request,
     humanize_age,
-    resolve_request,
 )
 from webapp.services.permissions import get_org_access
-
-URL = "/settings/acme/integration-requests/"
-
-
-def soup(response):
-    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
-
-
-def log_in(client, user):
-    """Switch the test client's session to `user` (and drop Flask-Login's cached user: the
-    test's app context, and so `g`, outlives each request)."""
-    g.pop("_login_user", None)
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-
-
-def make_member(org, role, **fields):
-    user = factories.make_user(**fields)
-    factories.make_member(org, user, role)
-    db.session.commit()
-    return user
-
-
-def submit(client, provider_type="first_party", provider_slug="slack", message=""):
-    return client.post(URL, data={"provider_type": provider_type, "provider_slug": provider_slug,
-                                  "message": message})
-
-
-def requests_in_db():
-    return list(db.session.scalars(select(IntegrationRequest).order_by(IntegrationRequest.id)))
-
-
-def audit_events(event):
-    return list(db.session.scalars(select(AuditLogEntry).where(AuditLogEntry.event == event)))
-
-
-def queue_rows(response):
-    table = soup(response).find("table", class_="request-queue")
-    return [] if table is None else table.find("tbody").find_all("tr")
-
-
-def field_error(response, field):
-    node = soup(response).find(id=f"{field}-error")
-    return node.get_text(" ", strip=True) if node else None
-
+from webapp.services.request_resolution import resolve_request
 
 # -- submitting -------------------------------------------------------------------------------
 
@@ -110,7 +71,10 @@ def test_request_shows_in_owner_and_manager_queues_not_for_member_or_admin(clien
         assert "Slack" in row_text and "Mia Member" in row_text and member.email in row_text
         assert "please" in row_text and "just now" in row_text
         buttons = [b.get_text(" ", strip=True) for b in rows[0].find_all("button")]
-        assert buttons[0].startswith("Mark done") and buttons[1].startswith("Dismiss")
+        assert buttons == ["Mark done (request for Slack by Mia Member)"]
+        [dismiss] = [a for a in rows[0].find_all("a") if a.get_text(" ", strip=True).startswith("Dismiss")]
+        assert dismiss.get_text(" ", strip=True) == "Dismiss… (request for Slack by Mia Member)"
+        assert dismiss["href"].startswith(f"{URL}{requests_in_db()[0].id}/dismiss/?next=")
 
     log_in(client, make_member(org, "admin"))
     response = client.get(URL)
@@ -384,7 +348,8 @@ def test_queue_filters_sort_and_page(client, login_as, org):
 
 @pytest.mark.parametrize(("query", "field", "message"), [
     ("kind=doc_integration", "kind", "Type must be one of: first_party, plugin, sentry_app."),
-    ("sort=requester", "sort", "Sort must be one of: date_added, -date_added, provider, -provider."),
+    ("sort=requester", "sort", "Sort must be one of: date_added, -date_added, provider, -provider, "
+                               "date_resolved, -date_resolved."),
     ("per_page=500", "per_page", "Rows per page must be between 1 and 100."),
 ])
 def test_bad_queue_filters_are_400(client, login_as, org, query, field, message):
@@ -418,7 +383,7 @@ def test_queue_page_costs_a_constant_number_of_queries(client, login_as, org, co
         response = client.get(URL)
     assert response.status_code == 200
     assert len(queue_rows(response)) == min(count, 25)
-    # user, org access, org switcher, own requests, queue page (with its total)
+    # user, org access, org switcher, own requests, state counts (the total), queue page
     assert counter.count <= 6, counter.statements
 
 
@@ -434,46 +399,6 @@ def test_humanize_age():
 
 
 # -- notification email -----------------------------------------------------------------------
-
-
-def parse(envelope):
-    return email.message_from_bytes(envelope.content, policy=email.policy.default)
-
-
-class Collector:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield controller, collector
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def mail_app(app_factory, smtp_server):
-    controller, _ = smtp_server
-    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
-                      MAIL_DEFAULT_SENDER="admin-bot@example.com")
-    with app.app_context():
-        yield app
-        db.session.remove()
 
 
 def test_email_goes_to_owners_and_managers_only(mail_app, smtp_server):

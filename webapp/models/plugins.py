@@ -88,6 +88,8 @@ class IntegrationRequest(Base):
     date_added: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     date_resolved: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it was dismissed (or a note on marking it done), told to the requester; "" = none.
+    resolution_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     organization: Mapped["Organization"] = relationship()
     requester: Mapped["User | None"] = relationship(foreign_keys=[requester_id])

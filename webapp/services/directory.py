@@ -114,6 +114,19 @@ class DirectoryResult:
     installed_counts: dict[str, int]  # "yes"/"no" under the other filters (q, category)
 
 
+def install_hint(kind: str, name: str) -> str:
+    """What installing an entry means in this app and where it happens (SPEC §4, §6): shown
+    to those who may install it, beside the way there. "" for doc integrations (nothing to
+    install)."""
+    if kind == FIRST_PARTY:
+        return f"Set up in {name}’s own flow, then managed here."
+    if kind == PLUGIN:
+        return "Installed by enabling it on a project."
+    if kind == SENTRY_APP:
+        return "Installed in Sentry itself, not in this app."
+    return ""
+
+
 def page_path(kind: str, org_slug: str, slug: str) -> str:
     """The SPEC §6 path of an entry's page (no script root, no host)."""
     org = quote(org_slug, safe="")

@@ -1,15 +1,16 @@
 """Install requests (SPEC §7.4): members ask owners and managers to install something.
 
 Unlike Sentry, which only sends an email, a request is stored, shown in the queue of the
-org's owners and managers, and marked done or dismissed there. The pages and the JSON API
-call these functions with plain values.
+org's owners and managers, and marked done or dismissed there (services/request_resolution.py).
+The pages and the JSON API call these functions with plain values.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
@@ -21,7 +22,7 @@ from webapp.models import IntegrationRequest, OrganizationMember, SentryApp, Use
 from webapp.services.actors import OrgRef, UserLike
 from webapp.services.audit import record_audit
 from webapp.services.directory import FIRST_PARTY, PLUGIN, SENTRY_APP, page_path
-from webapp.services.errors import Conflict, NotFound, ValidationFailed
+from webapp.services.errors import Conflict, ValidationFailed
 from webapp.services.mail import send_email
 from webapp.services.permissions import Capability, OrgAccess
 
@@ -35,11 +36,19 @@ PROVIDER_TYPE_LABELS: dict[str, str] = {
 }
 MESSAGE_MAX_LENGTH = 1000
 RESOLVED_STATUSES: tuple[str, ...] = ("done", "dismissed")
+STATUS_LABELS: dict[str, str] = {"open": "Open", "done": "Done", "dismissed": "Dismissed"}
+# The queue's `state` filter: one status, or every request ("all").
+QUEUE_STATES: tuple[str, ...] = ("open", *RESOLVED_STATUSES, "all")
+DEFAULT_QUEUE_STATE = "open"
+_UNRESOLVED_LAST = IntegrationRequest.date_resolved.is_(None)  # False sorts first everywhere
 QUEUE_SORTS: dict[str, tuple] = {
     "date_added": (IntegrationRequest.date_added, IntegrationRequest.id),
     "-date_added": (IntegrationRequest.date_added.desc(), IntegrationRequest.id.desc()),
     "provider": (func.lower(IntegrationRequest.provider_name), IntegrationRequest.id),
     "-provider": (func.lower(IntegrationRequest.provider_name).desc(), IntegrationRequest.id.desc()),
+    "date_resolved": (_UNRESOLVED_LAST, IntegrationRequest.date_resolved, IntegrationRequest.id),
+    "-date_resolved": (_UNRESOLVED_LAST, IntegrationRequest.date_resolved.desc(),
+                       IntegrationRequest.id.desc()),
 }
 DEFAULT_QUEUE_SORT = "-date_added"
 NOTIFY_ROLES: tuple[str, ...] = ("owner", "manager")
@@ -52,10 +61,6 @@ class AlreadyRequested(Conflict):
     def __init__(self, provider_name: str):
         super().__init__(f"You already requested {provider_name}.")
         self.provider_name = provider_name
-
-
-class AlreadyResolved(Conflict):
-    """Someone marked the request done or dismissed it before this action."""
 
 
 @dataclass(frozen=True)
@@ -94,21 +99,27 @@ def get_provider_name(provider_type: str, provider_slug: str) -> str | None:
     return None
 
 
+def clean_note(value, label: str, max_length: int) -> tuple[str, str | None]:
+    """An optional free-text note (a request's message, a dismissal's reason): (the text
+    trimmed, None) or ("", the message for the field). None counts as empty."""
+    if value is None:
+        return "", None
+    if not isinstance(value, str):
+        return "", f"{label} must be text."
+    value = value.strip()
+    if len(value) > max_length:
+        return "", f"{label} must be at most {max_length} characters (it has {len(value)})."
+    return value, None
+
+
 def _validate(provider_type, provider_slug, message) -> tuple[str, str, str, str]:
     """Clean the submitted values; ValidationFailed with every field's problems."""
     errors: dict[str, list[str]] = {}
     provider_type = (provider_type or "").strip() if isinstance(provider_type, str) else ""
     provider_slug = (provider_slug or "").strip() if isinstance(provider_slug, str) else ""
-    if message is None:
-        message = ""
-    if not isinstance(message, str):
-        errors["message"] = ["Message must be text."]
-        message = ""
-    message = message.strip()
-    if len(message) > MESSAGE_MAX_LENGTH:
-        errors["message"] = [
-            f"Message must be at most {MESSAGE_MAX_LENGTH} characters (it has {len(message)})."
-        ]
+    message, message_error = clean_note(message, "Message", MESSAGE_MAX_LENGTH)
+    if message_error:
+        errors["message"] = [message_error]
     if provider_type not in PROVIDER_TYPES:
         errors["provider_type"] = [
             f"Provider type must be one of: {', '.join(PROVIDER_TYPES)}."
@@ -210,11 +221,22 @@ def notification_recipients(org: OrgRef) -> list[User]:
 def request_link(request: IntegrationRequest, base_url: str | None) -> str:
     """The provider/plugin/sentry-app page of a request, tagged ?referrer=request_email."""
     path = page_path(request.provider_type, request.organization.slug, request.provider_slug)
-    return _absolute(base_url, path) + "?referrer=request_email"
+    return absolute_url(base_url, path) + "?referrer=request_email"
 
 
-def _absolute(base_url: str | None, path: str) -> str:
+def absolute_url(base_url: str | None, path: str) -> str:
+    """`path` on `base_url` (e.g. "https://admin.example/"); the path alone without one."""
     return (base_url or "").rstrip("/") + path
+
+
+def queue_link(org: OrgRef, base_url: str | None) -> str:
+    """The org's install-request page (the queue; a member's own requests)."""
+    return absolute_url(base_url, f"/settings/{quote(org.slug, safe='')}/integration-requests/")
+
+
+def indented(text: str) -> list[str]:
+    """A member's text quoted in a plain-text email: each line indented by four spaces."""
+    return ["    " + line for line in text.splitlines()]
 
 
 def notification_email(request: IntegrationRequest, base_url: str | None) -> tuple[str, str]:
@@ -232,15 +254,13 @@ def notification_email(request: IntegrationRequest, base_url: str | None) -> tup
         "",
     ]
     if request.message:
-        lines += ["Their message:", ""]
-        lines += ["    " + line for line in request.message.splitlines()]
+        lines += ["Their message:", "", *indented(request.message)]
     else:
         lines.append("They did not add a message.")
     lines += [
         "",
         f"Open {request.provider_name}: {request_link(request, base_url)}",
-        "Review the open requests: "
-        + _absolute(base_url, f"/settings/{org.slug}/integration-requests/"),
+        f"Review the open requests: {queue_link(org, base_url)}",
         "",
         f"You get this email because you are an owner or manager of {org.name}.",
     ]
@@ -271,16 +291,27 @@ def notify_install_request(request: IntegrationRequest, base_url: str | None) ->
 
 @dataclass
 class QueuePage:
+    """One page of the queue, its total, and how many requests each state has under the
+    other filters (`q`, type): {"open": 3, "done": 5, "dismissed": 1, "all": 9}."""
+
     items: list[IntegrationRequest]
     total: int
     page: int
     per_page: int
+    state_counts: dict[str, int] = field(default_factory=dict)
 
 
 def queue_type_error(provider_type: str | None) -> str | None:
     """The message for a queue type filter that is not a provider type (empty: none)."""
     if provider_type and provider_type not in PROVIDER_TYPES:
         return f"Type must be one of: {', '.join(PROVIDER_TYPES)}."
+    return None
+
+
+def queue_state_error(state: str | None) -> str | None:
+    """The message for a queue state filter that is not a state (empty: none)."""
+    if state and state not in QUEUE_STATES:
+        return f"State must be one of: {', '.join(QUEUE_STATES)}."
     return None
 
 
@@ -291,41 +322,44 @@ def queue_sort_error(sort: str | None) -> str | None:
     return None
 
 
-def validate_queue_filters(provider_type: str | None, sort: str | None) -> None:
-    """ValidationFailed for an unknown type or sort. The queue's filter form checks the same
-    rules (queue_type_error, queue_sort_error) when it parses the URL; this guards the other
-    callers."""
-    errors = {name: [message] for name, message in (("provider_type", queue_type_error(provider_type)),
-                                                   ("sort", queue_sort_error(sort)))
-              if message}
+def validate_queue_filters(provider_type: str | None, state: str | None, sort: str | None) -> None:
+    """ValidationFailed for an unknown type, state or sort. The queue's filter form checks
+    the same rules (queue_type_error, queue_state_error, queue_sort_error) when it parses the
+    URL; this guards the other callers."""
+    checks = (("provider_type", queue_type_error(provider_type)),
+              ("state", queue_state_error(state)),
+              ("sort", queue_sort_error(sort)))
+    errors = {name: [message] for name, message in checks if message}
     if errors:
         raise ValidationFailed(errors)
 
 
-def list_open_requests(
+def list_requests(
     org: OrgRef,
     q: str | None = None,
     provider_type: str | None = None,
+    state: str | None = None,
     sort: str | None = None,
     page: int = 1,
     per_page: int = 25,
 ) -> QueuePage:
-    """Owners and managers (the caller checks RESOLVE_REQUESTS): the org's open requests.
+    """Owners and managers (the caller checks RESOLVE_REQUESTS): the org's requests in one
+    state (QUEUE_STATES; default "open", the queue to work through; "all" for every one).
 
-    `q` matches the provider name or slug, the requester's name or email, or the message
-    (case-insensitive); `provider_type` narrows to one type; `sort` is one of QUEUE_SORTS
-    (default newest first). One query: the page with its requesters and the total.
+    `q` matches the provider name or slug, the requester's name or email, the message or
+    the resolution's reason (case-insensitive); `provider_type` narrows to one type; `sort`
+    is one of QUEUE_SORTS (default newest first). Two queries: the page with its requesters, resolvers and total,
+    and the count of each state under the other filters.
     """
-    validate_queue_filters(provider_type, sort)
+    validate_queue_filters(provider_type, state, sort)
+    state = state or DEFAULT_QUEUE_STATE
     page = max(1, int(page))
     per_page = max(1, int(per_page))
-    conditions = [IntegrationRequest.organization_id == org.id, IntegrationRequest.status == "open"]
+    conditions = [IntegrationRequest.organization_id == org.id]
     if provider_type:
         conditions.append(IntegrationRequest.provider_type == provider_type)
     q = (q or "").strip().lower()
-    query = select(IntegrationRequest, func.count().over().label("total"))
     if q:
-        query = query.outerjoin(User, User.id == IntegrationRequest.requester_id)
         conditions.append(
             or_(
                 *(
@@ -334,32 +368,42 @@ def list_open_requests(
                         IntegrationRequest.provider_name,
                         IntegrationRequest.provider_slug,
                         IntegrationRequest.message,
+                        IntegrationRequest.resolution_reason,
                         User.name,
                         User.email,
                     )
                 )
             )
         )
+
+    def matching(query):
+        if q:
+            query = query.outerjoin(User, User.id == IntegrationRequest.requester_id)
+        return query.where(*conditions)
+
+    counts: dict[str, int] = {
+        status: count for status, count in db.session.execute(
+            matching(select(IntegrationRequest.status, func.count()))
+            .group_by(IntegrationRequest.status)
+        )
+    }
+    state_counts = {status: counts.get(status, 0) for status in STATUS_LABELS}
+    state_counts["all"] = sum(state_counts.values())
+    if state != "all":
+        conditions.append(IntegrationRequest.status == state)
     rows = db.session.execute(
-        query.options(joinedload(IntegrationRequest.requester))
-        .where(*conditions)
+        matching(select(IntegrationRequest))
+        .options(joinedload(IntegrationRequest.requester), joinedload(IntegrationRequest.resolved_by))
         .order_by(*QUEUE_SORTS[sort or DEFAULT_QUEUE_SORT])
         .offset((page - 1) * per_page)
         .limit(per_page)
-    ).all()
-    if rows:
-        total = rows[0].total
-    elif page > 1:  # past the end: count separately so the pager can lead back
-        total = db.session.scalar(
-            select(func.count()).select_from(query.where(*conditions).subquery())
-        )
-    else:
-        total = 0
-    return QueuePage([row[0] for row in rows], total, page, per_page)
+    ).scalars().all()
+    return QueuePage(list(rows), state_counts[state], page, per_page, state_counts)
 
 
 def list_my_requests(user: UserLike, org: OrgRef, limit: int = 50) -> list[IntegrationRequest]:
-    """Anyone in the org: their own requests there, newest first (at most `limit`)."""
+    """Anyone in the org: their own requests there, newest first (at most `limit`), with
+    who resolved them."""
     return list(
         db.session.scalars(
             select(IntegrationRequest)
@@ -386,57 +430,6 @@ def open_request_for(user: UserLike, org: OrgRef, provider_type: str, provider_s
             IntegrationRequest.status == "open",
         ).limit(1)
     )
-
-
-# -- resolving -------------------------------------------------------------------------------
-
-
-def resolve_request(
-    actor_access: OrgAccess, request_id: int, status: str, ip_address: str | None
-) -> IntegrationRequest:
-    """Owners and managers: mark an open request "done" or "dismissed" (audited, committed).
-
-    NotFound for a request of another org; AlreadyResolved when it is no longer open.
-    """
-    actor_access.require(Capability.RESOLVE_REQUESTS)
-    if status not in RESOLVED_STATUSES:
-        raise ValidationFailed({"status": ["Status must be “done” or “dismissed”."]})
-    org = actor_access.organization
-    request = db.session.scalar(
-        select(IntegrationRequest)
-        .where(IntegrationRequest.id == request_id, IntegrationRequest.organization_id == org.id)
-        .with_for_update()
-    )
-    if request is None:
-        raise NotFound("Install request not found")
-    if request.status != "open":
-        by = request.resolved_by.display_name if request.resolved_by else "someone"
-        message = (
-            f"The request for {request.provider_name} was already "
-            f"{'marked done' if request.status == 'done' else 'dismissed'} by {by}."
-        )
-        db.session.rollback()
-        raise AlreadyResolved(message)
-    request.status = status
-    request.resolved_by_id = actor_access.user.id
-    request.date_resolved = utcnow()
-    record_audit(
-        event="INTEGRATION_REQUEST_RESOLVE",
-        actor=actor_access.user,
-        organization=org,
-        target_type=AUDIT_TARGET,
-        target_id=request.id,
-        target_object=request.provider_name,
-        data={
-            "changes": {"status": {"before": "open", "after": status}},
-            "provider_type": request.provider_type,
-            "provider_slug": request.provider_slug,
-            "requester_id": request.requester_id,
-        },
-        ip_address=ip_address,
-    )
-    db.session.commit()
-    return request
 
 
 def humanize_age(when: datetime | None, now: datetime | None = None) -> str:

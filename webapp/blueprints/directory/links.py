@@ -1,10 +1,12 @@
-"""Links to the page of a provider, plugin, sentry app or doc integration.
+"""Links to the page of a provider, plugin, sentry app or doc integration, and each
+directory row's next step.
 
 Each kind's page belongs to a different area; when its endpoint is registered we build the
 URL with url_for, otherwise (area not built yet, or different argument names) we fall back
 to the SPEC §6 path, so a link never breaks a page.
 """
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import request, url_for
@@ -15,6 +17,8 @@ from webapp.services.directory import (
     FIRST_PARTY,
     PLUGIN,
     SENTRY_APP,
+    DirectoryEntry,
+    install_hint,
     page_path,
 )
 
@@ -46,3 +50,30 @@ def entry_url(kind: str, org_slug: str, slug: str, **query) -> str:
 def request_url(org_slug: str, kind: str, slug: str) -> str:
     """The install-request form, prefilled for this provider."""
     return url_for("requests.index", org_slug=org_slug, provider_type=kind, provider_slug=slug)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A directory row's action: the button's `label` and `href`, the `context` a screen
+    reader hears after the label, and for who may install, what installing it means."""
+
+    label: str
+    href: str
+    context: str
+    hint: str = ""
+    primary: bool = False
+
+
+def next_step(entry: DirectoryEntry, org_slug: str, can_install: bool) -> NextStep:
+    """Installed entries and doc integrations open their page; a member asks for one not
+    installed; who may install it learns how (a plugin: on its project table)."""
+    page = entry_url(entry.kind, org_slug, entry.slug)
+    if entry.installed is not False or not entry.requestable:
+        return NextStep("Open", page, entry.name)
+    if not can_install:
+        return NextStep("Request installation", request_url(org_slug, entry.kind, entry.slug),
+                        f"of {entry.name}", primary=True)
+    hint = install_hint(entry.kind, entry.name)
+    if entry.kind == PLUGIN:
+        return NextStep("Enable on a project", page + "#projects", f"({entry.name})", hint)
+    return NextStep("How to install", page, entry.name, hint)

@@ -5,9 +5,9 @@ from flask import render_template, url_for
 from webapp.blueprints.common import org_view
 from webapp.blueprints.directory import bp
 from webapp.blueprints.directory.forms import DirectoryFilterForm
-from webapp.blueprints.directory.links import entry_url, request_url
+from webapp.blueprints.directory.links import entry_url, next_step, request_url
 from webapp.blueprints.listing import ListView, Page
-from webapp.services.directory import SENTRY_APP, directory_entries, get_sentry_app
+from webapp.services.directory import SENTRY_APP, directory_entries, get_sentry_app, install_hint
 from webapp.services.install_requests import open_request_for
 from webapp.services.permissions import Capability, OrgAccess
 
@@ -26,12 +26,13 @@ def index(access: OrgAccess):
     form.label_with_counts(result.category_counts, result.installed_counts)
     view = ListView(form, Page(result.entries, result.total, result.page, result.per_page))
     org_slug = access.organization.slug
+    can_install = access.can(Capability.MANAGE_INTEGRATIONS)
     return render_template(
         "directory/index.html",
         view=view,
-        can_install=access.can(Capability.MANAGE_INTEGRATIONS),
+        can_install=can_install,
         entry_url=lambda entry: entry_url(entry.kind, org_slug, entry.slug),
-        request_url=lambda entry: request_url(org_slug, entry.kind, entry.slug),
+        next_step=lambda entry: next_step(entry, org_slug, can_install),
         clear_href=url_for("directory.index", org_slug=org_slug),
     ), 200 if valid else 400
 
@@ -52,4 +53,5 @@ def sentry_app(access: OrgAccess, slug):
         can_install=can_install,
         open_request=open_request,
         request_href=request_url(access.organization.slug, SENTRY_APP, app.slug),
+        install_hint=install_hint(SENTRY_APP, app.name),
     )

@@ -1,20 +1,32 @@
-"""Install-request forms: the request (POST), the queue filter (GET), resolve buttons (POST)."""
+"""Install-request forms: the request (POST), the queue filter (GET), Mark done (POST) and
+the dismissal with its reason (POST)."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
 from wtforms.validators import Length, Optional
 
 from webapp.blueprints.filters import ListFilterForm, service_rule
 from webapp.services.install_requests import (
+    DEFAULT_QUEUE_STATE,
     MESSAGE_MAX_LENGTH,
     PROVIDER_TYPE_LABELS,
     QUEUE_SORTS,
+    STATUS_LABELS,
     queue_sort_error,
+    queue_state_error,
     queue_type_error,
 )
+from webapp.services.request_resolution import REASON_MAX_LENGTH
 
 TYPE_CHOICES = [SelectChoice(value, label) for value, label in PROVIDER_TYPE_LABELS.items()]
+STATE_LABELS: dict[str, str] = {**STATUS_LABELS, "all": "All"}
+
+
+def state_choices(counts: dict[str, int] | None = None) -> list[SelectChoice]:
+    """Open, Done, Dismissed, All; with facet counts when given: "Done (3)"."""
+    return [SelectChoice(value, f"{label} ({counts.get(value, 0)})" if counts is not None else label)
+            for value, label in STATE_LABELS.items()]
 
 
 class InstallRequestForm(FlaskForm):
@@ -34,8 +46,9 @@ class InstallRequestForm(FlaskForm):
 
 
 class QueueFilterForm(ListFilterForm):
-    """GET filters of the open-request queue (names differ from the request form's), checked
-    by the service's rules; `filters()` gives the valid ones."""
+    """GET filters of the request queue (names differ from the request form's), checked by
+    the service's rules; `filters()` gives the valid ones. `state` picks open (the default),
+    done, dismissed or all requests."""
 
     q = StringField(
         "Search",
@@ -43,6 +56,8 @@ class QueueFilterForm(ListFilterForm):
     )
     kind = SelectField("Type", choices=[SelectChoice("", "Any type"), *TYPE_CHOICES],
                        validate_choice=False, validators=[service_rule(queue_type_error)])
+    state = SelectField("State", choices=state_choices(), validate_choice=False,
+                        validators=[service_rule(queue_state_error)])
     sort = SelectField("Sort", choices=[SelectChoice(key) for key in QUEUE_SORTS],
                        validate_choice=False, validators=[service_rule(queue_sort_error)])
 
@@ -52,8 +67,33 @@ class QueueFilterForm(ListFilterForm):
         def valid(field):
             return None if field.errors else field.data or None
 
-        return {"q": valid(self.q), "provider_type": valid(self.kind), "sort": valid(self.sort)}
+        return {"q": valid(self.q), "provider_type": valid(self.kind),
+                "state": valid(self.state), "sort": valid(self.sort)}
+
+    def is_filtered(self) -> bool:
+        """The open queue is the list itself, not a filter of it."""
+        return bool(self.q.data or self.kind.data
+                    or self.state.data not in (None, "", DEFAULT_QUEUE_STATE))
+
+    def label_with_counts(self, state_counts: dict[str, int]) -> None:
+        """Facet counts beside each state; a refused value stays visible in its select."""
+        choices = state_choices(state_counts)
+        if self.state.errors and self.state.data:
+            choices.append(SelectChoice(self.state.data, f"{self.state.data} (unknown)"))
+        self.state.choices = choices
 
 
 class ResolveForm(FlaskForm):
-    """CSRF only (Mark done / Dismiss)."""
+    """CSRF only (Mark done)."""
+
+
+class DismissForm(FlaskForm):
+    """The dismissal's confirmation: an optional `reason`, checked by the service (one rule
+    for every caller), and the list to go back to (`next`)."""
+
+    reason = TextAreaField(
+        "Reason (optional)",
+        description=f"Emailed to the requester and shown under their requests; "
+        f"at most {REASON_MAX_LENGTH} characters.",
+    )
+    next = HiddenField()

@@ -1,5 +1,8 @@
-"""/settings/<org>/integration-requests/: ask for an installation, see your requests, and
-(owners and managers) work through the open-request queue."""
+"""/settings/<org>/integration-requests/: ask for an installation, see your requests and
+their outcome, and (owners and managers) work through the queue: mark done, or dismiss
+after a confirmation with an optional reason; resolved requests under the state filter."""
+
+from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
 
@@ -7,31 +10,43 @@ from webapp.blueprints.common import client_ip, org_view, safe_next, save_form
 from webapp.blueprints.directory.links import entry_url
 from webapp.blueprints.listing import ListView, Page
 from webapp.blueprints.requests import bp
-from webapp.blueprints.requests.forms import InstallRequestForm, QueueFilterForm, ResolveForm
+from webapp.blueprints.requests.forms import (
+    STATE_LABELS,
+    DismissForm,
+    InstallRequestForm,
+    QueueFilterForm,
+    ResolveForm,
+)
 from webapp.catalog.plugins import PLUGINS
 from webapp.catalog.providers import PROVIDERS
 from webapp.services.errors import ValidationFailed
 from webapp.services.install_requests import (
     DEFAULT_QUEUE_SORT,
+    DEFAULT_QUEUE_STATE,
     PROVIDER_TYPE_LABELS,
     PROVIDER_TYPES,
     AlreadyRequested,
-    AlreadyResolved,
     RequestOutcome,
     create_install_request,
     get_provider_name,
     humanize_age,
     list_my_requests,
-    list_open_requests,
-    resolve_request,
+    list_requests,
 )
 from webapp.services.permissions import REASONS, Capability, OrgAccess
+from webapp.services.request_resolution import (
+    AlreadyResolved,
+    ResolveOutcome,
+    already_resolved_message,
+    get_request,
+    resolve_request,
+)
 
 
 @bp.route("/settings/<org_slug>/integration-requests/", methods=["GET", "POST"])
 @org_view(Capability.REQUEST_INSTALL)
 def index(access: OrgAccess):
-    """Members: the request form and their requests; owners/managers also the open queue.
+    """Members: the request form and their requests; owners/managers also the queue.
 
     POST stores a request (owners and managers are emailed), or tells admins and up that
     they can install it themselves (nothing stored).
@@ -112,14 +127,34 @@ def _prefill() -> dict:
     }
 
 
-def _queue(org) -> ListView:
-    """The open-request queue under its GET filters (a refused filter is left out)."""
+@dataclass
+class QueueView(ListView):
+    """The queue's ListView and the state it shows (open, done, dismissed or all)."""
+
+    state: str = DEFAULT_QUEUE_STATE
+
+    @property
+    def state_label(self) -> str:
+        """The section's heading: "Open requests", "Done requests", "All requests"."""
+        return f"{STATE_LABELS[self.state]} requests"
+
+    @property
+    def noun(self) -> str:
+        """What one row is, for the result count: "open request", "request" (all)."""
+        return "request" if self.state == "all" else f"{self.state} request"
+
+
+def _queue(org) -> QueueView:
+    """The request queue under its GET filters (a refused filter is left out: a bad state
+    shows the open queue)."""
     form = QueueFilterForm.from_args()
     form.validate()
     filters = form.filters()
-    result = list_open_requests(org, **filters, page=form.page_number, per_page=form.page_size)
-    return ListView(form, Page(result.items, result.total, result.page, result.per_page),
-                    sort=filters["sort"] or "", default_sort=DEFAULT_QUEUE_SORT)
+    result = list_requests(org, **filters, page=form.page_number, per_page=form.page_size)
+    form.label_with_counts(result.state_counts)
+    return QueueView(form, Page(result.items, result.total, result.page, result.per_page),
+                     sort=filters["sort"] or "", default_sort=DEFAULT_QUEUE_SORT,
+                     state=filters["state"] or DEFAULT_QUEUE_STATE)
 
 
 def _slug_suggestions() -> list[tuple[str, str]]:
@@ -129,40 +164,74 @@ def _slug_suggestions() -> list[tuple[str, str]]:
     return items
 
 
-def _resolve(access: OrgAccess, request_id: int, status: str):
-    """Mark done / Dismiss through save_form; a request someone resolved first is a warning."""
-    form = ResolveForm()
-    back = safe_next(url_for("requests.index", org_slug=access.organization.slug))
+def _queue_url(access: OrgAccess) -> str:
+    """Where a resolve action returns: the same-site `next`, else the queue."""
+    return safe_next(url_for("requests.index", org_slug=access.organization.slug))
 
-    def save():
-        try:
-            return resolve_request(access, request_id, status, client_ip())
-        except AlreadyResolved as exc:
-            return exc
 
-    def done(result) -> tuple[str, str, str]:
-        if isinstance(result, AlreadyResolved):
-            return result.message, back, "warning"
-        who = result.requester.display_name if result.requester else "a former member"
-        verb = "Marked as done" if status == "done" else "Dismissed"
-        return f"{verb}: the request for {result.provider_name} by {who}.", back, "success"
+def _resolved(back: str, result: ResolveOutcome | AlreadyResolved) -> tuple[str, str, str]:
+    """save_form's `done` of Mark done and Dismiss: the flash, and the queue to go back to.
+    A request someone resolved first is a warning."""
+    if isinstance(result, AlreadyResolved):
+        return result.message, back, "warning"
+    resolved = result.request
+    who = resolved.requester.display_name if resolved.requester else "a former member"
+    verb = "Marked as done" if resolved.status == "done" else "Dismissed"
+    text = f"{verb}: the request for {resolved.provider_name} by {who}."
+    if result.emailed:
+        text += f" {who} was told by email."
+    elif result.emailed is False:
+        text += f" (The email to {who} could not be sent.)"
+    return text, back, "success"
 
-    def expired(_status: int):
-        flash("The form could not be submitted. Reload the page and try again.", "error")
-        return redirect(back)
 
-    return save_form(form, save, render=expired, done=done)
+def _resolve(access: OrgAccess, request_id: int, status: str, reason: str | None = None):
+    """The service call of Mark done and Dismiss; a request resolved first is returned as
+    the AlreadyResolved error, for `_resolved` to warn about."""
+    try:
+        return resolve_request(access, request_id, status, client_ip(), reason=reason,
+                               base_url=request.url_root)
+    except AlreadyResolved as exc:
+        return exc
 
 
 @bp.route("/settings/<org_slug>/integration-requests/<int:request_id>/done/", methods=["POST"])
 @org_view(Capability.RESOLVE_REQUESTS)
 def mark_done(access: OrgAccess, request_id: int):
-    """Owners and managers: mark an open request done (audited)."""
-    return _resolve(access, request_id, "done")
+    """Owners and managers: mark an open request done (audited; the requester is emailed)."""
+    back = _queue_url(access)
+
+    def expired(_status: int):
+        flash("The form could not be submitted. Reload the page and try again.", "error")
+        return redirect(back)
+
+    return save_form(ResolveForm(), lambda: _resolve(access, request_id, "done"),
+                     render=expired, done=lambda result: _resolved(back, result))
 
 
-@bp.route("/settings/<org_slug>/integration-requests/<int:request_id>/dismiss/", methods=["POST"])
+@bp.route("/settings/<org_slug>/integration-requests/<int:request_id>/dismiss/",
+          methods=["GET", "POST"])
 @org_view(Capability.RESOLVE_REQUESTS)
 def dismiss(access: OrgAccess, request_id: int):
-    """Owners and managers: dismiss an open request (audited)."""
-    return _resolve(access, request_id, "dismissed")
+    """Owners and managers: GET asks first (names the request, takes an optional reason;
+    nothing changes); POST dismisses it (audited; the requester is emailed the reason)."""
+    item = get_request(access, request_id)
+    back = _queue_url(access)
+    form = DismissForm(next=back)
+
+    def render(status: int):
+        return render_template(
+            "requests/confirm_dismiss.html",
+            item=item,
+            form=form,
+            cancel_href=back,
+            already=None if item.status == "open" else already_resolved_message(item),
+            type_labels=PROVIDER_TYPE_LABELS,
+            age=humanize_age,
+            page_url=lambda kind, slug: entry_url(kind, access.organization.slug, slug),
+        ), status
+
+    if request.method == "GET":
+        return render(200)
+    return save_form(form, lambda: _resolve(access, request_id, "dismissed", form.reason.data),
+                     render=render, done=lambda result: _resolved(back, result))

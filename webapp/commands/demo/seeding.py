@@ -313,25 +313,30 @@ class _Seeder:
     def seed_requests(self) -> None:
         demo, globex = self.orgs["demo"], self.orgs["globex"]
         member, manager = self.users["member@demo.example"], self.users["manager@demo.example"]
-        rows = [
+        open_: dict[str, object] = {"status": "open", "resolved_by_id": None,
+                                    "date_resolved": None, "resolution_reason": ""}
+        # Every row names every column: COPY (PostgreSQL) takes the columns of the first row.
+        rows: list[dict[str, object]] = [
             {"organization_id": demo, "requester_id": member, "provider_type": "first_party",
              "provider_slug": "msteams", "provider_name": PROVIDERS["msteams"].name,
              "message": "Our support team lives in Teams; could we get alert notifications there too?",
-             "status": "open", "date_added": self.now - timedelta(days=2)},
+             "date_added": self.now - timedelta(days=2), **open_},
             {"organization_id": demo, "requester_id": member, "provider_type": "plugin",
              "provider_slug": "trello", "provider_name": PLUGINS["trello"].title,
              "message": "The design team tracks bugs in Trello.", "status": "done",
              "date_added": self.now - timedelta(days=40), "resolved_by_id": manager,
-             "date_resolved": self.now - timedelta(days=38)},
+             "date_resolved": self.now - timedelta(days=38),
+             "resolution_reason": "Enabled on the web project."},
             {"organization_id": demo, "requester_id": member, "provider_type": "sentry_app",
              "provider_slug": "stackmap", "provider_name": "StackMap", "message": "",
              "status": "dismissed", "date_added": self.now - timedelta(days=20),
-             "resolved_by_id": manager, "date_resolved": self.now - timedelta(days=19)},
+             "resolved_by_id": manager, "date_resolved": self.now - timedelta(days=19),
+             "resolution_reason": "GitHub’s stack trace links already cover this."},
             {"organization_id": globex, "requester_id": self.users["owner@demo.example"],
              "provider_type": "first_party", "provider_slug": "pagerduty",
              "provider_name": PROVIDERS["pagerduty"].name,
-             "message": "We need paging for the reactor monitoring service.", "status": "open",
-             "date_added": self.now - timedelta(hours=5)},
+             "message": "We need paging for the reactor monitoring service.",
+             "date_added": self.now - timedelta(hours=5), **open_},
         ]
         insert_rows(IntegrationRequest, rows)
         self.count("install requests", len(rows))
