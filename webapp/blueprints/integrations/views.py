@@ -290,7 +290,7 @@ def _confirmed_action(access: OrgAccess, provider_key: str, integration_id: int,
     refused change (a second click, a stale page) says why on the installation page (409)."""
     oi = _load(access, provider_key, integration_id)
     form = ConfirmForm(next=_returning_next(access) or "")
-    if request.method == "GET":
+    if request.method == "GET" and confirm is not None:
         return render_template(
             confirm, oi=oi, integration=oi.integration, provider=svc.provider_of(oi), form=form,
             refusal=refusal(oi) if refusal else None,
