@@ -373,7 +373,19 @@ def test_avatar_put_too_large(api_as, org):
     big = b64(b"\x89PNG" + b"\0" * (1024 * 1024 + 10))
     response = api_as("staff").put(url(doc, "avatar/"), json={"avatar_photo": big, "avatar_type": "upload"})
     assert response.status_code == 400
-    assert response.json == {"avatar_photo": ["Image too large"]}
+    assert response.json == {"avatar_photo": ["Image too large"]}  # Sentry's words, no detail
+
+
+def test_avatar_put_over_the_request_limit_is_413_json(api_as, org):
+    """The logo form answers an oversized upload beside its field; the API keeps its
+    documented 413 (a JSON body over MAX_CONTENT_LENGTH is not read)."""
+    doc = make_doc("Logo", is_draft=True)
+    db.session.commit()
+    big = b64(b"\x89PNG" + b"\0" * (2 * 1024 * 1024))
+    response = api_as("staff").put(url(doc, "avatar/"), json={"avatar_photo": big, "avatar_type": "upload"})
+    assert response.status_code == 413
+    assert response.is_json and set(response.json) == {"detail"}
+    assert count(DocIntegrationLogo) == 0
 
 
 def test_avatar_put_non_staff_is_403_before_the_body_is_read(api_as, org):
