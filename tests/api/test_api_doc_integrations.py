@@ -126,6 +126,23 @@ def test_create_is_201_and_always_a_draft(api_as, org):
     assert db.session.scalar(select(AuditLogEntry.event)) == "DOC_INTEGRATION_ADD"
 
 
+@pytest.mark.parametrize("resources", [None, []])
+def test_saved_without_resources_is_serialized_without_the_key(api_as, org, resources):
+    """Sentry's test_create_empty_metadata: no resources, no `resources` key — in the
+    create answer, the detail and the list (a page save of empty rows stores [] too)."""
+    api = api_as("staff")
+    body = payload()
+    del body["resources"]
+    if resources is not None:
+        body["resources"] = resources
+    response = api.post(LIST, json=body)
+    assert response.status_code == 201
+    assert "resources" not in response.json
+    assert set(response.json) == DOC_KEYS
+    assert "resources" not in api.get(f"{LIST}{response.json['slug']}/").json
+    assert all("resources" not in doc for doc in api.get(LIST).json)
+
+
 @pytest.mark.parametrize("role", ["member", "owner"])
 def test_create_is_staff_only(api_as, org, role):
     response = api_as(role).post(LIST, json=payload())

@@ -10,6 +10,7 @@ from webapp.services.install_requests import (
     MESSAGE_MAX_LENGTH,
     PROVIDER_TYPE_LABELS,
     QUEUE_SORTS,
+    provider_type_error,
     queue_sort_error,
     queue_type_error,
 )
@@ -19,9 +20,12 @@ TYPE_CHOICES = [SelectChoice(value, label) for value, label in PROVIDER_TYPE_LAB
 
 class InstallRequestForm(FlaskForm):
     """SPEC §6.1 names: provider_type, provider_slug, message. The service validates them
-    (one rule for the page and the API); the form carries CSRF and keeps the values."""
+    (one rule for the page and the API); the form carries CSRF, keeps the values, and
+    checks its type select (the API, like Sentry, answers an unknown type as an unknown
+    provider)."""
 
-    provider_type = SelectField("Type", choices=TYPE_CHOICES, validate_choice=False)
+    provider_type = SelectField("Type", choices=TYPE_CHOICES, validate_choice=False,
+                                validators=[service_rule(provider_type_error)])
     provider_slug = StringField(
         "Provider slug",
         description="The slug shown in the directory, e.g. slack, jira or trello. "
