@@ -155,3 +155,51 @@ def test_with_a_csrf_time_limit_each_page_signs_anew(app_factory, ticking_signer
         assert first != second
         assert client.post("/logout/", data={"csrf_token": first}).status_code == 302
         db.session.remove()
+
+
+def _main_form_token(client, path: str) -> str:
+    """The CSRF token of the confirmation form in <main> of the page at `path`."""
+    from bs4 import BeautifulSoup
+    from flask import g
+
+    for name in ("csrf_token", "_login_user"):  # the test's app context (and g) is shared
+        g.pop(name, None)
+    page = BeautifulSoup(client.get(path).get_data(as_text=True), "html.parser")
+    return page.select_one('main form[method="post"] input[name="csrf_token"]')["value"]
+
+
+def test_confirmed_actions_need_the_token_of_their_confirmation_page(csrf_app):
+    """Disable, restore and revoke change nothing on a POST without the CSRF token (400);
+    the token of their confirmation page does it."""
+    from webapp.models import ApiToken, ObjectStatus, OrganizationIntegration
+    from webapp.services.tokens import create_token
+
+    acme = factories.make_org(slug="acme")
+    user = factories.make_user()
+    factories.make_member(acme, user, "admin")
+    active = factories.install(acme, factories.make_integration(provider="slack"))
+    pending = factories.install(acme, factories.make_integration(provider="slack"),
+                                status=ObjectStatus.PENDING_DELETION)
+    token, _ = create_token(user, "script")
+    db.session.commit()
+    client = csrf_app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+    ids = {"active": active.id, "pending": pending.id, "token": token.id}
+    cases = [
+        (f"/settings/acme/integrations/slack/{active.integration_id}/disable/",
+         lambda: db.session.get(OrganizationIntegration, ids["active"]).status == ObjectStatus.DISABLED),
+        (f"/settings/acme/integrations/slack/{pending.integration_id}/restore/",
+         lambda: db.session.get(OrganizationIntegration, ids["pending"]).status == ObjectStatus.DISABLED),
+        (f"/account/tokens/{token.id}/revoke/",
+         lambda: db.session.get(ApiToken, ids["token"]).revoked_at is not None),
+    ]
+    for path, done in cases:
+        response = client.post(path)
+        assert response.status_code == 400, path
+        assert "could not be submitted" in response.get_data(as_text=True)
+        db.session.expire_all()
+        assert not done(), path
+        assert client.post(path, data={"csrf_token": _main_form_token(client, path)}).status_code == 302
+        db.session.expire_all()
+        assert done(), path

@@ -126,6 +126,23 @@ def test_create_is_201_and_always_a_draft(api_as, org):
     assert db.session.scalar(select(AuditLogEntry.event)) == "DOC_INTEGRATION_ADD"
 
 
+@pytest.mark.parametrize("resources", [None, []])
+def test_saved_without_resources_is_serialized_without_the_key(api_as, org, resources):
+    """Sentry's test_create_empty_metadata: no resources, no `resources` key — in the
+    create answer, the detail and the list (a page save of empty rows stores [] too)."""
+    api = api_as("staff")
+    body = payload()
+    del body["resources"]
+    if resources is not None:
+        body["resources"] = resources
+    response = api.post(LIST, json=body)
+    assert response.status_code == 201
+    assert "resources" not in response.json
+    assert set(response.json) == DOC_KEYS
+    assert "resources" not in api.get(f"{LIST}{response.json['slug']}/").json
+    assert all("resources" not in doc for doc in api.get(LIST).json)
+
+
 @pytest.mark.parametrize("role", ["member", "owner"])
 def test_create_is_staff_only(api_as, org, role):
     response = api_as(role).post(LIST, json=payload())
@@ -373,7 +390,19 @@ def test_avatar_put_too_large(api_as, org):
     big = b64(b"\x89PNG" + b"\0" * (1024 * 1024 + 10))
     response = api_as("staff").put(url(doc, "avatar/"), json={"avatar_photo": big, "avatar_type": "upload"})
     assert response.status_code == 400
-    assert response.json == {"avatar_photo": ["Image too large"]}
+    assert response.json == {"avatar_photo": ["Image too large"]}  # Sentry's words, no detail
+
+
+def test_avatar_put_over_the_request_limit_is_413_json(api_as, org):
+    """The logo form answers an oversized upload beside its field; the API keeps its
+    documented 413 (a JSON body over MAX_CONTENT_LENGTH is not read)."""
+    doc = make_doc("Logo", is_draft=True)
+    db.session.commit()
+    big = b64(b"\x89PNG" + b"\0" * (2 * 1024 * 1024))
+    response = api_as("staff").put(url(doc, "avatar/"), json={"avatar_photo": big, "avatar_type": "upload"})
+    assert response.status_code == 413
+    assert response.is_json and set(response.json) == {"detail"}
+    assert count(DocIntegrationLogo) == 0
 
 
 def test_avatar_put_non_staff_is_403_before_the_body_is_read(api_as, org):

@@ -66,12 +66,42 @@ def test_unknown_provider_is_400_detail(api_as, org, provider_type):
     assert stored() == 0
 
 
-def test_bad_provider_type_and_message_are_field_errors(api_as, org):
-    response = api_as().post(URL, json={"providerSlug": "slack", "providerType": "magic",
+@pytest.mark.parametrize("role", ["owner", "manager", "admin", "staff"])
+@pytest.mark.parametrize("body", [
+    {"providerSlug": "nope", "providerType": "first_party"},
+    {"providerSlug": "slack", "providerType": "magic"},
+    {"providerSlug": "slack", "providerType": "first_party", "message": "x" * 1001},
+    {},
+])
+def test_user_who_can_install_is_told_so_whatever_the_provider(api_as, org, role, body):
+    """Sentry's test_integration_request_as_owner: the permission check comes before the
+    provider lookup, so nothing about the body is checked for them."""
+    response = api_as(role).post(URL, json=body)
+    assert response.status_code == 200
+    assert response.json == {"detail": "User can install integration"}
+    assert stored() == 0
+    assert db.session.scalar(select(func.count()).select_from(AuditLogEntry)) == 0
+
+
+@pytest.mark.parametrize("provider_type", ["magic", "doc_integration", "", None, 5, ["plugin"]])
+def test_unknown_provider_type_is_provider_not_found_as_in_sentry(api_as, org, provider_type):
+    """Sentry looks the type and slug up together and does not validate the type first."""
+    body = {"providerSlug": "slack", "providerType": provider_type}
+    if provider_type is None:
+        del body["providerType"]
+    response = api_as().post(URL, json=body)
+    assert response.status_code == 400
+    assert response.json == {"detail": "Provider slack not found"}
+    assert stored() == 0
+
+
+def test_too_long_message_is_a_field_error(api_as, org):
+    response = api_as().post(URL, json={"providerSlug": "slack", "providerType": "first_party",
                                         "message": "x" * 1001})
     assert response.status_code == 400
-    assert set(response.json) == {"providerType", "message"}
+    assert list(response.json) == ["message"]
     assert "at most 1000" in response.json["message"][0]
+    assert stored() == 0
 
 
 @pytest.mark.parametrize("message", [5, ["a"], {"a": 1}])

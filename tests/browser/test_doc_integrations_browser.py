@@ -120,3 +120,38 @@ def test_staff_publishes_and_member_sees_only_published(page, live_server, brows
     assert response.status == 404
     page.screenshot(path=str(SHOTS / "doc-member-list.png"), full_page=True)
     assert external == []
+
+
+def test_logo_errors_show_beside_the_field_in_chromium(page, live_server, browser_login, tmp_path):
+    """A logo of the wrong size, then one over the server's request limit (not read, not a
+    bare 413 page): each time the logo form again, the reason beside the field, focused."""
+    import os
+
+    factories.make_user(email="staff@example.com", is_staff=True)
+    db.session.add(DocIntegration(name="Acme Tracker", slug="acme-tracker", author="Acme",
+                                  description="Tracks.", url="https://acme.example", resources=[]))
+    db.session.commit()
+    small = tmp_path / "small.png"
+    Image.new("RGB", (128, 128), (30, 110, 200)).save(small, format="PNG")
+    huge = tmp_path / "huge.png"
+    Image.frombytes("RGB", (1024, 1024), os.urandom(1024 * 1024 * 3)).save(huge, format="PNG")
+    assert huge.stat().st_size > 3 * 1024 * 1024
+
+    browser_login("staff@example.com", factories.PASSWORD)
+    page.goto(f"{live_server}/doc-integrations/acme-tracker/logo/")
+    page.get_by_label("Logo image").set_input_files(str(small))
+    page.get_by_role("button", name="Upload logo").click()
+    expect(page.locator("#logo-error")).to_have_text(
+        "Invalid image dimensions: 128×128 px; 256–1024 px each side.", use_inner_text=True)
+    expect(page.locator("#error-summary")).to_be_focused()
+
+    page.get_by_label("Logo image").set_input_files(str(huge))
+    page.get_by_role("button", name="Upload logo").click()
+    expect(page.locator("#logo-error")).to_have_text(
+        re.compile(r"^Image too large: 3\.\d MB; at most 1 MB\.$"), use_inner_text=True)
+    expect(page).to_have_title(re.compile(r"^Logo of Acme Tracker"))
+    page.screenshot(path=str(SHOTS / "doc-logo-too-large.png"), full_page=True)
+
+    page.get_by_label("Logo image").set_input_files(str(write_png(tmp_path / "good.png")))
+    page.get_by_role("button", name="Upload logo").click()
+    expect(page.get_by_text("Logo of “Acme Tracker” saved.")).to_be_visible()

@@ -1,4 +1,5 @@
-"""Installed integrations in headless Chromium: filter, open, configure, see the history, uninstall.
+"""Installed integrations in headless Chromium: filter, open, configure, see the history, uninstall;
+disable and restore through their confirmation pages, and revoke an API token the same way.
 
 Screenshots of the list (filters + facet counts), the installation page and the uninstall
 confirmation land in screenshots/ (git-ignored) for a human look.
@@ -104,3 +105,53 @@ def test_member_sees_read_only_installation_in_chromium(page, live_server, brows
     page.goto(f"{live_server}/settings/acme/integrations/slack/")
     expect(page.get_by_role("link", name="Request installation")).to_be_visible()
     page.screenshot(path=str(SHOTS / "integrations-provider-member.png"), full_page=True)
+
+
+def test_disable_restore_and_revoke_ask_first_in_chromium(page, live_server, browser_login, org):
+    made = seed(org)
+    admin = factories.make_user(email="ada@example.com", name="Ada Admin")
+    factories.make_member(org, admin, "admin")
+    db.session.commit()
+    oi = made["Alpha Slack"]
+    detail = f"{live_server}/settings/acme/integrations/slack/{oi.integration_id}/"
+    page.set_viewport_size({"width": 1400, "height": 900})
+    browser_login("ada@example.com", factories.PASSWORD)
+
+    # Disable: the button is a link to a page that names the change; Cancel changes nothing.
+    page.goto(detail)
+    page.get_by_role("link", name="Disable").click()
+    expect(page.get_by_role("heading", name="Disable Alpha Slack?")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Active → Disabled", use_inner_text=True)
+    page.screenshot(path=str(SHOTS / "integrations-confirm-disable.png"), full_page=True)
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("link", name="Disable")).to_be_visible()
+    page.get_by_role("link", name="Disable").click()
+    page.get_by_role("main").get_by_role("button", name="Disable").click()
+    expect(page.get_by_text("Alpha Slack is disabled.")).to_be_visible()
+    expect(page.get_by_role("button", name="Enable")).to_be_visible()
+
+    # Uninstall, then restore it from its page before the deletion run: disabled again.
+    page.get_by_role("link", name="Uninstall").click()
+    page.get_by_role("main").get_by_role("button", name="Uninstall").click()
+    expect(page.get_by_text("Alpha Slack will be uninstalled")).to_be_visible()
+    page.goto(detail)
+    expect(page.get_by_text("Removed by the next deletion run; until then it can be restored")).to_be_visible()
+    page.get_by_role("link", name="Restore", exact=True).click()
+    expect(page.get_by_role("heading", name="Restore Alpha Slack?")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("Ada Admin uninstalled it on", use_inner_text=True)
+    expect(page.get_by_role("main")).to_contain_text("Pending deletion → Disabled", use_inner_text=True)
+    page.screenshot(path=str(SHOTS / "integrations-confirm-restore.png"), full_page=True)
+    page.get_by_role("main").get_by_role("button", name="Restore").click()
+    expect(page.get_by_text("Alpha Slack is restored: it is disabled, as before the uninstall.")).to_be_visible()
+    expect(page.locator("table.history")).to_contain_text("INTEGRATION_RESTORE", use_inner_text=True)
+
+    # An API token: Revoke opens a page naming the token; the token works until confirmed.
+    page.goto(f"{live_server}/account/tokens/")
+    page.get_by_label("Name").fill("deploy script")
+    page.get_by_role("button", name="Create token").click()
+    page.get_by_role("link", name="Revoke token “deploy script”").click()
+    expect(page.get_by_role("heading", name="Revoke token “deploy script”?")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "tokens-confirm-revoke.png"), full_page=True)
+    page.get_by_role("main").get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("Token “deploy script” revoked")).to_be_visible()
+    expect(page.get_by_role("link", name="Revoke token “deploy script”")).to_have_count(0)

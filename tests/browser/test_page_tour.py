@@ -202,6 +202,12 @@ def _ids():
             .where(OrganizationIntegration.organization_id == demo.id,
                    OrganizationIntegration.status == ObjectStatus.DISABLED)
             .order_by(OrganizationIntegration.id).limit(1)).one(),
+        "pending": db.session.execute(
+            select(OrganizationIntegration.integration_id, Integration.provider)
+            .join(Integration, Integration.id == OrganizationIntegration.integration_id)
+            .where(OrganizationIntegration.organization_id == demo.id,
+                   OrganizationIntegration.status == ObjectStatus.PENDING_DELETION)
+            .order_by(OrganizationIntegration.id).limit(1)).one(),
         "project": project,
         "unconfigured": unconfigured,
         "sentry_app": db.session.scalar(select(SentryApp.slug).order_by(SentryApp.id).limit(1)),
@@ -256,6 +262,11 @@ def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     expect(page.get_by_role("button", name="Save configuration")).to_be_visible()
     owner.visit(f"/settings/demo/integrations/{ids['disabled'][1]}/{ids['disabled'][0]}/", "installation-disabled")
     owner.visit(slack + "uninstall/", "uninstall-confirm")
+    owner.visit(slack + "disable/", "disable-confirm")
+    pending = f"/settings/demo/integrations/{ids['pending'][1]}/{ids['pending'][0]}/"
+    page = owner.visit(pending, "installation-pending-deletion")
+    owner.submit(page.get_by_role("link", name="Restore", exact=True), "restore-confirm")
+    page = owner.page
 
     # Two tabs on one installation: the second save is refused with the 409 page.
     first, second = page, owner.new_page()
@@ -310,6 +321,7 @@ def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     page.get_by_label("Name").fill("Tour script")
     owner.submit(page.get_by_role("button", name="Create token"), "tokens-created")
     expect(page.get_by_label("Token", exact=True)).to_have_value(re.compile(r"\S{20,}"))
+    owner.submit(page.get_by_role("link", name="Revoke token “Tour script”"), "token-revoke-confirm")
     owner.visit("/settings/no-such-org/integrations/", "org-404", 404)
     owner.visit("/no/such/page/", "page-404", 404)
     # A narrow window (a laptop with the browser split): wide tables scroll inside their box,

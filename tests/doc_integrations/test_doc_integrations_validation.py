@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.models import DocIntegration, DocIntegrationLogo
 from webapp.services.doc_integrations import (
     LogoImage,
+    logo_too_large,
     slugify_name,
     validate_doc_integration,
     validate_logo,
@@ -300,3 +301,14 @@ def test_decompression_bomb_is_refused_not_crashing():
     image.save(buffer, format="PNG")
     assert len(buffer.getvalue()) < 1024 * 1024
     assert logo_error(buffer.getvalue()) == ["Invalid image dimensions."]
+
+
+@pytest.mark.parametrize(("size", "at_least", "explained"), [
+    (int(3.1 * 1024 * 1024), None, "Image too large: 3.1 MB; at most 1 MB."),
+    (1024 * 1024 + 1, None, "Image too large: 1,048,577 bytes; at most 1,048,576 bytes (1 MB)."),
+    (None, 2 * 1024 * 1024, "Image too large: more than 2 MB; at most 1 MB."),
+])
+def test_logo_too_large_says_how_large_against_the_limit(size, at_least, explained):
+    error = logo_too_large(size, at_least=at_least)
+    assert error.explained == explained
+    assert error.field_errors == {"logo": ["Image too large"]}  # the API's and load-data's words

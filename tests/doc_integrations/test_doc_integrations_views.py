@@ -468,20 +468,26 @@ def test_member_detail_has_no_history_or_buttons(client, login_as):
 # ----------------------------------------------------------------------------- logo
 
 
-def upload(client, doc, data: bytes, filename="logo.png"):
+def upload(client, doc, data: bytes, filename="logo.png", query=""):
     # Encoded in memory: the test client would spool a large body to a file it never closes.
     boundary, body = encode_multipart({"logo": FileStorage(io.BytesIO(data), filename=filename)})
-    return client.post(f"/doc-integrations/{doc.slug}/logo/", data=body,
+    return client.post(f"/doc-integrations/{doc.slug}/logo/{query}", data=body,
                        content_type=f"multipart/form-data; boundary={boundary}")
 
 
-def test_logo_upload_checks(client, login_as):
+def test_logo_upload_checks_say_what_was_uploaded_and_what_is_allowed(client, login_as):
     login_as("staff")
     doc = make_doc()
+    just_over = image_bytes(1000, 600, "PNG", noise=True)[: 1024 * 1024 + 10]
     cases = [
-        (b"just some text, named like an image\n", "Invalid image format."),
-        (image_bytes(100, 100), "Invalid image dimensions."),
-        (image_bytes(1000, 600, "PNG", noise=True)[: 1024 * 1024 + 10], "Image too large"),
+        (b"just some text, named like an image\n",
+         "Invalid image format: not a readable image; PNG, JPEG or GIF."),
+        (image_bytes(300, 300, "BMP"), "Invalid image format: a BMP image; PNG, JPEG or GIF."),
+        (image_bytes(128, 128), "Invalid image dimensions: 128×128 px; 256–1024 px each side."),
+        (image_bytes(300, 1100), "Invalid image dimensions: 300×1100 px; 256–1024 px each side."),
+        (just_over, "Image too large: 1,048,586 bytes; at most 1,048,576 bytes (1 MB)."),
+        (image_bytes(1024, 1024, "PNG", noise=True)[: 1536 * 1024],
+         "Image too large: 1.5 MB; at most 1 MB."),
     ]
     for data, message in cases:
         response = upload(client, doc, data)
@@ -489,10 +495,46 @@ def test_logo_upload_checks(client, login_as):
         assert field_error(soup(response), "logo") == message
     response = client.post(f"/doc-integrations/{doc.slug}/logo/", data={}, content_type="multipart/form-data")
     assert response.status_code == 400 and field_error(soup(response), "logo") == "Choose an image file to upload."
-    # A 2 MB+ body is refused before it is read.
-    big = image_bytes(1024, 1024, "PNG", noise=True)
-    assert upload(client, doc, big).status_code == 413
     assert count(DocIntegrationLogo) == 0 and audit_events() == []
+
+
+def test_logo_over_the_request_limit_is_an_error_beside_the_field_not_a_413_page(client, login_as):
+    """A body over MAX_CONTENT_LENGTH (2 MB) is refused before it is read: the logo form
+    comes back (400) with the size of what was sent, the current logo and the way back."""
+    login_as("staff")
+    doc = make_doc(logo=True)
+    big = image_bytes(1024, 1024, "PNG", noise=True)
+    assert len(big) > 2 * 1024 * 1024
+    back = "/doc-integrations/?q=acme"
+    response = upload(client, doc, big, query=f"?next={back}")
+    assert response.status_code == 400
+    page = soup(response)
+    message = re.fullmatch(r"Image too large: ([0-9.]+) MB; at most 1 MB\.", field_error(page, "logo"))
+    assert message is not None, field_error(page, "logo")
+    assert abs(float(message[1]) - len(big) / 1024 / 1024) < 0.06  # the body's size, rounded
+    assert page.title.get_text().startswith("Logo of Acme Tracker")
+    assert page.find("input", attrs={"type": "file", "name": "logo"})["aria-describedby"]
+    assert page.find("img", alt="Current logo of Acme Tracker") is not None
+    assert page.find("a", string="Cancel")["href"] == back
+    assert "Request too large" not in page.get_text()
+    db.session.expire_all()
+    assert count(DocIntegrationLogo) == 1 and audit_events() == []
+
+
+def test_other_oversized_bodies_keep_the_413_page(client, login_as):
+    login_as("staff")
+    doc = make_doc()
+    response = client.post(f"/doc-integrations/{doc.slug}/edit/",
+                           data=edit_data(doc, description="x" * (3 * 1024 * 1024)))
+    assert response.status_code == 413
+    assert "Request too large" in text(response)
+
+
+def test_logo_over_the_request_limit_is_still_staff_only(client, login_as):
+    login_as("member")
+    big = image_bytes(1024, 1024, "PNG", noise=True)
+    assert upload(client, make_doc("Public", is_draft=False), big).status_code == 403
+    assert upload(client, make_doc("Hidden draft"), big).status_code == 404
 
 
 def test_logo_upload_serve_and_replace(client, login_as):

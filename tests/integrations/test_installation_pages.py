@@ -1,4 +1,7 @@
-"""Provider page, installation page, config saving, disable/enable, uninstall, run-deletions."""
+"""Provider page, installation page, config saving, disable (confirmed) / enable, uninstall,
+restore before the deletion run, run-deletions."""
+
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from flask import g
@@ -74,9 +77,9 @@ def test_detail_shows_details_config_form_and_history(client, login_as, slack):
     # A stored key outside the schema is shown read-only, not as a form field.
     assert form.find(attrs={"name": "legacy_key"}) is None
     assert "legacy_key" in text and '"kept"' in text
-    buttons = [b.get_text(strip=True) for b in page.find_all("button")]
-    assert "Disable" in buttons
+    assert page.find("a", string="Disable")["href"] == url(slack, "disable/")
     assert page.find("a", string="Uninstall")["href"] == url(slack, "uninstall/")
+    assert page.find("a", string="Restore") is None
 
 
 def test_detail_404s(client, login_as, org, slack):
@@ -103,14 +106,15 @@ def test_member_reads_but_sees_disabled_controls_with_the_reason(client, login_a
     for label in ("Disable", "Uninstall"):
         button = page.find("button", string=label)
         assert button is not None and button.has_attr("disabled"), label
-    assert page.find("a", string="Uninstall") is None
+        assert page.find("a", string=label) is None, label
     assert page.find("button", string="Save configuration") is None
     assert page.find("input", attrs={"name": "default_channel"}).has_attr("readonly")
     assert page.find("select", attrs={"name": "notify_on"}).has_attr("disabled")
 
 
 @pytest.mark.parametrize("method, suffix", [
-    ("post", ""), ("post", "disable/"), ("post", "enable/"), ("get", "uninstall/"), ("post", "uninstall/"),
+    ("post", ""), ("get", "disable/"), ("post", "disable/"), ("post", "enable/"),
+    ("get", "uninstall/"), ("post", "uninstall/"), ("get", "restore/"), ("post", "restore/"),
 ])
 def test_member_gets_403_on_every_change(client, login_as, slack, method, suffix):
     login_as("member")
@@ -242,6 +246,30 @@ def test_multichoice_and_unknown_provider_config(client, login_as, org):
 # -- disable / enable -----------------------------------------------------------------------
 
 
+def test_disable_asks_first_and_get_changes_nothing(client, login_as, org, slack):
+    factories.install(factories.make_org(), slack.integration)  # also installed elsewhere
+    db.session.commit()
+    login_as("admin")
+    back = "/settings/acme/integrations/?q=acme"
+    detail = soup(client.get(url(slack), query_string={"next": back}))
+    link = urlsplit(detail.find("a", string="Disable")["href"])
+    assert link.path == url(slack, "disable/") and parse_qs(link.query) == {"next": [back]}
+    response = client.get(url(slack, "disable/"), query_string={"next": back})
+    assert response.status_code == 200
+    page = soup(response)
+    text = page.get_text(" ", strip=True)
+    assert page.title.get_text().startswith("Disable Acme Workspace?")
+    assert "Disable Acme Workspace?" in page.find("h1").get_text(" ", strip=True)
+    assert "T0001" in text and "Active → Disabled" in text
+    assert "2 stored settings" in text and "its installations in 1 other organization" in text
+    form = page.find("main").find("form", attrs={"method": "post"})
+    assert form.find("button").get_text(strip=True) == "Disable"
+    assert form.find("input", attrs={"name": "next"})["value"] == back
+    assert page.find("a", string="Cancel")["href"].startswith(url(slack))
+    assert reload(slack).status == int(ObjectStatus.ACTIVE) and reload(slack).version == 1
+    assert audit("INTEGRATION_DISABLE") == []
+
+
 def test_disable_then_enable_with_audit_entries(client, login_as, slack):
     login_as("admin")
     response = client.post(url(slack, "disable/"))
@@ -257,6 +285,16 @@ def test_disable_then_enable_with_audit_entries(client, login_as, slack):
     assert disabled.data["changes"]["status"] == {"before": "active", "after": "disabled"}
     assert enabled.data["changes"]["status"] == {"before": "disabled", "after": "active"}
     assert reload(slack).version == 3
+
+
+def test_disable_confirmation_of_a_disabled_one_says_why_not(client, login_as, slack):
+    slack.status = int(ObjectStatus.DISABLED)
+    db.session.commit()
+    login_as("admin")
+    page = soup(client.get(url(slack, "disable/")))
+    assert "Only an active installation can be disabled." in page.get_text()
+    assert page.find("main").find("form", attrs={"method": "post"}) is None
+    assert page.find("a", string="Back to the installation")["href"] == url(slack)
 
 
 def test_disable_twice_or_enable_an_active_one_is_409_and_changes_nothing(client, login_as, slack):

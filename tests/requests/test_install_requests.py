@@ -130,6 +130,22 @@ def test_users_who_can_install_are_told_so_and_nothing_is_stored(client, login_a
     assert requests_in_db() == [] and audit_events("INTEGRATION_REQUEST") == []
 
 
+def test_users_who_can_install_are_told_so_before_the_provider_is_looked_up(client, login_as, org):
+    """As in Sentry, for the page as for the API: the permission check comes first."""
+    login_as("owner")
+    response = submit(client, "plugin", "no-such-thing", "x" * 1001)
+    assert response.status_code == 200
+    notice = soup(response).find(class_="can-install-notice")
+    text = notice.get_text(" ", strip=True)
+    assert "You can install integrations yourself." in text
+    assert "Nothing in the directory is called “no-such-thing”." in text
+    assert notice.find("a")["href"] == "/settings/acme/directory/"
+    assert requests_in_db() == [] and audit_events("INTEGRATION_REQUEST") == []
+    outcome = create_install_request(get_org_access(make_member(org, "admin"), "acme"),
+                                     "magic", "slack", None, None)
+    assert outcome.user_can_install and outcome.request is None and outcome.provider_name is None
+
+
 def test_second_open_request_is_refused_until_the_first_is_resolved(client, login_as, org):
     member = login_as("member")
     assert submit(client).status_code == 302

@@ -141,10 +141,39 @@ def test_tokens_created_shown_once_stored_hashed_and_revocable(client, login_as)
     again = client.get("/account/tokens/")
     assert plaintext not in again.get_data(as_text=True)
     assert "deploy script" in again.get_data(as_text=True)
-    response = client.post(f"/account/tokens/{token.id}/revoke/", follow_redirects=True)
-    assert "revoked" in response.get_data(as_text=True)
+    (revoke,) = [a for a in soup(again).find_all("a") if a.get_text(strip=True).startswith("Revoke")]
+    assert revoke.get_text(" ", strip=True) == "Revoke token “deploy script”"
+    assert revoke["href"] == f"/account/tokens/{token.id}/revoke/"
+    response = client.post(revoke["href"], follow_redirects=True)
+    assert "Token “deploy script” revoked" in response.get_data(as_text=True)
     db.session.refresh(token)
     assert token.revoked_at is not None
+
+
+def test_revoking_a_token_asks_first_and_get_changes_nothing(client, login_as):
+    from webapp.services.tokens import create_token
+
+    user = login_as("member")
+    token, plaintext = create_token(user, "deploy script")
+    db.session.commit()
+    response = client.get(f"/account/tokens/{token.id}/revoke/")
+    assert response.status_code == 200
+    page = soup(response)
+    assert page.title.get_text().startswith("Revoke token “deploy script”?")
+    text = page.find("main").get_text(" ", strip=True)
+    assert "…" + plaintext[-4:] in text and "refused (401)" in text and "cannot be undone" in text
+    assert plaintext not in page.decode()
+    form = page.find("main").find("form", attrs={"method": "post"})
+    assert form.find("button").get_text(strip=True) == "Revoke"
+    assert page.find("a", string="Cancel")["href"] == "/account/tokens/"
+    db.session.refresh(token)
+    assert token.revoked_at is None
+    # Revoked: the page says so and offers nothing to click but the way back.
+    assert client.post(f"/account/tokens/{token.id}/revoke/").status_code == 302
+    page = soup(client.get(f"/account/tokens/{token.id}/revoke/"))
+    assert "This token was revoked on" in page.get_text()
+    assert page.find("main").find("form", attrs={"method": "post"}) is None
+    assert page.find("a", string="Revoke") is None
 
 
 def test_token_form_rejects_bad_input(client, login_as):
@@ -166,7 +195,10 @@ def test_cannot_revoke_someone_elses_token(client, login_as):
     token, _ = create_token(other, "theirs")
     db.session.commit()
     login_as("member")
+    assert client.get(f"/account/tokens/{token.id}/revoke/").status_code == 404
     assert client.post(f"/account/tokens/{token.id}/revoke/").status_code == 404
+    db.session.refresh(token)
+    assert token.revoked_at is None
 
 
 def test_history_hides_ip_addresses_from_members(client, login_as, org):

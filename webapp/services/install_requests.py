@@ -68,13 +68,14 @@ class RequestOutcome:
     """What `create_install_request` did.
 
     `request` is the stored request, or None when the user can install the provider
-    themselves (admins and up: nothing is stored, `user_can_install` is True).
+    themselves (admins and up: nothing is stored, `user_can_install` is True, and
+    `provider_name` is None when nothing is known by that type and slug).
     `notified` is False when the notification email could not be sent (it was logged).
     """
 
     provider_type: str
     provider_slug: str
-    provider_name: str
+    provider_name: str | None
     request: IntegrationRequest | None
     user_can_install: bool = False
     notified: bool = False
@@ -112,22 +113,31 @@ def clean_note(value, label: str, max_length: int) -> tuple[str, str | None]:
     return value, None
 
 
+def provider_type_error(provider_type: str | None) -> str | None:
+    """The request form's check of its type select. The service itself, like Sentry, takes
+    any type and answers one it does not know as an unknown provider."""
+    if provider_type not in PROVIDER_TYPES:
+        return f"Provider type must be one of: {', '.join(PROVIDER_TYPES)}."
+    return None
+
+
+def _text(value) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _validate(provider_type, provider_slug, message) -> tuple[str, str, str, str]:
-    """Clean the submitted values; ValidationFailed with every field's problems."""
+    """Clean the submitted values; ValidationFailed with every field's problems. A type
+    other than first_party, plugin or sentry_app names nothing: "Provider <slug> not found"
+    (Sentry's answer, under provider_slug)."""
     errors: dict[str, list[str]] = {}
-    provider_type = (provider_type or "").strip() if isinstance(provider_type, str) else ""
-    provider_slug = (provider_slug or "").strip() if isinstance(provider_slug, str) else ""
+    provider_type, provider_slug = _text(provider_type), _text(provider_slug)
     message, message_error = clean_note(message, "Message", MESSAGE_MAX_LENGTH)
     if message_error:
         errors["message"] = [message_error]
-    if provider_type not in PROVIDER_TYPES:
-        errors["provider_type"] = [
-            f"Provider type must be one of: {', '.join(PROVIDER_TYPES)}."
-        ]
     name = None
     if not provider_slug:
         errors["provider_slug"] = ["Provider slug is required."]
-    elif "provider_type" not in errors:
+    else:
         name = get_provider_name(provider_type, provider_slug)
         if name is None:
             errors["provider_slug"] = [f"Provider {provider_slug} not found"]
@@ -146,16 +156,20 @@ def create_install_request(
 ) -> RequestOutcome:
     """Anyone in the org: ask the owners and managers to install a provider.
 
-    Validates (ValidationFailed), answers "you can install it yourself" to users who can
-    install (nothing stored), refuses a second open request by the same user for the same
+    Answers "you can install it yourself" to users who can install, whatever they name
+    (nothing stored; as Sentry, the permission check comes before the lookup), validates
+    (ValidationFailed), refuses a second open request by the same user for the same
     provider (AlreadyRequested), else stores the request with an INTEGRATION_REQUEST audit
     entry, COMMITS, and only then emails the owners and managers (`base_url`, e.g.
     "https://admin.example/", makes the email's links absolute).
     """
     actor_access.require(Capability.REQUEST_INSTALL)
-    provider_type, provider_slug, name, message = _validate(provider_type, provider_slug, message)
     if actor_access.can(Capability.MANAGE_INTEGRATIONS):
-        return RequestOutcome(provider_type, provider_slug, name, None, user_can_install=True)
+        provider_type, provider_slug = _text(provider_type), _text(provider_slug)
+        return RequestOutcome(provider_type, provider_slug,
+                              get_provider_name(provider_type, provider_slug), None,
+                              user_can_install=True)
+    provider_type, provider_slug, name, message = _validate(provider_type, provider_slug, message)
 
     org = actor_access.organization
     user = actor_access.user

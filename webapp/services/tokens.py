@@ -69,11 +69,17 @@ def list_tokens(user: UserLike) -> list[ApiToken]:
     )
 
 
-def revoke_token(user: UserLike, token_id: int) -> ApiToken:
-    """Revoke one of the user's own tokens (idempotent)."""
+def get_own_token(user: UserLike, token_id: int) -> ApiToken:
+    """One of the user's own tokens; NotFound for another user's or a missing one."""
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound("Token not found")
+    return token
+
+
+def revoke_token(user: UserLike, token_id: int) -> ApiToken:
+    """Revoke one of the user's own tokens (idempotent)."""
+    token = get_own_token(user, token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token

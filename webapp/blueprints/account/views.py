@@ -1,12 +1,19 @@
-"""/account/tokens/: create (plaintext shown once), list and revoke API tokens."""
+"""/account/tokens/: create (plaintext shown once), list and revoke (after a confirmation page)
+API tokens."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.blueprints.account import bp
 from webapp.blueprints.account.forms import RevokeForm, TokenForm
 from webapp.blueprints.common import save_form
-from webapp.services.tokens import create_token, list_tokens, revoke_token, token_state
+from webapp.services.tokens import (
+    create_token,
+    get_own_token,
+    list_tokens,
+    revoke_token,
+    token_state,
+)
 
 
 def _show_once(created):
@@ -43,14 +50,25 @@ def tokens():
     )
 
 
-@bp.route("/tokens/<int:token_id>/revoke/", methods=["POST"])
+@bp.route("/tokens/<int:token_id>/revoke/", methods=["GET", "POST"])
 @login_required
 def revoke(token_id: int):
-    """Logged-in users: revoke one of their own tokens."""
+    """Logged-in users: GET names the token and what revoking it does; POST revokes one of
+    their own tokens (another user's: 404)."""
+    token = get_own_token(current_user, token_id)
+    form = RevokeForm()
     back = url_for("account.tokens")
+
+    def render(status: int = 200):
+        return render_template("account/confirm_revoke.html", token=token, form=form,
+                               state=token_state(token), cancel_href=back), status
+
+    if request.method == "GET":
+        return render()
     return save_form(
-        RevokeForm(),
+        form,
         lambda: revoke_token(current_user, token_id),
-        render=lambda status: redirect(back),
-        done=lambda token: (f"Token “{token.name}” revoked.", back),
+        render=render,
+        done=lambda token: (f"Token “{token.name}” revoked: requests that send it are "
+                            "refused from now on.", back),
     )

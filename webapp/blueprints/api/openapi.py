@@ -308,8 +308,10 @@ def _schemas() -> dict[str, Any]:
                 "isDraft": {"type": "boolean"},
                 "features": {"type": "array", "items": ref("IntegrationFeature")},
                 "avatar": nullable(ref("Avatar")),
-                "resources": {"type": "array", "items": ref("Resource"),
-                              "description": "Only present when there are any."},
+                "resources": {"type": "array", "items": ref("Resource"), "minItems": 1,
+                              "description": "Only present when there are any: a record saved "
+                                             "without resources has no `resources` key (Sentry "
+                                             "builds it from the stored metadata)."},
             },
         },
         "DocIntegrationInput": {
@@ -375,7 +377,13 @@ def _schemas() -> dict[str, Any]:
             "properties": {
                 "providerSlug": text(64, required=True,
                                      description="A provider key, plugin slug or sentry app slug."),
-                "providerType": {"type": "string", "enum": list(request_svc.PROVIDER_TYPES)},
+                "providerType": {
+                    "type": "string",
+                    "description": f"One of {', '.join(request_svc.PROVIDER_TYPES)}. As in Sentry, "
+                                   "it is not checked on its own: any other value names no "
+                                   "provider (400 `{\"detail\": \"Provider <slug> not found\"}`).",
+                    "examples": list(request_svc.PROVIDER_TYPES),
+                },
                 "message": text(request_svc.MESSAGE_MAX_LENGTH),
             },
             "example": {"providerSlug": "slack", "providerType": "first_party",
@@ -709,9 +717,12 @@ def _paths() -> dict[str, Any]:
                 "summary": "Ask the owners and managers to install something",
                 "description": "Members. Stored (unlike Sentry), emailed to owners and managers, "
                                "audited as INTEGRATION_REQUEST. Admins and up get 200 "
-                               "`{\"detail\": \"User can install integration\"}` and nothing is "
-                               "stored. An unknown provider is 400 `{\"detail\": \"Provider <slug> "
-                               "not found\"}`; a second open request for the same provider is 409.",
+                               "`{\"detail\": \"User can install integration\"}` whatever the "
+                               "body names, and nothing is stored: as in Sentry, the permission "
+                               "check comes before the lookup. An unknown provider, or a "
+                               "`providerType` other than first_party, plugin or sentry_app, is 400 "
+                               "`{\"detail\": \"Provider <slug> not found\"}`; a second open "
+                               "request for the same provider is 409.",
                 "requestBody": _body("InstallRequestInput"),
                 "responses": {
                     **_ok("Stored.", ref("InstallRequest"), status="201"),

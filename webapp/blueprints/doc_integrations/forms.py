@@ -31,6 +31,7 @@ from webapp.services.doc_integrations import (
     DEFAULT_SORT,
     STATES,
     DocIntegrationFilters,
+    LogoRejected,
     sort_error,
     state_error,
 )
@@ -171,6 +172,13 @@ class DocIntegrationEditForm(DocIntegrationForm):
 class LogoForm(FlaskForm):
     logo = FileField("Logo image", validators=[FileRequired("Choose an image file to upload.")],
                      description="PNG, JPEG or GIF, 256 to 1024 pixels on each side, at most 1 MB.")
+
+    def apply_service_errors(self, error: ValidationFailed) -> None:
+        """A refused logo says what was uploaded against what is allowed, beside the field."""
+        if isinstance(error, LogoRejected):
+            self.logo.errors = [*self.logo.errors, error.explained]
+        else:
+            apply_field_errors(self, error.field_errors)
 
 
 class ConfirmForm(FlaskForm):

@@ -4,10 +4,18 @@ delete with confirmation. Anyone logged in sees published records; staff see dra
 every change.
 """
 
-from flask import Response, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from webapp.blueprints.common import client_ip, csv_response, safe_next, save_form, staff_only
+from webapp.blueprints.common import (
+    client_ip,
+    csv_response,
+    is_safe_next,
+    safe_next,
+    save_form,
+    staff_only,
+)
 from webapp.blueprints.doc_integrations import bp
 from webapp.blueprints.doc_integrations.forms import (
     ConfirmForm,
@@ -22,8 +30,10 @@ from webapp.extensions import db
 from webapp.models import User
 from webapp.services import doc_integrations as service
 from webapp.services.audit import list_target_history, record_export
+from webapp.services.errors import DomainError
 from webapp.services.ids import parse_id
 from webapp.services.saved_views import list_saved_views
+from webapp.web import render_error
 
 LOGO_MAX_AGE = 365 * 24 * 3600
 STAFF_ONLY = "Only staff can change doc integrations."
@@ -226,25 +236,49 @@ def edit(doc):
 # --------------------------------------------------------------------------- logo
 
 
+def _render_logo(doc, form, status: int = 200, cancel_url: str | None = None):
+    return render_template("doc_integrations/logo.html", doc=doc, form=form,
+                           cancel_url=cancel_url or safe_next(_detail_url(doc)),
+                           **_template_helpers()), status
+
+
 @bp.route("/doc-integrations/<slug>/logo/", methods=["GET", "POST"])
 @staff_only(STAFF_ONLY, load=_load)
 def logo(doc):
     """Staff: upload or replace the logo (new uuid each time); DOC_INTEGRATION_LOGO."""
     form = LogoForm()
-
-    def render(status: int = 200):
-        return render_template("doc_integrations/logo.html", doc=doc, form=form,
-                               cancel_url=safe_next(_detail_url(doc)),
-                               **_template_helpers()), status
-
     if request.method == "GET":
-        return render()
+        return _render_logo(doc, form)
     return save_form(
         form,
         lambda: service.set_logo(current_user, doc, form.logo.data.read(), ip_address=client_ip()),
-        render=render,
+        render=lambda status: _render_logo(doc, form, status),
         done=lambda _: (f"Logo of “{doc.name}” saved.", safe_next(_detail_url(doc))),
     )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def request_too_large(exc: RequestEntityTooLarge):
+    """A body over MAX_CONTENT_LENGTH is refused before it is read (413). On the logo form
+    that is an image far over the logo limit: the form again, the size beside the field."""
+    if request.endpoint != "doc_integrations.logo" or request.method != "POST":
+        return render_error(413, exc.description)
+    try:
+        return _logo_too_large(**(request.view_args or {}))
+    except DomainError as error:  # a hidden record (404) or not staff (403), as on any page
+        return render_error(error.status, error.message)
+
+
+@staff_only(STAFF_ONLY, load=_load)
+def _logo_too_large(doc):
+    """The logo form with the refusal of an upload whose body was not read: its size is the
+    request's Content-Length, and the form's `next` is only read from the query string."""
+    form = LogoForm(formdata=None)
+    form.logo.errors = [service.logo_too_large(
+        request.content_length, at_least=current_app.config["MAX_CONTENT_LENGTH"]).explained]
+    next_url = request.args.get("next")
+    return _render_logo(doc, form, 400,
+                        cancel_url=next_url if is_safe_next(next_url) else _detail_url(doc))
 
 
 @bp.route("/doc-integration-logo/<uuid>/")

@@ -3,7 +3,7 @@
 - /settings/<org>/integrations/                       list, filters, facets, CSV (?format=csv)
 - /settings/<org>/integrations/<provider>/            provider page
 - /settings/<org>/integrations/<provider>/<id>/       one installation; POST saves its config
-- …/<id>/disable/, …/<id>/enable/ (POST), …/<id>/uninstall/ (GET confirm, POST)
+- …/<id>/disable/, …/<id>/uninstall/, …/<id>/restore/ (GET confirm, POST); …/<id>/enable/ (POST)
 """
 
 import json
@@ -282,9 +282,20 @@ def _posted_config(provider, form) -> dict:
     return values
 
 
-def _status_action(access: OrgAccess, provider_key, integration_id, action, done: str):
+def _confirmed_action(access: OrgAccess, provider_key: str, integration_id: int, action,
+                      done, confirm: str | None = None, refusal=None, context=None):
+    """A status change of one installation. GET (routes with a `confirm` template) shows
+    the confirmation page — what happens, or `refusal(oi)`, why it cannot — and changes
+    nothing; POST (CSRF) calls `action(user, oi, ip)`, commits and flashes `done(oi)`. A
+    refused change (a second click, a stale page) says why on the installation page (409)."""
     oi = _load(access, provider_key, integration_id)
-    form = ConfirmForm()
+    form = ConfirmForm(next=_returning_next(access) or "")
+    if request.method == "GET" and confirm is not None:
+        return render_template(
+            confirm, oi=oi, integration=oi.integration, provider=svc.provider_of(oi), form=form,
+            refusal=refusal(oi) if refusal else None,
+            cancel_href=_detail_url(oi, _returning_next(access)),
+            **(context(oi) if context else {}))
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -294,47 +305,75 @@ def _status_action(access: OrgAccess, provider_key, integration_id, action, done
         flash(exc.message, "error")
         return _render_detail(access, oi, _config_form(oi), 409)
     db.session.commit()
-    flash(done.format(name=oi.integration.name), "success")
-    return redirect(_detail_url(oi, _returning_next(access)))
+    message, target = done(oi)
+    flash(message, "success")
+    return redirect(target)
 
 
-@bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/disable/", methods=["POST"])
+@bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/disable/",
+          methods=["GET", "POST"])
 @org_view(Capability.MANAGE_INTEGRATIONS)
 def disable(access: OrgAccess, provider_key: str, integration_id: int):
-    """Admins and up: disable an active installation."""
-    return _status_action(access, provider_key, integration_id, svc.disable_integration,
-                          "{name} is disabled.")
+    """Admins and up: GET says what disabling changes and keeps; POST disables an active
+    installation (INTEGRATION_DISABLE)."""
+    return _confirmed_action(
+        access, provider_key, integration_id, svc.disable_integration,
+        done=lambda oi: (f"{oi.integration.name} is disabled.",
+                         _detail_url(oi, _returning_next(access))),
+        confirm="integrations/confirm_disable.html", refusal=svc.disable_reason,
+        context=lambda oi: {"impact": svc.uninstall_impact(oi)})
 
 
 @bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/enable/", methods=["POST"])
 @org_view(Capability.MANAGE_INTEGRATIONS)
 def enable(access: OrgAccess, provider_key: str, integration_id: int):
-    """Admins and up: enable a disabled installation."""
-    return _status_action(access, provider_key, integration_id, svc.enable_integration,
-                          "{name} is enabled again.")
+    """Admins and up: enable a disabled installation (nothing is lost by it: no confirmation)."""
+    return _confirmed_action(
+        access, provider_key, integration_id, svc.enable_integration,
+        done=lambda oi: (f"{oi.integration.name} is enabled again.",
+                         _detail_url(oi, _returning_next(access))))
+
+
+def _not_pending(oi) -> str | None:
+    if oi.status != int(ObjectStatus.PENDING_DELETION):
+        return "This installation is not pending deletion: there is nothing to restore."
+    return None
+
+
+@bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/restore/",
+          methods=["GET", "POST"])
+@org_view(Capability.MANAGE_INTEGRATIONS)
+def restore(access: OrgAccess, provider_key: str, integration_id: int):
+    """Admins and up: GET says what restoring gives back; POST takes back the uninstall of
+    an installation pending deletion, until the deletion run (INTEGRATION_RESTORE)."""
+    def restored(oi) -> tuple[str, str]:
+        state = STATUS_LABELS[ObjectStatus.label_of(oi.status)].lower()
+        return (f"{oi.integration.name} is restored: it is {state}, as before the uninstall.",
+                _detail_url(oi, _returning_next(access)))
+
+    return _confirmed_action(
+        access, provider_key, integration_id, svc.restore_integration, done=restored,
+        confirm="integrations/confirm_restore.html", refusal=_not_pending,
+        context=lambda oi: {"plan": svc.restore_plan(oi), "impact": svc.uninstall_impact(oi),
+                            "status_labels": STATUS_LABELS})
 
 
 @bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/uninstall/",
           methods=["GET", "POST"])
 @org_view(Capability.MANAGE_INTEGRATIONS)
 def uninstall(access: OrgAccess, provider_key: str, integration_id: int):
-    """Admins and up: GET shows what goes with the installation; POST marks it for deletion."""
-    oi = _load(access, provider_key, integration_id)
-    form = ConfirmForm(next=_returning_next(access) or "")
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        svc.uninstall_integration(current_user, oi, client_ip())
-        db.session.commit()
-        flash(f"{oi.integration.name} will be uninstalled: it is pending deletion and is "
-              "removed by the next deletion run.", "success")
-        return redirect(safe_next(_list_url(access)))
-    return render_template(
-        "integrations/confirm_uninstall.html",
-        oi=oi,
-        integration=oi.integration,
-        provider=svc.provider_of(oi),
-        impact=svc.uninstall_impact(oi),
-        form=form,
-        cancel_href=_detail_url(oi, _returning_next(access)),
-    )
+    """Admins and up: GET shows what goes with the installation; POST marks it for deletion
+    (INTEGRATION_REMOVE); it can be restored until the deletion run."""
+    def pending(oi) -> str | None:
+        if oi.status == int(ObjectStatus.PENDING_DELETION):
+            return ("This installation is already pending deletion; the next deletion run "
+                    "removes it.")
+        return None
+
+    return _confirmed_action(
+        access, provider_key, integration_id, svc.uninstall_integration,
+        done=lambda oi: (f"{oi.integration.name} will be uninstalled: it is pending deletion "
+                         "and is removed by the next deletion run. Until then it can be "
+                         "restored from its page.", safe_next(_list_url(access))),
+        confirm="integrations/confirm_uninstall.html", refusal=pending,
+        context=lambda oi: {"impact": svc.uninstall_impact(oi)})

@@ -13,6 +13,7 @@ from webapp.services.install_requests import (
     PROVIDER_TYPE_LABELS,
     QUEUE_SORTS,
     STATUS_LABELS,
+    provider_type_error,
     queue_sort_error,
     queue_state_error,
     queue_type_error,
@@ -31,9 +32,12 @@ def state_choices(counts: dict[str, int] | None = None) -> list[SelectChoice]:
 
 class InstallRequestForm(FlaskForm):
     """SPEC §6.1 names: provider_type, provider_slug, message. The service validates them
-    (one rule for the page and the API); the form carries CSRF and keeps the values."""
+    (one rule for the page and the API); the form carries CSRF, keeps the values, and
+    checks its type select (the API, like Sentry, answers an unknown type as an unknown
+    provider)."""
 
-    provider_type = SelectField("Type", choices=TYPE_CHOICES, validate_choice=False)
+    provider_type = SelectField("Type", choices=TYPE_CHOICES, validate_choice=False,
+                                validators=[service_rule(provider_type_error)])
     provider_slug = StringField(
         "Provider slug",
         description="The slug shown in the directory, e.g. slack, jira or trello. "

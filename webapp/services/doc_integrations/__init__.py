@@ -25,7 +25,14 @@ from webapp.services.doc_integrations.listing import (
     sort_error,
     state_error,
 )
-from webapp.services.doc_integrations.logos import LogoImage, get_logo, set_logo, validate_logo
+from webapp.services.doc_integrations.logos import (
+    LogoImage,
+    LogoRejected,
+    get_logo,
+    logo_too_large,
+    set_logo,
+    validate_logo,
+)
 from webapp.services.doc_integrations.records import (
     TARGET_TYPE,
     VALUE_FIELDS,
@@ -70,6 +77,7 @@ __all__ = [
     "VALUE_FIELDS",
     "DocIntegrationFilters",
     "LogoImage",
+    "LogoRejected",
     "create_doc_integration",
     "delete_doc_integration",
     "delete_impact",
@@ -82,6 +90,7 @@ __all__ = [
     "is_staff",
     "iter_doc_integrations_export",
     "list_doc_integrations",
+    "logo_too_large",
     "require_staff",
     "set_logo",
     "slugify_name",

@@ -1,5 +1,9 @@
 """Doc-integration logos: the image check (decoded, PNG/JPEG/GIF, 256–1024 px, 1 MB at most),
-reading a logo for serving, and storing a new one with its audit entry."""
+reading a logo for serving, and storing a new one with its audit entry.
+
+A refused logo raises LogoRejected: the SPEC's message under `logo` (the API and load-data
+answer it as it is, as Sentry words it) and what was uploaded against what is allowed
+("128×128 px; 256–1024 px each side"), which the logo form shows beside its field."""
 
 from __future__ import annotations
 
@@ -27,6 +31,47 @@ LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif"}
 LOGO_BAD_FORMAT = "Invalid image format."
 LOGO_BAD_DIMENSIONS = "Invalid image dimensions."
 LOGO_TOO_LARGE = "Image too large"
+MEGABYTE = 1024 * 1024
+ALLOWED_FORMATS = "PNG, JPEG or GIF"
+ALLOWED_SIDES = f"{LOGO_MIN_SIDE}–{LOGO_MAX_SIDE} px each side"
+
+
+class LogoRejected(ValidationFailed):
+    """A logo that fails a check: `message` is the SPEC's wording (the field error under
+    `logo`), `detail` what was uploaded against what is allowed."""
+
+    def __init__(self, message: str, detail: str):
+        super().__init__({"logo": [message]})
+        self.detail = detail
+
+    @property
+    def explained(self) -> str:
+        """The message with its detail, as the logo form shows it:
+        "Image too large: 3.1 MB; at most 1 MB." """
+        return f"{self.field_errors['logo'][0].rstrip('.')}: {self.detail}."
+
+
+def _megabytes(size: int) -> str:
+    """A size as the logo messages write it: "3.1 MB" (1 MB = 1,048,576 bytes)."""
+    return f"{size / MEGABYTE:.1f} MB"
+
+
+def _limit(size: int) -> str:
+    """A limit as the logo messages write it: "1 MB", "2 MB"."""
+    return _megabytes(size).replace(".0 MB", " MB")
+
+
+def logo_too_large(size: int | None, at_least: int | None = None) -> LogoRejected:
+    """The refusal of a logo of `size` bytes (None: unknown, only that it is more than
+    `at_least`, when the server refused to read a body that large)."""
+    limit = _limit(LOGO_MAX_BYTES)
+    if size is None:
+        detail = f"more than {_limit(at_least or LOGO_MAX_BYTES)}; at most {limit}"
+    elif _megabytes(size) == _megabytes(LOGO_MAX_BYTES):  # just over: rounding would hide it
+        detail = f"{size:,} bytes; at most {LOGO_MAX_BYTES:,} bytes ({limit})"
+    else:
+        detail = f"{_megabytes(size)}; at most {limit}"
+    return LogoRejected(LOGO_TOO_LARGE, detail)
 
 
 @dataclass(frozen=True)
@@ -40,11 +85,12 @@ class LogoImage:
 
 
 def validate_logo(data: bytes) -> LogoImage:
-    """Check a logo by decoding it: PNG/JPEG/GIF, 256–1024 px each side, at most 1 MB."""
+    """Check a logo by decoding it: PNG/JPEG/GIF, 256–1024 px each side, at most 1 MB;
+    LogoRejected (a ValidationFailed) says what is wrong."""
     if not isinstance(data, bytes | bytearray) or not data:
-        raise ValidationFailed({"logo": [LOGO_BAD_FORMAT]})
+        raise LogoRejected(LOGO_BAD_FORMAT, f"an empty file; {ALLOWED_FORMATS}")
     if len(data) > LOGO_MAX_BYTES:
-        raise ValidationFailed({"logo": [LOGO_TOO_LARGE]})
+        raise logo_too_large(len(data))
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -52,16 +98,18 @@ def validate_logo(data: bytes) -> LogoImage:
                 image_format = image.format
                 width, height = image.size
                 if image_format not in LOGO_FORMATS:
-                    raise ValidationFailed({"logo": [LOGO_BAD_FORMAT]})
+                    raise LogoRejected(LOGO_BAD_FORMAT, f"a {image_format} image; {ALLOWED_FORMATS}")
                 if not (LOGO_MIN_SIDE <= width <= LOGO_MAX_SIDE and LOGO_MIN_SIDE <= height <= LOGO_MAX_SIDE):
-                    raise ValidationFailed({"logo": [LOGO_BAD_DIMENSIONS]})
+                    raise LogoRejected(LOGO_BAD_DIMENSIONS, f"{width}×{height} px; {ALLOWED_SIDES}")
                 image.load()  # decode fully: a truncated or corrupt file fails here
         except ValidationFailed:
             raise
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            raise ValidationFailed({"logo": [LOGO_BAD_DIMENSIONS]}) from None
+            raise LogoRejected(LOGO_BAD_DIMENSIONS,
+                               f"too many pixels to open; {ALLOWED_SIDES}") from None
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-            raise ValidationFailed({"logo": [LOGO_BAD_FORMAT]}) from None
+            raise LogoRejected(LOGO_BAD_FORMAT,
+                               f"not a readable image; {ALLOWED_FORMATS}") from None
     return LogoImage(content_type=LOGO_FORMATS[image_format], width=width, height=height,
                      format=image_format)
 

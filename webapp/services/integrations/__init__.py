@@ -5,7 +5,8 @@ installation. Plain functions over `db.session`, shared by the HTML pages and th
 - counts.py     the exact result and facet counts, from one small statement
 - planner.py    which index ranges to read for one page at any org size
 - listing.py    InstallationRow, the page, the CSV stream, the plain sorted query
-- lifecycle.py  one installation: config, disable/enable, uninstall, the deletion job
+- lifecycle.py  one installation: config, disable/enable, uninstall, restore, the
+                deletion job
 """
 
 from webapp.services.integrations.counts import (
@@ -25,6 +26,7 @@ from webapp.services.integrations.filters import (
 )
 from webapp.services.integrations.lifecycle import (
     TARGET_TYPE,
+    RestorePlan,
     UninstallImpact,
     config_values,
     disable_integration,
@@ -33,6 +35,8 @@ from webapp.services.integrations.lifecycle import (
     extra_config,
     get_org_integration,
     provider_of,
+    restore_integration,
+    restore_plan,
     run_deletions,
     schema_values,
     uninstall_impact,
@@ -51,11 +55,11 @@ from webapp.services.integrations.listing import (
 
 __all__ = [
     "DEFAULT_SORT", "FILTER_STATUSES", "Q_MAX_LENGTH", "SORTS", "TARGET_TYPE", "Facets",
-    "InstallationPage", "InstallationRow", "IntegrationFilters", "UninstallImpact",
+    "InstallationPage", "InstallationRow", "IntegrationFilters", "RestorePlan", "UninstallImpact",
     "allowed_providers", "config_values", "count_installations", "disable_integration",
     "disable_reason", "enable_integration", "extra_config", "facet_counts",
     "get_org_integration", "installation_rows", "installations_query", "iter_installations",
     "list_installations", "provider_installations", "provider_of", "providers_with_features",
-    "result_counts", "run_deletions", "schema_values", "uninstall_impact",
-    "uninstall_integration", "update_integration_config",
+    "restore_integration", "restore_plan", "result_counts", "run_deletions", "schema_values",
+    "uninstall_impact", "uninstall_integration", "update_integration_config",
 ]

@@ -1,15 +1,16 @@
 """One installed integration: load it, read and change its config, disable, enable,
-uninstall, and the deletion job (SPEC §7.1, §7.5). Changes add their audit entry to the
-current transaction; the caller commits both."""
+uninstall, restore before the deletion job has run, and the deletion job (SPEC §7.1, §7.5).
+Changes add their audit entry to the current transaction; the caller commits both."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, func, select, update
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
 from webapp.catalog.providers import ConfigField, Provider, get_provider
 from webapp.extensions import db
@@ -18,6 +19,7 @@ from webapp.models import (
     Integration,
     ObjectStatus,
     OrganizationIntegration,
+    User,
     utcnow,
 )
 from webapp.services.actors import OrgRef, UserLike
@@ -240,6 +242,54 @@ def uninstall_integration(actor: UserLike | None, oi: OrganizationIntegration,
     if oi.status not in (int(ObjectStatus.ACTIVE), int(ObjectStatus.DISABLED)):
         raise Conflict("This installation is already being uninstalled.")
     _status_change(actor, oi, ObjectStatus.PENDING_DELETION, "INTEGRATION_REMOVE", ip_address)
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    """What restoring an installation pending deletion does: the status it goes back to
+    (its status before the uninstall) and who uninstalled it when (None: not recorded)."""
+
+    status: ObjectStatus
+    removed_at: datetime | None
+    removed_by: User | None
+
+
+def restore_plan(oi: OrganizationIntegration) -> RestorePlan:
+    """The status before the uninstall, read from its INTEGRATION_REMOVE entry (one query).
+
+    An installation that came in pending deletion (load-data) has no such entry: it comes
+    back disabled, so nothing starts working again until an admin enables it.
+    """
+    entry = db.session.scalars(
+        select(AuditLogEntry)
+        .options(joinedload(AuditLogEntry.actor))
+        .where(AuditLogEntry.target_type == TARGET_TYPE, AuditLogEntry.target_id == oi.id,
+               AuditLogEntry.event == "INTEGRATION_REMOVE")
+        .order_by(AuditLogEntry.datetime.desc(), AuditLogEntry.id.desc())
+        .limit(1)
+    ).first()
+    before = ((entry.data or {}).get("changes", {}).get("status", {}).get("before")
+              if entry is not None else None)
+    status = ObjectStatus.ACTIVE if before == ObjectStatus.ACTIVE.label else ObjectStatus.DISABLED
+    if entry is None:
+        return RestorePlan(status, None, None)
+    return RestorePlan(status, entry.datetime, entry.actor)
+
+
+def restore_integration(actor: UserLike | None, oi: OrganizationIntegration,
+                        ip_address: str | None = None) -> RestorePlan:
+    """Admins and up: take back an uninstall before the deletion job has run; the
+    installation returns to its status before the uninstall (INTEGRATION_RESTORE).
+
+    Not pending deletion → Conflict. Once the job has started, the row is gone from
+    `get_org_integration` (NotFound); a job that starts between loading and saving bumps the
+    row's version, so the save fails as a concurrent change (StaleDataError, 409).
+    """
+    if oi.status != int(ObjectStatus.PENDING_DELETION):
+        raise Conflict("Only an installation pending deletion can be restored.")
+    plan = restore_plan(oi)
+    _status_change(actor, oi, plan.status, "INTEGRATION_RESTORE", ip_address)
+    return plan
 
 
 @dataclass
