@@ -27,7 +27,7 @@ LAYOUT_FACTS_JS = r"""() => {
   const root = document.documentElement;
   const width = window.innerWidth;
   const describe = el => el.outerHTML.slice(0, 120);
-  const scrollers = [];
+  const scrollers = [], scrolling = [];
   for (const el of document.querySelectorAll('body *')) {
     if (['TEXTAREA', 'SELECT', 'INPUT'].includes(el.tagName)) continue;
     const overflow = getComputedStyle(el).overflowX;
@@ -35,6 +35,7 @@ LAYOUT_FACTS_JS = r"""() => {
     const named = el.getAttribute('tabindex') === '0' && el.getAttribute('role') === 'region'
       && (el.getAttribute('aria-label') || '').trim() !== '';
     if (!named) scrollers.push(describe(el));
+    else scrolling.push(el.getAttribute('aria-label'));
   }
   const actions = document.querySelectorAll(
     'tbody tr button, tbody tr a.btn, tbody tr td.row-actions a, tbody tr td:last-child a');
@@ -46,7 +47,7 @@ LAYOUT_FACTS_JS = r"""() => {
       offscreen.push(`${el.textContent.trim().replace(/\s+/g, ' ')} at ${Math.round(rect.left)}–${Math.round(rect.right)}px`);
     }
   }
-  return {scrollWidth: root.scrollWidth, width, scrollers, offscreen, actions: actions.length};
+  return {scrollWidth: root.scrollWidth, width, scrollers, scrolling, offscreen, actions: actions.length};
 }"""
 
 
@@ -71,11 +72,14 @@ class Visitor:
             self.problems.append(f"{label}: page is {facts['scrollWidth']}px wide in a {facts['width']}px window")
         for item in facts["scrollers"]:
             self.problems.append(f"{label}: scrolls sideways without being a focusable, named region: {item}")
+        if self.size[0] >= 1366:
+            for item in facts["scrolling"]:
+                self.problems.append(f"{label}: the table scrolls in its box at {self.size[0]}px: {item}")
         for item in facts["offscreen"]:
             self.problems.append(f"{label}: row action off screen: {item}")
         self.actions_seen += facts["actions"]
         SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"layout-{self.size[0]}-{name}.png"))
+        page.screenshot(path=str(SHOTS / f"layout-{self.size[0]}-{name}.png"), full_page=True)
         return page
 
     def close(self):
