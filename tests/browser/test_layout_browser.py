@@ -137,7 +137,9 @@ def test_long_values_never_widen_a_page(browser, live_server, long_data, size):
             assert box.evaluate("b => b.scrollWidth <= b.clientWidth"), f"{name}: the table scrolls at 1366px"
             assert_on_screen_across(page.locator("table.integrations-table td.config-summary").first, size[0])
     expect(page.locator("table.integrations-table tbody tr")).to_have_count(1)
+    owner.visit("/settings/demo/integrations/?q=" + "Ä" * 200, "integrations-long-search")
     owner.visit(installation, "installation")
+    owner.visit(installation + "uninstall/", "uninstall-confirm")
     owner.visit("/settings/demo/integrations/slack/", "provider")
     owner.visit("/settings/demo/directory/?category=sentry_app", "directory-apps")
     owner.visit("/settings/demo/directory/?category=doc_integration", "directory-docs")
@@ -189,6 +191,8 @@ def test_long_values_never_widen_a_page(browser, live_server, long_data, size):
     expect(page.get_by_label("Name", exact=True)).to_have_value("Ω" + "x" * 299)
     staff.check("staff-doc-new-error")
     staff.visit(f"/doc-integrations/{values.doc_slug}/edit/", "staff-doc-edit")
+    staff.visit(f"/doc-integrations/{values.doc_slug}/logo/", "staff-doc-logo")
+    staff.visit(f"/doc-integrations/{values.doc_slug}/delete/", "staff-doc-delete")
     staff.close()
 
     assert owner.actions_seen and staff.actions_seen
