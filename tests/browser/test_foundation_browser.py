@@ -34,9 +34,17 @@ def test_login_and_org_shell_in_chromium(page, live_server, browser_login, org):
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
     expect(page.get_by_role("heading", name="Acme Corp")).to_be_visible()
     page.screenshot(path=str(SHOTS / "org-shell.png"), full_page=True)
-    # The org switcher and user menu open (Bootstrap's JS, served locally, works).
-    page.get_by_role("button", name="Olga Owner").click()
+    # The user menu opens (a <details> disclosure); a click elsewhere closes it again (app.js).
+    expect(page.get_by_role("button", name="Log out")).to_be_hidden()
+    page.locator("#user-menu", has_text="Olga Owner").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.get_by_role("heading", name="Acme Corp").click()
+    expect(page.get_by_role("button", name="Log out")).to_be_hidden()
+    page.locator("#user-menu").click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Log out")).to_be_hidden()
+    expect(page.locator("#user-menu")).to_be_focused()
+    page.locator("#user-menu").click()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(f"{live_server}/login/")
     assert external == []
