@@ -115,7 +115,7 @@ def test_long_values_never_widen_a_page(browser, live_server, long_data, size):
     page = owner.visit("/settings/demo/integration-requests/", "requests")
     row = page.locator("tr.queue-row", has=page.locator(".request-message", has_text="xxxxxxxxxx"))
     assert_on_screen_across(row.get_by_role("button", name="Mark done"), size[0])
-    assert_on_screen_across(row.get_by_role("button", name="Dismiss"), size[0])
+    assert_on_screen_across(row.get_by_role("link", name="Dismiss"), size[0])
     row.locator("summary", has_text="Show all 1,000 characters").click()
     expect(row.locator(".long-text-full")).to_have_text(REQUEST_MESSAGE)
     expect(row.locator(".long-text-full")).to_be_visible()
