@@ -1,6 +1,7 @@
 """Real-browser fixtures: a live server on 127.0.0.1 and Debian's chromium for Playwright."""
 
 import os
+import re
 import shutil
 import threading
 
@@ -67,3 +68,15 @@ def browser_login(page, live_server):
         login_with_form(page, live_server, email, password, succeed=succeed)
 
     return login
+
+
+def tick_filter(page, name: str, *labels: str):
+    """Open the filter dropdown of the field `name` (macros/filters.html) by its summary and
+    tick the checkbox of each choice labelled `labels` (its facet count aside), as a user
+    does; the dropdown stays open."""
+    summary = page.locator(f"summary#{name}")
+    if summary.locator("xpath=..").get_attribute("open") is None:
+        summary.click()
+    dropdown = page.locator("details.filter-dropdown", has=summary)
+    for label in labels:
+        dropdown.get_by_role("checkbox", name=re.compile(rf"^{re.escape(label)}( \(|$)")).check()

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import login_with_form
+from tests.browser.conftest import login_with_form, tick_filter
 from webapp.commands.demo import seed_demo
 from webapp.extensions import db
 from webapp.models import (
@@ -245,7 +245,7 @@ def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit log")).to_have_count(1)
     page = owner.visit("/settings/demo/integrations/", "integrations")
     expect(page.locator("table.integrations-table tbody tr")).to_have_count(25)
-    page.get_by_label("Status").select_option(["disabled", "pending_deletion"])
+    tick_filter(page, "status", "Disabled", "Pending deletion")
     owner.submit(page.get_by_role("button", name="Apply filters"), "integrations-filtered")
     expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
     owner.visit("/settings/demo/integrations/?q=no-such-integration-anywhere", "integrations-no-match")
@@ -277,7 +277,7 @@ def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     owner.visit("/settings/demo/sentry-apps/no-such-app/", "sentry-app-404", 404)
 
     page = owner.visit("/settings/demo/plugins/", "plugins")
-    page.get_by_label("Plugins", exact=True).select_option(["trello", "slack"])
+    tick_filter(page, "plugins", "Trello", "Slack")
     owner.submit(page.get_by_role("button", name="Apply"), "plugins-filtered")
     owner.visit("/settings/demo/plugins/trello/", "plugin")
     owner.visit(f"/settings/demo/plugins/trello/projects/{ids['project']}/", "plugin-settings")
