@@ -6,6 +6,7 @@ opens its dropdown with the message; at 1366×768 the table starts above the fol
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
 
 from tests import factories
@@ -69,12 +70,19 @@ def test_keyboard_only_without_javascript_ticks_and_applies(browser, live_server
     page.context.close()
 
 
-def test_clicking_boxes_filters_and_summary_and_chips_follow(page, live_server, browser_login, org):
+@pytest.fixture
+def owner_page(page, browser_login, org):
+    """`page` at 1366×768, logged in as an owner of `org` holding the seeded installations."""
     seed(org)
     factories.make_member(org, factories.make_user(email="ola@example.com"), "owner")
     db.session.commit()
     page.set_viewport_size({"width": 1366, "height": 768})
     browser_login("ola@example.com", factories.PASSWORD)
+    return page
+
+
+def test_clicking_boxes_filters_and_summary_and_chips_follow(owner_page, live_server):
+    page = owner_page
     page.goto(live_server + LIST)
     tick_filter(page, "provider_key", "Slack", "GitHub", "Jira")
     tick_filter(page, "status", "Active")
@@ -103,11 +111,8 @@ def test_clicking_boxes_filters_and_summary_and_chips_follow(page, live_server, 
     expect(table_names(page)).to_have_text(["Beta GitHub"], use_inner_text=True)
 
 
-def test_a_refused_value_opens_its_dropdown_with_the_message(page, live_server, browser_login, org):
-    seed(org)
-    factories.make_member(org, factories.make_user(email="ola@example.com"), "owner")
-    db.session.commit()
-    browser_login("ola@example.com", factories.PASSWORD)
+def test_a_refused_value_opens_its_dropdown_with_the_message(owner_page, live_server):
+    page = owner_page
     response = page.goto(live_server + LIST + "?features=nope&status=active")
     assert response.status == 400
     features = page.locator("details.filter-dropdown", has=page.locator("summary#features"))
@@ -122,12 +127,8 @@ def test_a_refused_value_opens_its_dropdown_with_the_message(page, live_server, 
     expect(page.locator("#status-0")).to_be_checked()
 
 
-def test_table_starts_above_the_fold_at_1366_by_768(page, live_server, browser_login, org):
-    seed(org)
-    factories.make_member(org, factories.make_user(email="ola@example.com"), "owner")
-    db.session.commit()
-    page.set_viewport_size({"width": 1366, "height": 768})
-    browser_login("ola@example.com", factories.PASSWORD)
+def test_table_starts_above_the_fold_at_1366_by_768(owner_page, live_server):
+    page = owner_page
     page.goto(live_server + LIST + "?status=active&status=disabled")
     bar = page.locator("form.filter-bar").bounding_box()
     rows = page.locator("table.integrations-table tbody tr")
