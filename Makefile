@@ -6,7 +6,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-pg lint install install-test browser postgres bench bench-peer clean
+.PHONY: run test test-sqlite test-pg lint install install-test browser axe postgres bench bench-peer clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -30,7 +30,7 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: lint, then the whole suite on SQLite and (when it answers) on PostgreSQL.
-test: install-test browser lint test-sqlite test-pg
+test: install-test browser axe lint test-sqlite test-pg
 
 lint: install-test
 	$(VENV)/bin/ruff check .
@@ -52,6 +52,18 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "chromium missing: run 'sudo apt-get install -y chromium' (browser tests will be skipped)"; fi; }
+
+# axe-core from the npm registry for the accessibility test (tests/browser/test_accessibility.py),
+# installed from its lock file into tests/browser/axe/node_modules (git-ignored) when missing or
+# older than the lock file. Without npm the test is skipped and says why.
+AXE_DIR := tests/browser/axe
+AXE_JS := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+axe:
+	@if [ ! -f $(AXE_JS) ] || [ $(AXE_DIR)/package-lock.json -nt $(AXE_JS) ]; then \
+		if command -v npm >/dev/null 2>&1; then \
+			(cd $(AXE_DIR) && npm ci --no-audit --no-fund --loglevel=error) && touch $(AXE_JS); \
+		else echo "npm missing: install Node.js (apt-get install -y npm) for the accessibility test (it will be skipped)"; fi; \
+	fi
 
 # Start the local cluster when it is installed but down.
 postgres:

@@ -14,21 +14,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
-from tests.browser.conftest import login_with_form
+from tests.browser.conftest import demo_ids, login_with_form, tick_filter
 from webapp.commands.demo import seed_demo
 from webapp.extensions import db
-from webapp.models import (
-    DocIntegration,
-    Integration,
-    ObjectStatus,
-    Organization,
-    OrganizationIntegration,
-    Project,
-    ProjectPluginOption,
-    SentryApp,
-)
 
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
@@ -174,57 +163,13 @@ class Tour:
         self.context.close()
 
 
-def _ids():
-    """Rows of the demo data the tour needs, found the way an admin would pick them."""
-    demo = db.session.scalar(select(Organization).where(Organization.slug == "demo"))
-
-    def installation(provider: str, status: ObjectStatus):
-        return db.session.execute(
-            select(OrganizationIntegration.integration_id, Integration.provider)
-            .join(Integration, Integration.id == OrganizationIntegration.integration_id)
-            .where(OrganizationIntegration.organization_id == demo.id, Integration.provider == provider,
-                   OrganizationIntegration.status == status)
-            .order_by(OrganizationIntegration.id).limit(1)).one()
-
-    trello_keys = (select(ProjectPluginOption.project_id)
-                   .where(ProjectPluginOption.plugin == "trello", ProjectPluginOption.key == "key"))
-    project = db.session.scalar(
-        select(Project.slug).where(Project.organization_id == demo.id, Project.id.in_(trello_keys))
-        .order_by(Project.id).limit(1))
-    unconfigured = db.session.scalar(
-        select(Project.slug).where(Project.organization_id == demo.id, Project.id.not_in(trello_keys))
-        .order_by(Project.id).limit(1))
-    return {
-        "slack": installation("slack", ObjectStatus.ACTIVE),
-        "disabled": db.session.execute(
-            select(OrganizationIntegration.integration_id, Integration.provider)
-            .join(Integration, Integration.id == OrganizationIntegration.integration_id)
-            .where(OrganizationIntegration.organization_id == demo.id,
-                   OrganizationIntegration.status == ObjectStatus.DISABLED)
-            .order_by(OrganizationIntegration.id).limit(1)).one(),
-        "pending": db.session.execute(
-            select(OrganizationIntegration.integration_id, Integration.provider)
-            .join(Integration, Integration.id == OrganizationIntegration.integration_id)
-            .where(OrganizationIntegration.organization_id == demo.id,
-                   OrganizationIntegration.status == ObjectStatus.PENDING_DELETION)
-            .order_by(OrganizationIntegration.id).limit(1)).one(),
-        "project": project,
-        "unconfigured": unconfigured,
-        "sentry_app": db.session.scalar(select(SentryApp.slug).order_by(SentryApp.id).limit(1)),
-        "published": db.session.scalar(select(DocIntegration.slug).where(DocIntegration.is_draft.is_(False))
-                                       .order_by(DocIntegration.id).limit(1)),
-        "draft": db.session.scalar(select(DocIntegration.slug).where(DocIntegration.is_draft.is_(True))
-                                   .order_by(DocIntegration.id).limit(1)),
-    }
-
-
 def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     for old_shot in SHOTS.glob("tour-*.png"):
         old_shot.unlink()
     seeded = seed_demo(scale=1)
     db.session.commit()
     passwords = {login.email: login.password for login in seeded.logins}
-    ids = _ids()
+    ids = demo_ids()
     problems: list[str] = []
     counter: list[str] = []
     slack = f"/settings/demo/integrations/slack/{ids['slack'][0]}/"
@@ -251,7 +196,7 @@ def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Audit log")).to_have_count(1)
     page = owner.visit("/settings/demo/integrations/", "integrations")
     expect(page.locator("table.integrations-table tbody tr")).to_have_count(25)
-    page.get_by_label("Status").select_option(["disabled", "pending_deletion"])
+    tick_filter(page, "status", "Disabled", "Pending deletion")
     owner.submit(page.get_by_role("button", name="Apply filters"), "integrations-filtered")
     expect(page.get_by_role("link", name="Clear filters")).to_be_visible()
     owner.visit("/settings/demo/integrations/?q=no-such-integration-anywhere", "integrations-no-match")
@@ -288,7 +233,7 @@ def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     owner.visit("/settings/demo/sentry-apps/no-such-app/", "sentry-app-404", 404)
 
     page = owner.visit("/settings/demo/plugins/", "plugins")
-    page.get_by_label("Plugins", exact=True).select_option(["trello", "slack"])
+    tick_filter(page, "plugins", "Trello", "Slack")
     owner.submit(page.get_by_role("button", name="Apply"), "plugins-filtered")
     owner.visit("/settings/demo/plugins/trello/", "plugin")
     owner.visit(f"/settings/demo/plugins/trello/projects/{ids['project']}/", "plugin-settings")

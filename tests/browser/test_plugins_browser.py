@@ -7,6 +7,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from tests import factories
+from tests.browser.conftest import tick_filter
 from webapp.extensions import db
 from webapp.models import ProjectPluginOption
 
@@ -55,8 +56,8 @@ def test_owner_reviews_plugins_enables_one_and_saves_settings(page, live_server,
     expect(trello.locator(".status-badge")).to_have_text(["Enabled", "Enabled", "Disabled"], use_inner_text=True)
     page.screenshot(path=str(SHOTS / "plugins-index.png"), full_page=True)
 
-    # Narrow to two plugins with the multi-select and Apply (a real GET form).
-    page.get_by_label("Plugins", exact=True).select_option(["trello", "webhooks"])
+    # Narrow to two plugins with the filter's checkboxes and Apply (a real GET form).
+    tick_filter(page, "plugins", "Trello", "WebHooks")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(lambda url: "plugins=trello" in url and "plugins=webhooks" in url)
     expect(page.locator("section.plugin-card")).to_have_count(2)

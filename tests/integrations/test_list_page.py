@@ -8,6 +8,7 @@ import pytest
 from flask import g
 
 from tests import factories
+from tests.html import checkbox_choices, summary_text
 from tests.integrations.helpers import VISIBLE, bulk_install, oracle, seed, soup
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, ObjectStatus
@@ -45,12 +46,18 @@ def test_member_sees_the_list_with_filter_form_and_table(client, login_as, data)
     assert "Showing 1–8 of 8 installations" in text
     form = page.find("form", attrs={"role": "search"})
     assert form["method"] == "get"
-    for name in ("q", "provider_key", "features", "integration_type", "status", "include_config"):
+    for name in ("q", "integration_type", "include_config"):
         field = form.find(attrs={"name": name})
         assert field is not None, name
         assert page.find("label", attrs={"for": field["id"]}) is not None, name
-    for name in ("provider_key", "features", "status"):
-        assert form.find("select", attrs={"name": name}).has_attr("multiple")
+    # The repeatable filters: a dropdown (a <details>) of labelled checkboxes, its summary
+    # naming the filter and what is chosen.
+    for name, label in (("provider_key", "Provider"), ("features", "Features"), ("status", "Status")):
+        assert summary_text(form, name) == f"{label}: Any"
+        assert checkbox_choices(form, name) and not any(
+            ticked for _, ticked in checkbox_choices(form, name).values())
+        legend = form.find("summary", id=name).find_parent("details").fieldset.legend
+        assert legend.get_text() == label
     # No filter active: no "Clear filters".
     assert page.find("a", string="Clear filters") is None
     # Badges and provider initials, no images.
@@ -106,11 +113,15 @@ def test_filter_values_are_kept_in_the_form_canonically(client, login_as, data):
     assert page.find("input", attrs={"name": "q"})["value"] == "eta"
     selected = {s["name"]: [o["value"] for o in s.find_all("option", selected=True)]
                 for s in page.find_all("select")}
-    assert selected["features"] == ["issue-basic"]
-    assert selected["status"] == ["active"]
+    ticked = {name: [value for value, (_, on) in checkbox_choices(page, name).items() if on]
+              for name in ("features", "status", "provider_key")}
+    assert ticked == {"features": ["issue-basic"], "status": ["active"],
+                      "provider_key": ["example"]}
     assert selected["integration_type"] == ["general"]
-    assert selected["provider_key"] == ["example"]
     assert selected["include_config"] == ["0"]
+    # The chosen values read in the dropdowns' summaries.
+    assert summary_text(page, "status") == "Status: Active"
+    assert summary_text(page, "provider_key") == "Provider: Example"
     # include_config=0 hides the config column.
     headers = [th.get_text(" ", strip=True) for th in page.find("table").thead.find_all("th")]
     assert not any(h.startswith("Config") for h in headers)
@@ -120,16 +131,18 @@ def test_facet_counts_beside_each_choice_given_the_other_filters(client, login_a
     login_as("member")
     page = soup(client.get(URL + "?features=issue-basic&status=active"))
     # Providers: counts with features+status applied, the provider filter itself ignored.
-    assert option_text(page, "provider_key", "github") == "GitHub (1)"
-    assert option_text(page, "provider_key", "jira") == "Jira (0)"  # disabled
-    assert option_text(page, "provider_key", "slack") == "Slack (0)"  # no issue-basic
+    providers = checkbox_choices(page, "provider_key")
+    assert providers["github"] == ("GitHub (1)", False)
+    assert providers["jira"] == ("Jira (0)", False)  # disabled
+    assert providers["slack"] == ("Slack (0)", False)  # no issue-basic
     # Statuses: counts with the features filter, the status filter ignored.
-    assert option_text(page, "status", "active") == "Active (2)"
-    assert option_text(page, "status", "disabled") == "Disabled (2)"
-    assert option_text(page, "status", "pending_deletion") == "Pending deletion (0)"
+    statuses = checkbox_choices(page, "status")
+    assert statuses == {"active": ("Active (2)", True), "disabled": ("Disabled (2)", False),
+                        "pending_deletion": ("Pending deletion (0)", False)}
     # Features: counts with the status filter, the features filter ignored.
-    assert option_text(page, "features", "chat-unfurl") == "chat-unfurl (2)"  # slack + teams
-    assert option_text(page, "features", "issue-basic") == "issue-basic (2)"
+    features = checkbox_choices(page, "features")
+    assert features["chat-unfurl"] == ("chat-unfurl (2)", False)  # slack + teams
+    assert features["issue-basic"] == ("issue-basic (2)", True)
     assert option_text(page, "integration_type", "messaging") == "Messaging (0)"
     assert option_text(page, "integration_type", "general") == "General (1)"
 
@@ -154,7 +167,8 @@ def test_bad_filter_values_give_400_with_the_message_beside_the_field(client, lo
     error = page.find(id=f"{field}-error")
     if error is not None:  # fields rendered in the form carry their message beside them
         assert message in error.get_text()
-        assert f"{field}-error" in page.find(attrs={"name": field})["aria-describedby"]
+        # The control that takes focus from the error summary's link (a dropdown's summary).
+        assert f"{field}-error" in page.find(id=field)["aria-describedby"]
     else:
         assert field in ("sort", "per_page")
     # Values kept, no table.
@@ -344,12 +358,12 @@ def test_active_filters_show_as_chips_that_remove_one_filter_each(client, login_
     page = soup(client.get(URL + "?q=eta&features=issue_basic&features=commits&status=active"
                            "&providerKey=github&sort=-name"))
     chips = {a.get_text(" ", strip=True).split(" (")[0]: a["href"]
-             for a in page.select(".active-filters a")}
+             for a in page.select(".active-filters a.filter-chip")}
     assert set(chips) == {"Search “eta”", "Provider: GitHub", "Feature: issue-basic",
                           "Feature: commits", "Status: Active"}
     without_feature = client.get(chips["Feature: issue-basic"])
     assert without_feature.status_code == 200
-    kept = soup(without_feature).select(".active-filters a")
+    kept = soup(without_feature).select(".active-filters a.filter-chip")
     assert [a.get_text(" ", strip=True).split(" (")[0] for a in kept] == [
         "Search “eta”", "Provider: GitHub", "Feature: commits", "Status: Active"]
     assert "sort=-name" in chips["Status: Active"]

@@ -8,6 +8,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import event
 
 from tests import factories
+from tests.html import checkbox_choices, summary_text
 from webapp.blueprints.plugins.views import PREVIEW_ROWS
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, ObjectStatus, ProjectPluginOption
@@ -145,8 +146,9 @@ def test_plugins_filter_narrows_to_trello(client, login_as, org):
     db.session.commit()
     page = soup(client.get(BASE + "?plugins=trello"))
     assert [s["aria-labelledby"] for s in page.select("section.plugin-card")] == ["plugin-trello"]
-    selected = [o["value"] for o in page.select("select[name=plugins] option[selected]")]
-    assert selected == ["trello"]
+    ticked = [value for value, (_, on) in checkbox_choices(page, "plugins").items() if on]
+    assert ticked == ["trello"]
+    assert summary_text(page, "plugins") == "Plugins: Trello"
     assert page.find("a", string="Clear filters") is not None
 
 
@@ -178,9 +180,8 @@ def test_filter_choices_show_facet_counts(client, login_as, org):
     configure(factories.make_project(org, slug="b"))
     db.session.commit()
     page = soup(client.get(BASE))
-    option = page.select_one("select[name=plugins] option[value=trello]")
-    assert option.get_text() == "Trello · 2"
-    assert page.find("label", attrs={"for": "plugins"}) is not None
+    assert checkbox_choices(page, "plugins")["trello"] == ("Trello (2)", False)
+    assert checkbox_choices(page, "plugins")["clubhouse"] == ("Clubhouse (deprecated) (0)", False)
 
 
 def test_long_lists_show_a_preview_and_link_to_the_full_list(client, login_as, org):
@@ -194,7 +195,7 @@ def test_long_lists_show_a_preview_and_link_to_the_full_list(client, login_as, o
     assert "More than 5 projects" in text
     link = card(page, "trello").find("a", string="See all projects using Trello")
     assert link["href"] == BASE + "trello/?configured=yes"
-    assert page.select_one("select[name=plugins] option[value=trello]").get_text() == "Trello · 5+"
+    assert checkbox_choices(page, "plugins")["trello"] == ("Trello (5+)", True)
     detail = soup(client.get(link["href"]))
     assert "Showing 1–12 of 12 projects" in detail.get_text(" ", strip=True)
 

@@ -1,11 +1,15 @@
 """Base classes of the GET filter forms: bound to request.args, no CSRF.
 
 `FilterForm` is a list's filters alone (the API parses its query string with the same
-class); `ListFilterForm` adds the page number and page size of an HTML list.
+class); `ListFilterForm` adds the page number and page size of an HTML list;
+`ChoicesFilterField` is a repeatable filter shown as a dropdown of checkboxes.
 """
 
+from collections.abc import Iterable, Mapping
+
 from flask import current_app, request
-from wtforms import Form, IntegerField
+from wtforms import Form, IntegerField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
 from wtforms.validators import NumberRange, Optional, StopValidation, ValidationError
 
 # Far past any real list (100 rows a page × 100,000 pages); larger numbers are typing errors.
@@ -27,6 +31,31 @@ def service_rule(error):
         if message:
             raise ValidationError(message)
     return check
+
+
+class ChoicesFilterField(SelectMultipleField):
+    """A repeatable filter (`status=active&status=disabled`), rendered by macros/filters.html
+    as a `<details>` dropdown of checkboxes. Its choices carry plain labels ("Active"); the
+    facet counts ("how many rows choosing it would give") are kept beside them in `counts`,
+    None while they are unknown (invalid filters). Values are not checked against the
+    choices here: each form names a bad value in its own validator."""
+
+    counts: Mapping[str, int | str] | None
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validate_choice", False)
+        kwargs.setdefault("choices", [])
+        super().__init__(*args, **kwargs)
+        self.counts = None
+
+    def set_choices(self, choices: Iterable[tuple[str, str]],
+                    counts: Mapping[str, int | str] | None = None) -> None:
+        """The (value, label) choices, and the facet count of each value when known (a value
+        missing from `counts` counts 0)."""
+        choices = list(choices)
+        self.choices = [SelectChoice(value, label) for value, label in choices]
+        self.counts = None if counts is None else {value: counts.get(value, 0)
+                                                   for value, _ in choices}
 
 
 class FilterForm(Form):

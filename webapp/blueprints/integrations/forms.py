@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  #
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from webapp.blueprints.filters import FilterForm, ListFilterForm
+from webapp.blueprints.filters import ChoicesFilterField, FilterForm, ListFilterForm
 from webapp.catalog.features import parse_integration_feature
 from webapp.catalog.providers import DOMAINS, PROVIDERS, Provider
 from webapp.models import ObjectStatus
@@ -79,15 +79,13 @@ class LastValueSelectField(SelectField):
         self.data = values[-1] if values else ""
 
 
-class ValuesSelectMultipleField(SelectMultipleField):
+class ValuesFilterField(ChoicesFilterField):
     """A repeatable argument: every non-empty value, stripped, canonical where `canonical`
     knows it (an unknown value stays as typed, for its validator to name it)."""
 
     data: list[str]
 
     def __init__(self, *args, canonical=None, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        kwargs.setdefault("choices", [])
         super().__init__(*args, **kwargs)
         self.canonical = canonical or (lambda value: value)
 
@@ -145,15 +143,15 @@ def _known_sort(form, field) -> None:
 class IntegrationFilterForm(FilterForm):
     """The installed-integrations filters (SPEC §6.1 names); `filters()` once valid."""
 
-    q = LastValueField("Search", description="Part of a name or external ID.",
+    q = LastValueField("Search", render_kw={"placeholder": "Name or external ID"},
                        validators=[_printable])
-    provider_key = ValuesSelectMultipleField("Provider", validators=[
+    provider_key = ValuesFilterField("Provider", validators=[
         _known(PROVIDERS.__contains__, "Unknown provider: {}")])
-    features = ValuesSelectMultipleField("Features", description="Any of the chosen features.",
+    features = ValuesFilterField("Features", description="Any of the chosen features.",
                            canonical=_feature_value,
                            validators=[_known(_feature_value, "Unknown feature: {}")])
     integration_type = LastValueSelectField("Type", validators=[_one_type])
-    status = ValuesSelectMultipleField("Status", canonical=_status_label, validators=[
+    status = ValuesFilterField("Status", canonical=_status_label, validators=[
         _known(_visible_status,
                "Unknown status: {} (use active, disabled or pending_deletion)")])
     include_config = LastValueSelectField(

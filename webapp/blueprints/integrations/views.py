@@ -60,26 +60,24 @@ def _filter_choices(form: IntegrationFilterForm, facets: svc.Facets | None) -> N
     """The filter's choices, each with its facet count (how many rows choosing it would
     give) when the filters were valid. A feature no provider has stays offered when the URL
     chose it, so it shows as chosen."""
-    def label(name: str, count: int | None) -> str:
-        return name if count is None else f"{name} ({count:,})"
-
-    def count(counts: dict[str, int] | None, key: str) -> int | None:
-        return None if counts is None else counts.get(key, 0)
-
-    providers = None if facets is None else facets.providers
-    features = None if facets is None else facets.features
-    types = None if facets is None else facets.integration_types
-    statuses = None if facets is None else facets.statuses
+    providers: dict[str, int] | None = None
+    features: dict[str, int] | None = None
+    statuses: dict[str, int] | None = None
+    types: dict[str, int] | None = None
+    if facets is not None:
+        providers, features = facets.providers, facets.features
+        statuses, types = facets.statuses, facets.integration_types
     chosen_features = set(form.features.data or ())
-    form.provider_key.choices = [SelectChoice(p.key, label(p.name, count(providers, p.key)))
-                                 for p in PROVIDERS_BY_NAME]
-    form.features.choices = [SelectChoice(f.value, label(f.value, count(features, f.value)))
-                             for f in sorted(IntegrationFeatures, key=lambda f: f.value)
-                             if f in OFFERED_FEATURES or f.value in chosen_features]
+    form.provider_key.set_choices([(p.key, p.name) for p in PROVIDERS_BY_NAME],
+                                  providers)
+    form.features.set_choices([(f.value, f.value)
+                               for f in sorted(IntegrationFeatures, key=lambda f: f.value)
+                               if f in OFFERED_FEATURES or f.value in chosen_features],
+                              features)
+    form.status.set_choices(STATUS_LABELS.items(), statuses)
     form.integration_type.choices = [SelectChoice("", "Any type")] + [
-        SelectChoice(d, label(DOMAIN_LABELS[d], count(types, d))) for d in DOMAINS]
-    form.status.choices = [SelectChoice(s, label(name, count(statuses, s)))
-                           for s, name in STATUS_LABELS.items()]
+        SelectChoice(d, DOMAIN_LABELS[d] if types is None else f"{DOMAIN_LABELS[d]} ({types.get(d, 0):,})")
+        for d in DOMAINS]
 
 
 def _chips(filters: svc.IntegrationFilters) -> list[Chip]:

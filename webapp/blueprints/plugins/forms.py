@@ -17,7 +17,7 @@ from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: not in type
 )
 from wtforms.validators import AnyOf, Length, Optional
 
-from webapp.blueprints.filters import FilterForm, ListFilterForm
+from webapp.blueprints.filters import ChoicesFilterField, FilterForm, ListFilterForm
 from webapp.catalog.plugins import Plugin
 from webapp.catalog.providers import ConfigField
 from webapp.services.plugins.table import PluginProjectFilters
@@ -29,21 +29,17 @@ class PluginConfigsFilterForm(FilterForm):
     """GET filter of /settings/<org>/plugins/: `plugins` (repeatable). Unknown slugs are
     not a form error: the page answers 404 "Plugin <slug> not found" (SPEC §7.3)."""
 
-    plugins = SelectMultipleField(
+    plugins = ChoicesFilterField(
         "Plugins",
-        validate_choice=False,
-        description="Show only these plugins (Ctrl/Cmd-click to pick several). "
-                    "The number is how many active projects have it configured.",
-        render_kw={"size": 6},
+        description="Show only these plugins. The number is how many active projects have "
+                    "it configured.",
     )
 
     def label_with_counts(self, plugins: list[Plugin], counts: Mapping[str, str]) -> None:
         """The plugins to pick from, each with its count of projects ("3", "5+")."""
-        self.plugins.choices = [
-            SelectChoice(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''}"
-                                 f" · {counts[p.slug]}")
-            for p in plugins
-        ]
+        self.plugins.set_choices(
+            [(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''}") for p in plugins],
+            counts)
 
 
 class PluginProjectFilterForm(ListFilterForm):

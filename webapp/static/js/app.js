@@ -4,23 +4,24 @@ document.addEventListener("DOMContentLoaded", function () {
   var summary = document.getElementById("error-summary");
   if (summary) { summary.focus(); }
 
-  // The top bar's menus are <details> disclosures (they work without JavaScript); here they
-  // also close as dropdowns do: on a click outside, on Escape (focus back on the button), and
-  // when the other one opens.
-  var menus = Array.prototype.slice.call(document.querySelectorAll("details.app-menu"));
+  // The top bar's menus (details.app-menu) and the filter dropdowns (details.filter-dropdown)
+  // are <details> disclosures: they work without JavaScript. Here they also close as dropdowns
+  // do: on a click outside, on Escape (focus back on the summary), and when another one opens.
+  var popups = Array.prototype.slice.call(
+    document.querySelectorAll("details.app-menu, details.filter-dropdown"));
   function closeAll(except) {
-    menus.forEach(function (menu) { if (menu !== except) { menu.open = false; } });
+    popups.forEach(function (popup) { if (popup !== except) { popup.open = false; } });
   }
-  menus.forEach(function (menu) {
-    menu.addEventListener("toggle", function () { if (menu.open) { closeAll(menu); } });
+  popups.forEach(function (popup) {
+    popup.addEventListener("toggle", function () { if (popup.open) { closeAll(popup); } });
   });
   document.addEventListener("click", function (event) {
-    closeAll(menus.filter(function (menu) { return menu.contains(event.target); })[0]);
+    closeAll(popups.filter(function (popup) { return popup.contains(event.target); })[0]);
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") { return; }
-    menus.forEach(function (menu) {
-      if (menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
+    popups.forEach(function (popup) {
+      if (popup.open) { popup.open = false; popup.querySelector("summary").focus(); }
     });
   });
 });
