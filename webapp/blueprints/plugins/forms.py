@@ -14,6 +14,7 @@ from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: not in type
     SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
 )
 from wtforms.validators import AnyOf, Length, Optional
 
@@ -115,7 +116,8 @@ class PluginSettingsFormBase(FlaskForm):
 
 def is_multiline(config_field: ConfigField) -> bool:
     """Text fields whose help speaks of lines (lists of URLs, routes…) get a textarea."""
-    return config_field.name == "certificate" or "line" in config_field.help.lower()
+    return (config_field.format == "urls" or config_field.name == "certificate"
+            or "line" in config_field.help.lower())
 
 
 def _schema_field(config_field: ConfigField):
@@ -142,6 +144,10 @@ def _schema_field(config_field: ConfigField):
                              **kwargs)
     if is_multiline(config_field):
         return TextAreaField(config_field.label, **kwargs)
+    if config_field.format == "url":
+        return URLField(config_field.label, **kwargs)
+    if config_field.format == "integer":
+        return StringField(config_field.label, render_kw={"inputmode": "numeric"}, **kwargs)
     return StringField(config_field.label, **kwargs)
 
 
