@@ -4,9 +4,13 @@
 class); `ListFilterForm` adds the page number and page size of an HTML list.
 """
 
+from collections.abc import Callable
+
 from flask import current_app, request
 from wtforms import Form, IntegerField
 from wtforms.validators import NumberRange, Optional, StopValidation, ValidationError
+
+from webapp import messages
 
 # Far past any real list (100 rows a page × 100,000 pages); larger numbers are typing errors.
 MAX_PAGE = 100_000
@@ -18,6 +22,17 @@ def _whole_number_first(form, field) -> None:
     the range check does not add "must be between…" for a number nobody typed."""
     if field.process_errors:
         raise StopValidation()
+
+
+def known_values(known: Callable[[str], bool], what: str):
+    """A validator of a repeatable filter: "Unknown <what>: <value>" for each value that
+    `known` refuses (the page answers 400 with them beside the field, ListView.status)."""
+    def check(form, field):
+        bad = [value for value in field.data or () if value not in (None, "") and not known(value)]
+        if bad:
+            field.errors.extend(messages.unknown(what, value) for value in bad)
+            raise StopValidation()  # the messages above; nothing more
+    return check
 
 
 def service_rule(error):

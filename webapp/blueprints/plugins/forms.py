@@ -18,8 +18,8 @@ from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: not in type
 )
 from wtforms.validators import AnyOf, Length, Optional
 
-from webapp.blueprints.filters import FilterForm, ListFilterForm
-from webapp.catalog.plugins import Plugin
+from webapp.blueprints.filters import FilterForm, ListFilterForm, known_values
+from webapp.catalog.plugins import PLUGINS, Plugin
 from webapp.catalog.providers import ConfigField
 from webapp.services.plugins.table import PluginProjectFilters
 
@@ -27,24 +27,36 @@ YES_NO = ("", "yes", "no")
 
 
 class PluginConfigsFilterForm(FilterForm):
-    """GET filter of /settings/<org>/plugins/: `plugins` (repeatable). Unknown slugs are
-    not a form error: the page answers 404 "Plugin <slug> not found" (SPEC §7.3)."""
+    """GET filter of /settings/<org>/plugins/: `plugins` (repeatable). An unknown slug is
+    refused beside the field ("Unknown plugin: <slug>", 400) and the page lists the known
+    ones; the API keeps its 404 "Plugin <slug> not found" (SPEC §8)."""
 
     plugins = SelectMultipleField(
         "Plugins",
         validate_choice=False,
+        validators=[known_values(PLUGINS.__contains__, "plugin")],
         description="Show only these plugins (Ctrl/Cmd-click to pick several). "
                     "The number is how many active projects have it configured.",
         render_kw={"size": 6},
     )
 
-    def label_with_counts(self, plugins: list[Plugin], counts: Mapping[str, str]) -> None:
-        """The plugins to pick from, each with its count of projects ("3", "5+")."""
-        self.plugins.choices = [
+    def chosen_slugs(self) -> list[str]:
+        """The chosen plugins that exist (after `validate()`; none chosen: [])."""
+        return [slug for slug in self.plugins.data or () if slug in PLUGINS]
+
+    def label_with_counts(self, plugins: list[Plugin], counts: Mapping[str, int]) -> None:
+        """The plugins to pick from, each with its count of configured projects; a refused
+        slug stays chosen, marked unknown."""
+        choices = [
             SelectChoice(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''}"
-                                 f" · {counts[p.slug]}")
+                                 f" · {counts[p.slug]:,}")
             for p in plugins
         ]
+        shown = {p.slug for p in plugins}
+        choices += [SelectChoice(slug, f"{slug} (unknown)")
+                    for slug in dict.fromkeys(self.plugins.data or ())
+                    if slug not in shown and slug not in PLUGINS]
+        self.plugins.choices = choices
 
 
 class PluginProjectFilterForm(ListFilterForm):
