@@ -604,8 +604,9 @@ def test_list_bad_filters_are_form_errors(client, login_as, query):
 def test_filter_form_refuses_unknown_state_and_sort_and_leaves_them_out():
     form = DocIntegrationFilterForm.from_args(MultiDict({"q": " acme ", "sort": "slug", "state": "gone"}))
     assert not form.validate()
-    assert form.errors == {"state": ["Unknown state: gone. Use draft or published."],
-                           "sort": ["Unknown sort: slug."]}
+    assert form.errors == {"state": ["Unknown state: gone. Use one of: draft, published."],
+                           "sort": ["Unknown sort: slug. Use one of: name, -name, popularity, "
+                                    "-popularity, date_added, -date_added."]}
     assert form.filters() == svc.DocIntegrationFilters(q="acme", state=None, sort="name")
     api = DocIntegrationFilterForm.from_args(MultiDict([("query", "x"), ("q", "y"), ("sort", "-name")]))
     assert api.validate() and api.filters() == svc.DocIntegrationFilters(q="x", sort="-name")

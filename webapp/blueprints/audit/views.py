@@ -60,7 +60,7 @@ def index(access):
         export_href=url_for("audit.index", org_slug=org.slug,
                             **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("audit.index", org_slug=org.slug),
-    ), (200 if valid else 400)
+    ), view.status
 
 
 def _filter_args() -> dict:

@@ -108,7 +108,7 @@ def index(access: OrgAccess):
     if not form.validate():
         _filter_choices(form, None)
         view = ListView(form, None, saved_views=saved_views)
-        return render_template("integrations/index.html", view=view, filters=None), 400
+        return render_template("integrations/index.html", view=view, filters=None), view.status
     filters = form.filters()
     if request.args.get("format") == "csv":
         return _export_csv(access, filters)

@@ -141,7 +141,7 @@ def detail(access, slug: str):
                             **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("plugins.detail", org_slug=org.slug, slug=plugin.slug),
         here=request.full_path.rstrip("?"),
-    ), (200 if valid else 400)
+    ), view.status
 
 
 def _export_table(access, plugin: Plugin, filters: PluginProjectFilters):
