@@ -83,4 +83,4 @@ def http_url_on_line(line: int) -> str:
 
 def start_after_end(start: str, end: str) -> str:
     """A date range whose start is after its end."""
-    return f"{start} must be on or before {end.lower()}."
+    return f"{start} must be on or before {end}."

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from webapp.blueprints.listing import saved_views_state, url_with_args
 from webapp.extensions import db, login_manager
 from webapp.models import ObjectStatus
+from webapp.services.audit import event_label
 from webapp.services.errors import DomainError
 from webapp.services.ids import parse_id
 from webapp.services.permissions import (
@@ -310,6 +311,8 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("status_label")
     def status_label(value: int) -> str:
         return ObjectStatus.label_of(value)
+
+    app.add_template_filter(event_label, "event_label")
 
     app.add_template_filter(path_segment, "path_segment")
 
