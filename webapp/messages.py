@@ -1,4 +1,5 @@
-"""The app's wording for bad input, defined once (issue 22: one voice for messages).
+"""The app's wording, defined once (issue 22: one voice for messages): bad input, and how
+pages show statuses and before/after values.
 
 Forms, filter forms and services build their messages here instead of spelling them in
 place or leaving WTForms' defaults ("This field is required.", "Not a valid choice.",
@@ -16,6 +17,7 @@ keeps the latter's exact shape.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
 BOOLEAN = "Must be true or false."
@@ -84,3 +86,45 @@ def http_url_on_line(line: int) -> str:
 def start_after_end(start: str, end: str) -> str:
     """A date range whose start is after its end."""
     return f"{start} must be on or before {end}."
+
+
+# --- Values in words: statuses and the before/after values of diffs ---------------------------
+
+EMPTY = "—"  # the one mark of "no value" in diffs, conflicts and tables
+
+# Stored status strings (ObjectStatus labels, install request and doc-integration states) as
+# pages show them; CSV and the API keep the stored strings.
+STATUS_WORDS: dict[str, str] = {
+    "active": "Active",
+    "disabled": "Disabled",
+    "pending_deletion": "Pending deletion",
+    "deletion_in_progress": "Deletion in progress",
+    "removed": "Removed",
+    "open": "Open",
+    "done": "Done",
+    "dismissed": "Dismissed",
+    "draft": "Draft",
+    "published": "Published",
+}
+
+
+def status_words(status: str) -> str:
+    """"Pending deletion" for pending_deletion; an unknown status in words all the same."""
+    words = STATUS_WORDS.get(status)
+    if words is None:
+        text = status.replace("_", " ").strip()
+        words = text[:1].upper() + text[1:]
+    return words
+
+
+def shown_value(value: object, field: str = "") -> str:
+    """A before/after value as an admin reads it: EMPTY for nothing (None, "", [] or {}),
+    a status in words (field "status"), Yes/No for booleans, text as is, lists and objects
+    as JSON."""
+    if value is None or value == "" or value == [] or value == {}:
+        return EMPTY
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, str):
+        return status_words(value) if field == "status" else value
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)

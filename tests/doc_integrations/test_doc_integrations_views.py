@@ -452,7 +452,8 @@ def test_detail_shows_everything_and_history_for_staff(client, login_as):
     features = page.find("ul", class_="feature-list").get_text(" ")
     assert "Manage incidents and outages by sending notifications to Acme Tracker." in " ".join(features.split())
     history = page.find("table", class_="history")
-    assert "DOC_INTEGRATION_ADD" in history.get_text() and staff.display_name in history.get_text()
+    assert "Doc integration added" in history.get_text() and staff.display_name in history.get_text()
+    assert history.find(class_="audit-event")["data-event"] == "DOC_INTEGRATION_ADD"
     assert "Draft." in text(client.get(f"/doc-integrations/{doc.slug}/"))
 
 

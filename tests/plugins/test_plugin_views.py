@@ -544,7 +544,7 @@ def test_settings_post_saves_audits_and_shows_history(client, login_as, org):
     page = soup(client.get(url))
     assert "Trello on alpha: 2 settings saved and enabled." in page.get_text()
     history = page.find("table", class_="history")
-    events = [code.get_text() for code in history.select("tbody code")]
+    events = [cell["data-event"] for cell in history.select("tbody .audit-event")]
     assert events == ["PLUGIN_ENABLE", "PLUGIN_EDIT"]  # newest first (same second: id order)
     assert "key" in history.get_text() and "k1" not in history.get_text()
     # Unchecking "enabled" disables and keeps the settings.
