@@ -18,6 +18,7 @@ keeps the latter's exact shape.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 BOOLEAN = "Must be true or false."
@@ -76,6 +77,28 @@ def unknown(what: str, value: object, allowed: Iterable[str] | None = None) -> s
 def not_a_choice(value: object) -> str:
     """A submitted choice that the field does not offer."""
     return f"“{value}” is not one of the choices."
+
+
+# Sentry's API (Django REST framework) words two rules its own way; the JSON API and
+# load-data keep that wording (clients match on it), pages say it in the app's words.
+SENTRY_REQUIRED = "This field is required."
+_SENTRY_TOO_LONG = re.compile(r"Ensure this field has no more than (\d+) characters\.")
+
+
+def sentry_too_long(limit: int) -> str:
+    return f"Ensure this field has no more than {limit} characters."
+
+
+def in_app_words(message: str, what: str) -> str:
+    """A service message as a page shows it beside the field *what*: Sentry's "This field
+    is required." → "Name is required.", "Ensure this field has no more than 64
+    characters." → "Name must be at most 64 characters."; others as they are."""
+    if message == SENTRY_REQUIRED:
+        return required(what)
+    too_long = _SENTRY_TOO_LONG.fullmatch(message)
+    if too_long:
+        return at_most_characters(int(too_long.group(1)), what=what)
+    return message
 
 
 def http_url_on_line(line: int) -> str:

@@ -203,15 +203,16 @@ def test_popularity_left_out_of_the_post_defaults_then_is_kept(client, login_as)
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"name": ""}, "name", "This field is required."),
-        ({"name": "x" * 65}, "name", "Ensure this field has no more than 64 characters."),
+        # The page says the API's (Sentry's) "This field is required." in the app's words.
+        ({"name": ""}, "name", "Name is required."),
+        ({"name": "x" * 65}, "name", "Name must be at most 64 characters."),
         ({"name": "!!!"}, "name", "Name must contain at least one letter or digit."),
         ({"name": "9" * 62}, "name", "is too long, please use a shorter name."),
         ({"name": "New"}, "name", "Name 'New' is already taken, please use another."),
-        ({"author": ""}, "author", "This field is required."),
-        ({"author": "a" * 256}, "author", "Ensure this field has no more than 255 characters."),
-        ({"description": "  "}, "description", "This field is required."),
-        ({"url": ""}, "url", "This field is required."),
+        ({"author": ""}, "author", "Author is required."),
+        ({"author": "a" * 256}, "author", "Author must be at most 255 characters."),
+        ({"description": "  "}, "description", "Description is required."),
+        ({"url": ""}, "url", "URL is required."),
         ({"url": "ftp://acme.example.com"}, "url", "URL must start with http[s]://"),
         ({"url": "acme.example.com"}, "url", "URL must start with http[s]://"),
         ({"popularity": "-1"}, "popularity", "Popularity must be a whole number from 0 to 32767."),

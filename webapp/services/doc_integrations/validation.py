@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from sqlalchemy import select
 
+from webapp import messages
 from webapp.catalog.features import FEATURES
 from webapp.extensions import db
 from webapp.models import DocIntegration
@@ -28,7 +29,7 @@ POPULARITY_MIN, POPULARITY_MAX = 0, 32767
 POPULARITY_DEFAULT = 1
 
 # Messages (SPEC §7.2 wording where the SPEC gives one).
-REQUIRED = "This field is required."
+REQUIRED = messages.SENTRY_REQUIRED  # the API's wording; pages show messages.in_app_words
 URL_SCHEME = "URL must start with http[s]://"
 NAME_NO_SLUG = "Name must contain at least one letter or digit."
 PUBLISH_NEEDS_LOGO = "A logo is required for publishing."
@@ -39,7 +40,7 @@ RESERVED_SLUGS = frozenset({"new"})
 
 
 def _too_long(limit: int) -> str:
-    return f"Ensure this field has no more than {limit} characters."
+    return messages.sentry_too_long(limit)
 
 
 # --------------------------------------------------------------------------- slugs
