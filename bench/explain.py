@@ -146,7 +146,8 @@ def main() -> None:
         print("=" * 100)
         plugins = tuple(p for p in PLUGINS.values() if p.has_configuration)
         print(f"plugin configs page: previews of {len(plugins)} plugins in one statement")
-        query = project_lists_statement(plugins, PREVIEW_ROWS + 1, db.engine.dialect.name).params(
+        query = project_lists_statement(plugins, PREVIEW_ROWS + 1, db.engine.dialect.name,
+                                        counts=True).params(
             org_id=org.id)
         print(("--- previews:\n" + literal_sql(query) + "\n" if args.sql != "none" else "")
               + f"--- plan:\n{explain(query)}\n")

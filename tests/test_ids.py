@@ -81,14 +81,16 @@ def test_huge_page_numbers_are_400_with_the_message(client, login_as, path):
     "/settings/acme/plugins/webhooks/",
 ])
 def test_paging_text_gets_one_message_not_a_range_too(client, login_as, path):
-    """`page=abc`: "Not a valid integer value." once, without "must be between…" for a
-    number nobody typed; the same for per_page."""
+    """`page=abc`: "Page must be a whole number." (the app's wording, not WTForms'
+    "Not a valid integer value."), without "must be between…" for a number nobody typed;
+    the same for per_page."""
     login_as("staff")
     response = client.get(path + "?page=abc&per_page=xyz")
     assert response.status_code == 400
     page = BeautifulSoup(response.data, "html.parser")
     summary = page.find(id="error-summary").get_text(" ", strip=True)
-    assert summary.count("Not a valid integer value.") == 2
-    assert "Page: Not a valid integer value." in summary
-    assert "Rows per page: Not a valid integer value." in summary
+    assert summary.count("must be a whole number.") == 2
+    assert "Page: Page must be a whole number." in summary
+    assert "Rows per page: Rows per page must be a whole number." in summary
+    assert "Not a valid integer value." not in summary
     assert "must be between" not in summary

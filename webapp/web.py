@@ -1,6 +1,5 @@
 """App-wide web wiring: user loading, error pages, security headers, template helpers, logging."""
 
-import json
 import logging
 import time
 from urllib.parse import quote
@@ -13,9 +12,11 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from webapp import messages
 from webapp.blueprints.listing import saved_views_state, url_with_args
 from webapp.extensions import db, login_manager
 from webapp.models import ObjectStatus
+from webapp.services.audit import event_label
 from webapp.services.errors import DomainError
 from webapp.services.ids import parse_id
 from webapp.services.permissions import (
@@ -311,6 +312,8 @@ def _register_template_helpers(app: Flask) -> None:
     def status_label(value: int) -> str:
         return ObjectStatus.label_of(value)
 
+    app.add_template_filter(event_label, "event_label")
+
     app.add_template_filter(path_segment, "path_segment")
 
     app.add_template_filter(format_datetime, "dt")
@@ -323,19 +326,14 @@ def _register_template_helpers(app: Flask) -> None:
             return access.can(Capability.VIEW_AUDIT_LOG)
         return bool(current_user.is_authenticated and current_user.is_privileged)
 
-    @app.template_filter("audit_value")
-    def audit_value(value) -> str:
-        """A before/after value as an admin reads it: text as is, lists and objects as JSON."""
-        if value is None:
-            return "—"
-        if isinstance(value, str):
-            return value
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    # Before/after values (diffs, conflicts) and statuses in the app's words (messages.py).
+    app.add_template_filter(messages.shown_value, "audit_value")
+    app.add_template_filter(messages.status_words, "status_words")
 
 
 def format_datetime(value) -> str:
     """A timestamp as pages show it (the `dt` filter): 2026-11-26 14:05 UTC, or —."""
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "—"
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else messages.EMPTY
 
 
 def path_segment(value) -> str:

@@ -59,8 +59,8 @@ def test_list_fields_and_order_by_name(api_as, org):
     response = api.get(LIST)
 
     assert response.status_code == 200
-    assert names(response) == ["Beta site", "Zeta workspace", "alpha-org"]  # name, then id
-    row = response.json[1]
+    assert names(response) == ["alpha-org", "Beta site", "Zeta workspace"]  # name (any case), id
+    row = response.json[2]
     assert set(row) == ORG_INTEGRATION_KEYS
     assert row["id"] == str(later.integration_id)
     assert row["icon"] == "https://x.example/i.png"
@@ -82,7 +82,7 @@ def test_list_fields_and_order_by_name(api_as, org):
     assert config["default_channel"]["value"] == "#ops"
     assert config["notify_on"]["value"] == "all"  # the schema default
     assert config["notify_on"]["type"] == "choice"
-    assert response.json[0]["organizationIntegrationStatus"] == "disabled"
+    assert response.json[1]["organizationIntegrationStatus"] == "disabled"  # Beta site
 
 
 def test_grace_period_end_is_iso_utc(api_as, org):

@@ -63,7 +63,8 @@ def test_audit_log_filter_and_saved_view_in_chromium(page, live_server, browser_
     page.screenshot(path=str(SHOTS / "audit-log.png"), full_page=True)
     rows = page.locator("table.audit-log tbody tr")
     expect(rows).to_have_count(7)
-    expect(rows.first.locator("code")).to_have_text("EXPORT_CSV", use_inner_text=True)
+    expect(rows.first.locator(".audit-event")).to_have_text("CSV exported", use_inner_text=True)
+    expect(rows.first.locator(".audit-event")).to_have_attribute("data-event", "EXPORT_CSV")
 
     page.get_by_label("Event").select_option("INTEGRATION_EDIT")
     page.get_by_role("button", name="Apply").click()
@@ -92,3 +93,16 @@ def test_audit_log_filter_and_saved_view_in_chromium(page, live_server, browser_
     page.goto(f"{live_server}/settings/acme/audit-log/?event=NOPE")
     expect(page.get_by_text("Unknown event: NOPE").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "audit-bad-filter.png"), full_page=True)
+
+    # A date range: the day of the export only; its target links to the exported list.
+    page.goto(f"{live_server}/settings/acme/audit-log/")
+    page.get_by_label("From", exact=True).fill("2026-11-21")
+    page.get_by_label("To", exact=True).fill("2026-11-21")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"date_from=2026-11-21&date_to=2026-11-21"))
+    expect(rows).to_have_count(1)
+    rows.first.get_by_role("link", name="integrations").click()
+    page.wait_for_url(re.compile(r"/settings/acme/integrations/$"))
+    page.goto(f"{live_server}/settings/acme/audit-log/?date_from=2026-11-22&date_to=2026-11-21")
+    expect(page.locator("#date_to-error")).to_have_text("From must be on or before To.")
+    page.screenshot(path=str(SHOTS / "audit-bad-dates.png"), full_page=True)

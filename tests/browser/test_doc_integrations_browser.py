@@ -53,7 +53,7 @@ def test_staff_publishes_and_member_sees_only_published(page, live_server, brows
     summary = page.locator("#error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_be_focused()
-    expect(page.locator("#name-error")).to_have_text("This field is required.", use_inner_text=True)
+    expect(page.locator("#name-error")).to_have_text("Name is required.", use_inner_text=True)
     expect(page.locator("#url-error")).to_have_text("URL must start with http[s]://", use_inner_text=True)
     expect(page.get_by_label("Author", exact=True)).to_have_value("Acme Inc.")
     page.screenshot(path=str(SHOTS / "doc-form-errors.png"), full_page=True)

@@ -68,7 +68,7 @@ def test_filter_open_configure_and_uninstall_in_chromium(page, live_server, brow
     expect(page.get_by_label("Default project")).to_have_value("2")
     expect(page.get_by_label("Sync comments")).to_be_checked()
     history = page.locator("table.history")
-    expect(history.get_by_text("INTEGRATION_EDIT")).to_be_visible()
+    expect(history.get_by_text("Integration settings changed")).to_be_visible()
     expect(history).to_contain_text("Ada Admin", use_inner_text=True)
     expect(history).to_contain_text("project", use_inner_text=True)
     expect(history).to_contain_text("sync_comments", use_inner_text=True)

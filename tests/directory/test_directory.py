@@ -225,7 +225,7 @@ def test_filter_form_keeps_values_and_shows_facet_counts(client, login_as, org, 
     ("installed=maybe", "installed", "Installed must be “yes” or “no”."),
     ("per_page=0", "per_page", "Rows per page must be between 1 and 100."),
     ("page=-1", "page", "Page must be between 1 and 100,000."),
-    ("page=abc", "page", "Not a valid integer value."),
+    ("page=abc", "page", "Page must be a whole number."),
 ])
 def test_bad_filter_values_are_400_beside_the_field(client, login_as, org, query, field, message):
     login_as("member")

@@ -203,15 +203,16 @@ def test_popularity_left_out_of_the_post_defaults_then_is_kept(client, login_as)
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"name": ""}, "name", "This field is required."),
-        ({"name": "x" * 65}, "name", "Ensure this field has no more than 64 characters."),
+        # The page says the API's (Sentry's) "This field is required." in the app's words.
+        ({"name": ""}, "name", "Name is required."),
+        ({"name": "x" * 65}, "name", "Name must be at most 64 characters."),
         ({"name": "!!!"}, "name", "Name must contain at least one letter or digit."),
         ({"name": "9" * 62}, "name", "is too long, please use a shorter name."),
         ({"name": "New"}, "name", "Name 'New' is already taken, please use another."),
-        ({"author": ""}, "author", "This field is required."),
-        ({"author": "a" * 256}, "author", "Ensure this field has no more than 255 characters."),
-        ({"description": "  "}, "description", "This field is required."),
-        ({"url": ""}, "url", "This field is required."),
+        ({"author": ""}, "author", "Author is required."),
+        ({"author": "a" * 256}, "author", "Author must be at most 255 characters."),
+        ({"description": "  "}, "description", "Description is required."),
+        ({"url": ""}, "url", "URL is required."),
         ({"url": "ftp://acme.example.com"}, "url", "URL must start with http[s]://"),
         ({"url": "acme.example.com"}, "url", "URL must start with http[s]://"),
         ({"popularity": "-1"}, "popularity", "Popularity must be a whole number from 0 to 32767."),
@@ -452,7 +453,8 @@ def test_detail_shows_everything_and_history_for_staff(client, login_as):
     features = page.find("ul", class_="feature-list").get_text(" ")
     assert "Manage incidents and outages by sending notifications to Acme Tracker." in " ".join(features.split())
     history = page.find("table", class_="history")
-    assert "DOC_INTEGRATION_ADD" in history.get_text() and staff.display_name in history.get_text()
+    assert "Doc integration added" in history.get_text() and staff.display_name in history.get_text()
+    assert history.find(class_="audit-event")["data-event"] == "DOC_INTEGRATION_ADD"
     assert "Draft." in text(client.get(f"/doc-integrations/{doc.slug}/"))
 
 
@@ -646,8 +648,9 @@ def test_list_bad_filters_are_form_errors(client, login_as, query):
 def test_filter_form_refuses_unknown_state_and_sort_and_leaves_them_out():
     form = DocIntegrationFilterForm.from_args(MultiDict({"q": " acme ", "sort": "slug", "state": "gone"}))
     assert not form.validate()
-    assert form.errors == {"state": ["Unknown state: gone. Use draft or published."],
-                           "sort": ["Unknown sort: slug."]}
+    assert form.errors == {"state": ["Unknown state: gone. Use one of: draft, published."],
+                           "sort": ["Unknown sort: slug. Use one of: name, -name, popularity, "
+                                    "-popularity, date_added, -date_added."]}
     assert form.filters() == svc.DocIntegrationFilters(q="acme", state=None, sort="name")
     api = DocIntegrationFilterForm.from_args(MultiDict([("query", "x"), ("q", "y"), ("sort", "-name")]))
     assert api.validate() and api.filters() == svc.DocIntegrationFilters(q="x", sort="-name")

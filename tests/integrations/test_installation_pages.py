@@ -149,7 +149,10 @@ def test_admins_and_up_save_config_with_an_audit_diff(client, login_as, slack, r
     text = page.get_text(" ", strip=True)
     assert "Saved the configuration of Acme Workspace (3 settings changed)." in text
     history = page.find("table", class_="history")
-    assert "INTEGRATION_EDIT" in history.get_text() and "#alerts" in history.get_text()
+    # The event in words (its name in data-event), booleans as Yes/No.
+    assert history.find(class_="audit-event")["data-event"] == "INTEGRATION_EDIT"
+    assert "Integration settings changed" in history.get_text() and "#alerts" in history.get_text()
+    assert "Yes → No" in history.get_text()
 
 
 def test_saving_unchanged_values_writes_nothing(client, login_as, slack):
@@ -203,8 +206,8 @@ def test_stale_save_is_409_shows_what_changed_and_changes_nothing(client, login_
     assert "Someone else changed this installation" in text
     rows = {tr.th.get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
             for tr in page.find("table").tbody.find_all("tr")}
-    assert rows["default_channel"] == ['"#mine"', '"#theirs"']
-    assert rows["notify_on"] == ['"critical"', '"all"']
+    assert rows["default_channel"] == ["#mine", "#theirs"]  # values as the history shows them
+    assert rows["notify_on"] == ["critical", "all"]
     assert page.find("a", string="Open the current version")["href"] == url(slack)
     oi = reload(slack)
     assert oi.config["default_channel"] == "#theirs" and oi.config.get("notify_on", "all") == "all"

@@ -42,9 +42,10 @@ def data(org):
     statuses = [S.ACTIVE, S.ACTIVE, S.DISABLED, S.PENDING_DELETION, S.DELETION_IN_PROGRESS]
     for i in range(150):
         provider = providers[i % len(providers)]
-        owner = ("acme", "globex", "initech")[i % 3]
-        # Same names on purpose (ties are broken by id) and names that sort by provider.
-        name = f"{provider} {owner} {i // 12:02d}"
+        owner = ("acme", "Globex", "INITECH")[i % 3]
+        # Same names on purpose (ties are broken by id), names that sort by provider, and
+        # names that differ only in case (the list orders them without case, migration 0008).
+        name = f"{provider.capitalize() if i % 4 == 0 else provider} {owner} {i // 12:02d}"
         integration = factories.make_integration(provider=provider, external_id=f"E{i:04d}",
                                                  name=name)
         factories.install(org, integration, status=statuses[(i * 7) % len(statuses)],

@@ -29,7 +29,11 @@ from webapp.catalog.plugins import PLUGINS, is_configured, plugins_with_configur
 from webapp.commands.demo import seed_demo
 from webapp.extensions import db
 from webapp.models import ObjectStatus, Organization, Project, ProjectPluginOption
-from webapp.services.plugins.lists import plugin_project_lists, plugin_project_previews
+from webapp.services.plugins.lists import (
+    plugin_project_lists,
+    plugin_project_previews,
+    project_lists_statement,
+)
 from webapp.services.plugins.predicates import has_value_sql, truthy_sql
 
 S = ObjectStatus
@@ -101,6 +105,7 @@ def assert_lists_match(org) -> None:
         preview = previews[slug]
         assert [e.project_id for e in preview.entries] == [r[0] for r in rows[:3]], slug
         assert preview.has_more == (len(rows) > 3), slug
+        assert preview.total == len(rows), slug  # the configs page's exact count
 
 
 def assert_exact(*orgs) -> None:
@@ -396,3 +401,34 @@ def test_plugin_lists_cost_the_same_statements_at_5_and_300_projects(client, log
     # The page: user and org access (authentication), saved views, ONE statement for
     # every plugin's list (and the layout's org switcher where it is not cached).
     assert counts[0] == counts[1] <= 5, counts
+
+
+def test_the_configs_counts_read_the_list_index(two_orgs):
+    """The configs page's exact counts (issue 22) are one range of
+    ix_project_plugin_option_list per plugin, inside the page's one statement: an Index Only
+    Scan on PostgreSQL (once the table has statistics), the same index SEARCH as the list
+    parts on SQLite (which does not treat an index on a generated column as covering)."""
+    org, other = two_orgs
+    fill(org, 150, random.Random(3))
+    fill(other, 150, random.Random(4), prefix="o")
+    db.session.commit()
+    plugins = tuple(plugins_with_configuration())
+    query = project_lists_statement(plugins, 6, db.engine.dialect.name, counts=True)
+    sql = str(query.params(org_id=org.id).compile(db.engine, compile_kwargs={"literal_binds": True}))
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        if USING_PG:
+            connection.exec_driver_sql("VACUUM ANALYZE project_plugin_option")
+            plan = [row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}")]
+            expected = "Index Only Scan using ix_project_plugin_option_list on project_plugin_option counted_option"
+        else:
+            plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+            expected = "SEARCH counted_option USING INDEX ix_project_plugin_option_list"
+    counted = [line for line in plan if "counted_option" in line]
+    assert counted and all(expected in line for line in counted), "\n".join(plan)
+    assert previews_total(org) == {slug: len(rows) for slug, rows in
+                                   plain_lists(org.id, list(plugins)).items()}
+
+
+def previews_total(org) -> dict[str, int]:
+    return {slug: preview.total for slug, preview in
+            plugin_project_previews(org, list(plugins_with_configuration()), limit=6).items()}

@@ -167,11 +167,22 @@ def test_explicit_deprecated_plugin_is_shown(client, login_as, org):
     assert "Deprecated" in card(page, "clubhouse").get_text()
 
 
-def test_unknown_plugin_is_a_404_page(client, login_as, org):
+def test_unknown_plugin_is_refused_beside_the_filter_with_400(client, login_as, org):
+    """As on every list page (issue 22): the message beside the field, the known plugins
+    still listed; the API keeps its documented 404."""
     login_as("member")
     response = client.get(BASE + "?plugins=trello&plugins=bad_plugin")
-    assert response.status_code == 404
-    assert "Plugin bad_plugin not found" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    page = soup(response)
+    assert page.find(id="plugins-error").get_text(strip=True) == "Unknown plugin: bad_plugin"
+    assert "Unknown plugin: bad_plugin" in page.find(id="error-summary").get_text()
+    assert card(page, "trello") is not None and card(page, "slack") is None
+    chosen = [o["value"] for o in page.select("select[name=plugins] option[selected]")]
+    assert chosen == ["trello", "bad_plugin"]
+    csv_response = client.get(BASE + "?plugins=bad_plugin&format=csv")
+    assert csv_response.status_code == 400 and csv_response.mimetype == "text/html"
+    api = client.get("/api/0/organizations/acme/plugins/configs/?plugins=bad_plugin")
+    assert api.status_code == 404 and api.json == {"detail": "Plugin bad_plugin not found"}
 
 
 def test_filter_choices_show_facet_counts(client, login_as, org):
@@ -192,10 +203,15 @@ def test_long_lists_show_a_preview_and_link_to_the_full_list(client, login_as, o
     page = soup(client.get(BASE + "?plugins=trello"))
     assert len(card_rows(page, "trello")) == PREVIEW_ROWS == 5
     text = card(page, "trello").get_text(" ", strip=True)
-    assert "More than 5 projects" in text
-    link = card(page, "trello").find("a", string="See all projects using Trello")
+    assert "12 projects" in text and "Showing the first 5 of 12." in text
+    link = card(page, "trello").find("a", string="See all 12 projects using Trello")
     assert link["href"] == BASE + "trello/?configured=yes"
-    assert checkbox_choices(page, "plugins")["trello"] == ("Trello (5+)", True)
+    # The real count, as the plugin's page gives it (not "5+").
+    assert checkbox_choices(page, "plugins")["trello"] == ("Trello (12)", True)
+    toc = soup(client.get(BASE + "?plugins=trello&plugins=slack")).find("nav", class_="plugin-toc")
+    assert "Trello (12)" in toc.get_text(" ", strip=True)
+    detail = soup(client.get(BASE + "trello/"))
+    assert "Configured (12)" in detail.select_one("select[name=configured]").get_text()
     detail = soup(client.get(link["href"]))
     assert "Showing 1–12 of 12 projects" in detail.get_text(" ", strip=True)
 
@@ -529,7 +545,7 @@ def test_settings_post_saves_audits_and_shows_history(client, login_as, org):
     page = soup(client.get(url))
     assert "Trello on alpha: 2 settings saved and enabled." in page.get_text()
     history = page.find("table", class_="history")
-    events = [code.get_text() for code in history.select("tbody code")]
+    events = [cell["data-event"] for cell in history.select("tbody .audit-event")]
     assert events == ["PLUGIN_ENABLE", "PLUGIN_EDIT"]  # newest first (same second: id order)
     assert "key" in history.get_text() and "k1" not in history.get_text()
     # Unchecking "enabled" disables and keeps the settings.

@@ -363,8 +363,8 @@ def test_queue_filters_sort_and_page(client, login_as, org):
 
 
 @pytest.mark.parametrize(("query", "field", "message"), [
-    ("kind=doc_integration", "kind", "Type must be one of: first_party, plugin, sentry_app."),
-    ("sort=requester", "sort", "Sort must be one of: date_added, -date_added, provider, -provider, "
+    ("kind=doc_integration", "kind", "Unknown type: doc_integration. Use one of: first_party, plugin, sentry_app."),
+    ("sort=requester", "sort", "Unknown sort: requester. Use one of: date_added, -date_added, provider, -provider, "
                                "date_resolved, -date_resolved."),
     ("per_page=500", "per_page", "Rows per page must be between 1 and 100."),
 ])

@@ -138,7 +138,7 @@ def test_a_stale_edit_is_refused_across_both_servers(servers, database):
     assert status == 409, _text(body)[:300]
     text = _text(body)
     assert "Someone else changed this installation" in text
-    assert 'default_channel "#from-b" "#from-a"' in text  # yours (not saved), current
+    assert "default_channel #from-b #from-a" in text  # yours (not saved), current
 
     for server in (b, a):  # nothing overwritten, on either host
         fields = _form_fields(admin.at(server).request(detail)[2], detail)

@@ -89,7 +89,7 @@ def test_saved_view_is_listed_and_its_link_reproduces_the_filters(client, login_
     assert "(2)" in menu(response).find("summary").get_text()
     applied = client.get(links["Disables"])
     assert applied.status_code == 200
-    events = [code.get_text() for code in soup(applied).select("table.audit-log tbody code")]
+    events = [cell["data-event"] for cell in soup(applied).select("table.audit-log tbody .audit-event")]
     assert events == ["INTEGRATION_DISABLE"]
     chosen = soup(applied).find("select", attrs={"name": "event"}).find("option", selected=True)
     assert chosen["value"] == "INTEGRATION_DISABLE"

@@ -185,6 +185,7 @@ def test_token_form_rejects_bad_input(client, login_as):
     assert "Expiry must be a date in the future." in text
     response = client.post("/account/tokens/", data={"name": "x", "expires_on": "not-a-date"})
     assert response.status_code == 400
+    assert "Enter a date as YYYY-MM-DD." in response.get_data(as_text=True)
     assert db.session.scalars(db.select(ApiToken)).first() is None
 
 

@@ -5,12 +5,14 @@ class); `ListFilterForm` adds the page number and page size of an HTML list;
 `ChoicesFilterField` is a repeatable filter shown as a dropdown of checkboxes.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from flask import current_app, request
-from wtforms import Form, IntegerField, SelectMultipleField
+from wtforms import DateField, Form, IntegerField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
 from wtforms.validators import NumberRange, Optional, StopValidation, ValidationError
+
+from webapp import messages
 
 # Far past any real list (100 rows a page × 100,000 pages); larger numbers are typing errors.
 MAX_PAGE = 100_000
@@ -18,10 +20,47 @@ NOT_FILTERS = ("page", "per_page", "sort", "include_config", "format")
 
 
 def _whole_number_first(form, field) -> None:
-    """`page=abc` already has its message ("Not a valid integer value."): stop there, so
+    """`page=abc` already has its message ("Page must be a whole number."): stop there, so
     the range check does not add "must be between…" for a number nobody typed."""
     if field.process_errors:
         raise StopValidation()
+
+
+class WholeNumberField(IntegerField):
+    """An integer argument whose refusal is worded as the app's ("Page must be a whole
+    number.", not WTForms' "Not a valid integer value.")."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(messages.whole_number(self.label.text)) from None
+
+
+class DayField(DateField):
+    """A YYYY-MM-DD argument (a date input): the last non-empty value, None when left
+    empty; anything else is refused as "Enter a date as YYYY-MM-DD."."""
+
+    def process_formdata(self, valuelist):
+        values = [value.strip() for value in valuelist or () if value.strip()]
+        if not values:
+            self.data = None
+            return
+        try:
+            super().process_formdata(values[-1:])
+        except ValueError:
+            raise ValueError(messages.DATE) from None
+
+
+def known_values(known: Callable[[str], bool], what: str):
+    """A validator of a repeatable filter: "Unknown <what>: <value>" for each value that
+    `known` refuses (the page answers 400 with them beside the field, ListView.status)."""
+    def check(form, field):
+        bad = [value for value in field.data or () if value not in (None, "") and not known(value)]
+        if bad:
+            field.errors.extend(messages.unknown(what, value) for value in bad)
+            raise StopValidation()  # the messages above; nothing more
+    return check
 
 
 def service_rule(error):
@@ -82,15 +121,15 @@ class FilterForm(Form):
 class ListFilterForm(FilterForm):
     """A list page's filters with its paging (`page`, `per_page`)."""
 
-    page = IntegerField("Page", validators=[
+    page = WholeNumberField("Page", validators=[
         Optional(),
         _whole_number_first,
-        NumberRange(min=1, max=MAX_PAGE, message=f"Page must be between 1 and {MAX_PAGE:,}."),
+        NumberRange(min=1, max=MAX_PAGE, message=messages.between("Page", 1, MAX_PAGE)),
     ])
-    per_page = IntegerField(
+    per_page = WholeNumberField(
         "Rows per page",
         validators=[Optional(), _whole_number_first,
-                    NumberRange(min=1, max=100, message="Rows per page must be between 1 and 100.")],
+                    NumberRange(min=1, max=100, message=messages.between("Rows per page", 1, 100))],
     )
 
     @property

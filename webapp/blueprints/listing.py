@@ -117,6 +117,13 @@ class ListView:
     def is_filtered(self) -> bool:
         return bool(self.chips) or bool(self.form.errors)
 
+    @property
+    def status(self) -> int:
+        """The page's HTTP status: 400 while a filter value is refused (its message beside
+        the field, the list shown without it or not at all), else 200. Every list page
+        answers a bad filter this way; the API keeps its documented errors."""
+        return 400 if self.form.errors else 200
+
 
 def value_chips(label: str, name: str, values: Iterable[str], shown=lambda value: value,
                 aliases: tuple[str, ...] = ()) -> list[Chip]:

@@ -72,6 +72,22 @@ def _text(name: str, label: str, help: str = "", default: object = None) -> Conf
     return ConfigField(name, "text", label, help, default=default)
 
 
+def _url(name: str, label: str, help: str = "", default: object = None) -> ConfigField:
+    """One absolute http(s) URL."""
+    return ConfigField(name, "text", label, help, default=default, format="url")
+
+
+def _urls(name: str, label: str, help: str = "") -> ConfigField:
+    """http(s) URLs, one per line."""
+    return ConfigField(name, "text", label, help, format="urls")
+
+
+def _int(name: str, label: str, help: str = "", low: int | None = None,
+         high: int | None = None) -> ConfigField:
+    """A whole number within low–high (stored as its digits, as the form sends it)."""
+    return ConfigField(name, "text", label, help, format="integer", min_value=low, max_value=high)
+
+
 def _bool(name: str, label: str, help: str, default: bool = False) -> ConfigField:
     return ConfigField(name, "boolean", label, help, default=default)
 
@@ -121,7 +137,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=(F.DATA_FORWARDING.value,),
         required_field="queue_url",
         config_schema=(
-            _text(
+            _url(
                 "queue_url",
                 "Queue URL",
                 "e.g. https://sqs.us-east-1.amazonaws.com/123456789012/sentry-events",
@@ -166,10 +182,11 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=_ISSUE_FEATURES,
         required_field="workspace",
         config_schema=(
-            _text(
+            _int(
                 "workspace",
                 "Workspace",
                 "Numeric ID of the Asana workspace new tasks are created in.",
+                low=1,
             ),
         ),
         plugin_type="issue-tracking",
@@ -218,7 +235,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
                 "API token",
                 "Found in your Clubhouse account settings, under API Tokens.",
             ),
-            _text("project", "Project ID", "Numeric ID of the project new stories go to."),
+            _int("project", "Project ID", "Numeric ID of the project new stories go to.", low=1),
         ),
         deprecation_date=datetime.date(2022, 4, 30),
         plugin_type="issue-tracking",
@@ -263,7 +280,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=(F.COMMITS.value, F.ISSUE_BASIC.value),
         required_field="gitlab_url",
         config_schema=(
-            _text(
+            _url(
                 "gitlab_url",
                 "GitLab URL",
                 "URL of your GitLab server, e.g. https://gitlab.example.com.",
@@ -332,7 +349,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=_ISSUE_FEATURES,
         required_field="username",
         config_schema=(
-            _text(
+            _url(
                 "instance_url",
                 "Jira instance URL",
                 "e.g. https://jira.example.com; it must be reachable from this server.",
@@ -374,7 +391,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         required_field="api_key",
         config_schema=(
             _text("api_key", "API key", "Opsgenie API key used to authenticate requests."),
-            _text(
+            _url(
                 "alert_url",
                 "Opsgenie alert URL",
                 "Alert API endpoint; use https://api.eu.opsgenie.com/v2/alerts for EU accounts.",
@@ -436,7 +453,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=_ISSUE_FEATURES,
         required_field="host",
         config_schema=(
-            _text("host", "Host", "e.g. https://phabricator.example.com"),
+            _url("host", "Host", "e.g. https://phabricator.example.com"),
             _text(
                 "token",
                 "Conduit API token",
@@ -471,7 +488,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         required_field="token",
         config_schema=(
             _text("token", "API token", "Found on your Pivotal Tracker profile page."),
-            _text("project", "Project ID", "Numeric ID of the Tracker project."),
+            _int("project", "Project ID", "Numeric ID of the Tracker project.", low=1),
         ),
         plugin_type="issue-tracking",
         feature_descriptions=(
@@ -506,15 +523,19 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
                 ),
                 "0",
             ),
-            _text(
+            _int(
                 "retry",
                 "Retry (seconds)",
-                "How often an emergency notification repeats; at least 30.",
+                "How often an emergency notification repeats; 30 to 10800.",
+                low=30,
+                high=10800,
             ),
-            _text(
+            _int(
                 "expire",
                 "Expire (seconds)",
-                "How long an emergency notification keeps repeating; at most 10800.",
+                "How long an emergency notification keeps repeating; 1 to 10800.",
+                low=1,
+                high=10800,
             ),
         ),
         is_testable=True,
@@ -536,15 +557,15 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=_ISSUE_FEATURES,
         required_field="host",
         config_schema=(
-            _text("host", "Host", "e.g. https://redmine.example.com"),
+            _url("host", "Host", "e.g. https://redmine.example.com"),
             _text(
                 "key",
                 "API key",
                 "Shown on your account page once the REST API is enabled.",
             ),
             _text("project_id", "Project ID", "Redmine project new issues are created in."),
-            _text("tracker_id", "Tracker ID", "Tracker of new issues, e.g. 1 for Bug."),
-            _text("default_priority", "Default priority ID", "Priority ID of new issues."),
+            _int("tracker_id", "Tracker ID", "Tracker of new issues, e.g. 1 for Bug.", low=1),
+            _int("default_priority", "Default priority ID", "Priority ID of new issues.", low=1),
             _text(
                 "extra_fields",
                 "Extra fields",
@@ -587,13 +608,13 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
             _text("account_email", "Account email", "Email of your SessionStack account."),
             _text("api_token", "API token", "API token generated in SessionStack."),
             _text("website_id", "Website ID", "ID of the website in SessionStack."),
-            _text(
+            _url(
                 "api_url",
                 "SessionStack API URL",
                 "Only for on-premise SessionStack.",
                 default="https://api.sessionstack.com/",
             ),
-            _text(
+            _url(
                 "player_url",
                 "SessionStack player URL",
                 "Only for on-premise SessionStack.",
@@ -616,13 +637,13 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=(F.ALERT_RULE.value,),
         required_field="webhook",
         config_schema=(
-            _text(
+            _url(
                 "webhook",
                 "Webhook URL",
                 "Your Slack incoming webhook URL, e.g. https://hooks.slack.com/services/….",
             ),
             _text("username", "Bot name", "Name used when posting messages.", default="Sentry"),
-            _text("icon_url", "Icon URL", "URL of a 32px PNG shown beside the bot; optional."),
+            _url("icon_url", "Icon URL", "URL of a 32px PNG shown beside the bot; optional."),
             _text("channel", "Destination", "Optional #channel or @user overriding the webhook's."),
             _text("custom_message", "Custom message", "Optional text; Slack formatting works."),
             _bool("include_tags", "Include tags", "Include the event's tags in notifications."),
@@ -664,7 +685,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=(F.DATA_FORWARDING.value,),
         required_field="instance",
         config_schema=(
-            _text(
+            _url(
                 "instance",
                 "Instance URL",
                 "HTTP Event Collector endpoint, e.g. https://input-example.cloud.splunk.com:8088.",
@@ -688,7 +709,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=_ISSUE_FEATURES,
         required_field="url",
         config_schema=(
-            _text("url", "Teamwork URL", "e.g. https://example.teamwork.com"),
+            _url("url", "Teamwork URL", "e.g. https://example.teamwork.com"),
             _text(
                 "token", "Teamwork API token", "Found under your Teamwork profile's API settings."
             ),
@@ -842,7 +863,7 @@ _PLUGIN_LIST: tuple[Plugin, ...] = (
         features=(F.ALERT_RULE.value,),
         required_field="urls",
         config_schema=(
-            _text(
+            _urls(
                 "urls",
                 "Callback URLs",
                 "URLs to POST new events to, one per line (http:// or https://).",

@@ -29,6 +29,9 @@ DOMAIN_LABELS: dict[str, str] = {
 }
 
 FIELD_TYPES: tuple[str, ...] = ("boolean", "text", "choice", "multichoice")
+# What a ``text`` field holds, checked when it is saved (services/fields.py): any text, one
+# http(s) URL, http(s) URLs one per line, or a whole number (``min_value``–``max_value``).
+TEXT_FORMATS: tuple[str, ...] = ("", "url", "urls", "integer")
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class ConfigField:
 
     ``type`` is one of :data:`FIELD_TYPES`. ``choices`` holds ``(value, label)`` pairs for
     ``choice`` / ``multichoice`` fields; a ``multichoice`` default is a tuple of values.
+    A ``text`` field may name a ``format`` (:data:`TEXT_FORMATS`), checked on save.
     """
 
     name: str
@@ -48,6 +52,15 @@ class ConfigField:
     # A credential (API key, token, password, webhook URL with a token in it): never shown
     # back in pages or audit diffs; a blank submission keeps the stored value.
     secret: bool = False
+    # A ``text`` field's format (TEXT_FORMATS) and, for ``integer``, its bounds.
+    format: str = ""
+    min_value: int | None = None
+    max_value: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.format not in TEXT_FORMATS or (self.format and self.type != "text"):
+            raise ValueError(f"config field {self.name!r}: format {self.format!r} needs a "
+                             f"text field and one of {TEXT_FORMATS}")
 
     def to_dict(self) -> dict[str, Any]:
         """The field as JSON-ready data; ``choices``/``default``/``secret`` only when set."""
@@ -64,6 +77,11 @@ class ConfigField:
             data["default"] = list(default) if isinstance(default, tuple) else default
         if self.secret:
             data["secret"] = True
+        if self.format:
+            data["format"] = self.format
+        for key in ("min_value", "max_value"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
         return data
 
 

@@ -6,8 +6,22 @@ The audit-log page and every History section render "changes" as the diff.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Select, String, cast, func, literal, null, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
@@ -80,23 +94,85 @@ def record_export(
     )
 
 
+# --- Events in words (issue 22): pages show these; CSV and the API keep the event names -------
+
+EVENT_LABELS: dict[str, str] = {
+    "INTEGRATION_ADD": "Integration added",
+    "INTEGRATION_EDIT": "Integration settings changed",
+    "INTEGRATION_DISABLE": "Integration disabled",
+    "INTEGRATION_ENABLE": "Integration enabled",
+    "INTEGRATION_REMOVE": "Integration removed",
+    "INTEGRATION_RESTORE": "Integration restored",
+    "INTEGRATION_REQUEST": "Installation requested",
+    "INTEGRATION_REQUEST_RESOLVE": "Install request resolved",
+    "PLUGIN_EDIT": "Plugin settings changed",
+    "PLUGIN_ENABLE": "Plugin enabled",
+    "PLUGIN_DISABLE": "Plugin disabled",
+    "DOC_INTEGRATION_ADD": "Doc integration added",
+    "DOC_INTEGRATION_EDIT": "Doc integration changed",
+    "DOC_INTEGRATION_LOGO": "Doc integration logo uploaded",
+    "DOC_INTEGRATION_REMOVE": "Doc integration deleted",
+    "EXPORT_CSV": "CSV exported",
+}
+
+
+def event_label(event: str) -> str:
+    """An audit event as pages show it: "Integration removed" for INTEGRATION_REMOVE; an
+    event without a label here reads as its name in words ("TOKEN_REVOKE" → "Token revoke")."""
+    label = EVENT_LABELS.get(event)
+    if label is not None:
+        return label
+    words = event.replace("_", " ").strip().lower()
+    return words[:1].upper() + words[1:] if words else event
+
+
 # --- The org audit log page (SPEC §6, §7.6, §7.7): filters, facet counts, pages, CSV -----------
 
 SYSTEM_ACTOR = "system"  # the `actor` filter value for entries without a user (actor_id NULL)
 
 
 @dataclass(frozen=True)
+class DateRange:
+    """UTC days, both included; either end may be open (None)."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def __bool__(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    def condition(self) -> ColumnElement[bool]:
+        """SQL: the entry's time falls in the range (from 00:00 UTC of the first day to
+        before 00:00 UTC of the day after the last; ix_audit_org_datetime serves it)."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.start is not None:
+            conditions.append(AuditLogEntry.datetime >= datetime.combine(self.start, time.min, UTC))
+        if self.end is not None and self.end < date.max:
+            after = datetime.combine(self.end + timedelta(days=1), time.min, UTC)
+            conditions.append(AuditLogEntry.datetime < after)
+        return and_(true(), *conditions)
+
+    def as_dict(self) -> dict[str, str]:
+        return {key: day.isoformat() for key, day in (("date_from", self.start),
+                                                      ("date_to", self.end)) if day is not None}
+
+
+@dataclass(frozen=True)
 class AuditFilters:
     """The log's filters, valid (AuditLogFilterForm parses them): an event of the org's log,
-    and an actor: a user id, SYSTEM_ACTOR for entries without a user, or None for anyone."""
+    an actor: a user id, SYSTEM_ACTOR for entries without a user, or None for anyone; and
+    a date range. The facets a page counts must have been counted within `dates`."""
 
     event: str | None = None
     actor: int | str | None = None
+    dates: DateRange = DateRange()
 
     def as_dict(self) -> dict[str, int | str]:
         """The filters that are set (a CSV export's audit entry)."""
-        return {key: value for key, value in (("event", self.event), ("actor", self.actor))
-                if value is not None}
+        chosen: dict[str, int | str] = {
+            key: value for key, value in (("event", self.event), ("actor", self.actor))
+            if value is not None}
+        return {**chosen, **self.dates.as_dict()}
 
 
 @dataclass
@@ -104,7 +180,9 @@ class AuditFacets:
     """Entry counts per (event, actor_id) for one org, plus the names of every possible actor.
 
     One query fills it; the event and actor facet counts and the filtered total are all
-    derived from it, so the page needs no separate COUNT.
+    derived from it, so the page needs no separate COUNT. With a date range the counts are
+    those within it, and every (event, actor) of the whole log is still a key (count 0), so
+    an event or actor outside the range is not "unknown".
     """
 
     pairs: dict[tuple[str, int | None], int] = field(default_factory=dict)
@@ -169,13 +247,15 @@ class AuditLogPage:
     per_page: int
 
 
-def audit_facets(org: Organization) -> AuditFacets:
-    """Counts per (event, actor) of the org's log and the names of its members and actors (1 query)."""
+def audit_facets(org: Organization, dates: DateRange | None = None) -> AuditFacets:
+    """Counts per (event, actor) of the org's log (within `dates`, when given) and the names
+    of its members and actors (1 query)."""
+    in_range = func.sum(case((dates.condition(), 1), else_=0)) if dates else func.count()
     counted = (
         select(
             AuditLogEntry.event.label("event"),
             AuditLogEntry.actor_id.label("actor_id"),
-            func.count().label("n"),
+            in_range.label("n"),
         )
         .where(AuditLogEntry.organization_id == org.id)
         .group_by(AuditLogEntry.event, AuditLogEntry.actor_id)
@@ -200,7 +280,7 @@ def audit_facets(org: Organization) -> AuditFacets:
         if actor_id is not None and email is not None:
             facets.users[actor_id] = (name or "", email)
         if event is not None:
-            facets.pairs[(event, actor_id)] = int(n)
+            facets.pairs[(event, actor_id)] = int(n or 0)
     return facets
 
 
@@ -277,6 +357,8 @@ def audit_log_query(org: Organization, filters: AuditFilters) -> Select:
         query = query.where(AuditLogEntry.actor_id.is_(None))
     elif filters.actor is not None:
         query = query.where(AuditLogEntry.actor_id == filters.actor)
+    if filters.dates:
+        query = query.where(filters.dates.condition())
     return query.order_by(AuditLogEntry.datetime.desc(), AuditLogEntry.id.desc())
 
 
@@ -288,7 +370,7 @@ def list_audit_log(
     A page past the end shows the last page.
     """
     if total is None:
-        total = audit_facets(org).total(filters)
+        total = audit_facets(org, filters.dates).total(filters)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     entries = list(

@@ -27,6 +27,7 @@ from sqlalchemy import (
     values,
 )
 
+from webapp import messages
 from webapp.catalog.features import FEATURES, render_feature_description
 from webapp.catalog.plugins import PLUGINS, is_enabled
 from webapp.catalog.providers import DOMAIN_LABELS, DOMAINS, PROVIDERS
@@ -145,14 +146,14 @@ def page_path(kind: str, org_slug: str, slug: str) -> str:
 def category_error(category: str | None) -> str | None:
     """The message for a category that is neither a provider domain nor a kind (empty: none)."""
     if category and category not in CATEGORIES:
-        return f"Unknown category: {category}. Choose one of: {', '.join(CATEGORIES)}."
+        return messages.unknown("category", category, CATEGORIES)
     return None
 
 
 def installed_error(installed: str | None) -> str | None:
     """The message for an installed value other than "yes" or "no" (empty: none)."""
     if installed and installed not in INSTALLED_CHOICES:
-        return "Installed must be “yes” or “no”."
+        return messages.must_be("Installed", "“yes” or “no”")
     return None
 
 

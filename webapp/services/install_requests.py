@@ -15,6 +15,7 @@ from urllib.parse import quote
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from webapp import messages
 from webapp.catalog.plugins import get_plugin
 from webapp.catalog.providers import get_provider
 from webapp.extensions import db
@@ -318,21 +319,21 @@ class QueuePage:
 def queue_type_error(provider_type: str | None) -> str | None:
     """The message for a queue type filter that is not a provider type (empty: none)."""
     if provider_type and provider_type not in PROVIDER_TYPES:
-        return f"Type must be one of: {', '.join(PROVIDER_TYPES)}."
+        return messages.unknown("type", provider_type, PROVIDER_TYPES)
     return None
 
 
 def queue_state_error(state: str | None) -> str | None:
     """The message for a queue state filter that is not a state (empty: none)."""
     if state and state not in QUEUE_STATES:
-        return f"State must be one of: {', '.join(QUEUE_STATES)}."
+        return messages.unknown("state", state, QUEUE_STATES)
     return None
 
 
 def queue_sort_error(sort: str | None) -> str | None:
     """The message for a sort the queue does not offer (empty: none)."""
     if sort and sort not in QUEUE_SORTS:
-        return f"Sort must be one of: {', '.join(QUEUE_SORTS)}."
+        return messages.unknown("sort", sort, QUEUE_SORTS)
     return None
 
 

@@ -3,7 +3,7 @@
 import enum
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Organization, OrganizationMember, Role, User
@@ -159,7 +159,7 @@ def join_member_orgs(query):
     return (
         query.outerjoin(OrganizationMember, OrganizationMember.user_id == User.id)
         .outerjoin(Organization, Organization.id == OrganizationMember.organization_id)
-        .order_by(Organization.name, Organization.id)
+        .order_by(func.lower(Organization.name), Organization.id)
     )
 
 
@@ -191,5 +191,6 @@ def user_organizations(user: UserLike) -> list[tuple[OrganizationSummary, str | 
     query = select(*ORGANIZATION_COLUMNS, OrganizationMember.role)
     query = (query.outerjoin(OrganizationMember, membership) if user.is_privileged
              else query.join(OrganizationMember, membership))
-    rows = db.session.execute(query.order_by(Organization.name, Organization.id))
+    # By name whatever the case (a user's orgs, or every org for staff: a short list).
+    rows = db.session.execute(query.order_by(func.lower(Organization.name), Organization.id))
     return [(OrganizationSummary(*row[:3]), row[3]) for row in rows]

@@ -20,7 +20,7 @@ def index(access: OrgAccess):
     A refused filter value is 400 with its message beside the field; the list is still shown
     under the other filters."""
     form = DirectoryFilterForm.from_args()
-    valid = form.validate()
+    form.validate()
     result = directory_entries(access.organization, **form.filters(),
                                page=form.page_number, per_page=form.page_size)
     form.label_with_counts(result.category_counts, result.installed_counts)
@@ -34,7 +34,7 @@ def index(access: OrgAccess):
         entry_url=lambda entry: entry_url(entry.kind, org_slug, entry.slug),
         next_step=lambda entry: next_step(entry, org_slug, can_install),
         clear_href=url_for("directory.index", org_slug=org_slug),
-    ), 200 if valid else 400
+    ), view.status
 
 
 @bp.route("/settings/<org_slug>/sentry-apps/<slug>/")

@@ -24,6 +24,7 @@ from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: not in type
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp import messages
 from webapp.blueprints.common import apply_field_errors
 from webapp.blueprints.filters import FilterForm, ListFilterForm, service_rule
 from webapp.catalog.features import FEATURES
@@ -139,17 +140,20 @@ class DocIntegrationForm(FlaskForm):
         return values
 
     def apply_service_errors(self, error: ValidationFailed) -> None:
-        """Put the service's errors beside the fields (save_form calls this): a resource
-        row's beside its title or URL as well, the publish rule (`avatar`, the API's name)
-        beside Draft."""
+        """Put the service's errors beside the fields (save_form calls this), in the app's
+        words (the API keeps Sentry's, messages.in_app_words): a resource row's beside its
+        title or URL as well, the publish rule (`avatar`, the API's name) beside Draft."""
         errors = dict(error.field_errors)
         for index, fields in error.resource_rows.items():
             if index < len(self.resources.entries):
                 row = self.resources.entries[index].form
-                for name, messages in fields.items():
-                    row[name].errors = list(messages)
+                for name, row_messages in fields.items():
+                    row[name].errors = list(row_messages)
         if "avatar" in errors and "is_draft" in self:
             errors["is_draft"] = errors.pop("avatar")
+        errors = {name: [messages.in_app_words(m, self[name].label.text) if name in self else m
+                         for m in found]
+                  for name, found in errors.items()}
         apply_field_errors(self, errors)
 
     def removed_row(self) -> int | None:

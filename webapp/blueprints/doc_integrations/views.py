@@ -86,7 +86,7 @@ def index():
         features=result.features,
         list_url=request.full_path.rstrip("?"),
         **_template_helpers(),
-    ), (200 if valid else 400)
+    ), view.status
 
 
 def _export(filters: service.DocIntegrationFilters):

@@ -14,10 +14,11 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
-from webapp.blueprints.filters import ChoicesFilterField, FilterForm, ListFilterForm
+from webapp import messages
+from webapp.blueprints.filters import ChoicesFilterField, FilterForm, ListFilterForm, known_values
 from webapp.catalog.features import parse_integration_feature
 from webapp.catalog.providers import DOMAINS, PROVIDERS, Provider
 from webapp.models import ObjectStatus
@@ -93,16 +94,6 @@ class ValuesFilterField(ChoicesFilterField):
         self.data = [self.canonical(value) or value for value in _stripped(valuelist)]
 
 
-def _known(known, message: str):
-    """Each value of the field must satisfy `known`; one error per value that does not."""
-    def check(form, field):
-        bad = [value for value in field.data or () if not known(value)]
-        if bad:
-            field.errors.extend(message.format(value) for value in bad)
-            raise StopValidation()  # the messages above; nothing more
-    return check
-
-
 def _feature_value(value: str) -> str | None:
     feature = parse_integration_feature(value)
     return feature.value if feature else None
@@ -115,6 +106,10 @@ def _status_label(value: str) -> str | None:
 
 def _visible_status(value: str) -> bool:
     return _status_label(value) is not None
+
+
+def _known_feature(value: str) -> bool:
+    return _feature_value(value) is not None
 
 
 def _one_type(form, field) -> None:
@@ -137,7 +132,7 @@ def _show_or_hide(form, field) -> None:
 
 def _known_sort(form, field) -> None:
     if field.data and field.data not in SORTS:
-        raise ValidationError(f"Unknown sort: {field.data}. Use one of: {', '.join(SORTS)}.")
+        raise ValidationError(messages.unknown("sort", field.data, SORTS))
 
 
 class IntegrationFilterForm(FilterForm):
@@ -146,14 +141,13 @@ class IntegrationFilterForm(FilterForm):
     q = LastValueField("Search", render_kw={"placeholder": "Name or external ID"},
                        validators=[_printable])
     provider_key = ValuesFilterField("Provider", validators=[
-        _known(PROVIDERS.__contains__, "Unknown provider: {}")])
+        known_values(PROVIDERS.__contains__, "provider")])
     features = ValuesFilterField("Features", description="Any of the chosen features.",
                            canonical=_feature_value,
-                           validators=[_known(_feature_value, "Unknown feature: {}")])
+                           validators=[known_values(_known_feature, "feature")])
     integration_type = LastValueSelectField("Type", validators=[_one_type])
     status = ValuesFilterField("Status", canonical=_status_label, validators=[
-        _known(_visible_status,
-               "Unknown status: {} (use active, disabled or pending_deletion)")])
+        known_values(_visible_status, "status")])
     include_config = LastValueSelectField(
         "Config column", choices=[SelectChoice("1", "Show"), SelectChoice("0", "Hide")],
         validators=[_show_or_hide])

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from webapp.catalog.providers import PROVIDERS
+from webapp.messages import status_words
 from webapp.models import ObjectStatus
 from webapp.services.integrations import InstallationRow
 
@@ -29,10 +30,12 @@ class Badge(NamedTuple):
 
 
 INSTALL_BADGES = {
-    ObjectStatus.ACTIVE: Badge("Active", "text-bg-success"),
-    ObjectStatus.DISABLED: Badge("Disabled", "text-bg-secondary"),
-    ObjectStatus.PENDING_DELETION: Badge("Pending deletion", "text-bg-danger"),
-    ObjectStatus.DELETION_IN_PROGRESS: Badge("Deleting", "text-bg-danger"),
+    status: Badge(status_words(status.label), css) for status, css in (
+        (ObjectStatus.ACTIVE, "text-bg-success"),
+        (ObjectStatus.DISABLED, "text-bg-secondary"),
+        (ObjectStatus.PENDING_DELETION, "text-bg-danger"),
+        (ObjectStatus.DELETION_IN_PROGRESS, "text-bg-danger"),
+    )
 }
 UNKNOWN_BADGE = Badge("Unknown", "text-bg-light border")
 

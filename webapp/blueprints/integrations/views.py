@@ -12,6 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
 
+from webapp import messages
 from webapp.blueprints.common import (
     client_ip,
     csv_response,
@@ -38,7 +39,7 @@ from webapp.services.ids import parse_id
 from webapp.services.permissions import Capability, OrgAccess
 from webapp.services.saved_views import list_saved_views
 
-STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
+STATUS_LABELS = {status.label: messages.status_words(status.label) for status in svc.FILTER_STATUSES}
 # Features some catalog provider has; others stay accepted in the URL but are not offered.
 OFFERED_FEATURES = [f for f in IntegrationFeatures if svc.providers_with_features([f])]
 PROVIDERS_BY_NAME = sorted(PROVIDERS.values(), key=lambda p: p.name.lower())
@@ -106,7 +107,7 @@ def index(access: OrgAccess):
     if not form.validate():
         _filter_choices(form, None)
         view = ListView(form, None, saved_views=saved_views)
-        return render_template("integrations/index.html", view=view, filters=None), 400
+        return render_template("integrations/index.html", view=view, filters=None), view.status
     filters = form.filters()
     if request.args.get("format") == "csv":
         return _export_csv(access, filters)

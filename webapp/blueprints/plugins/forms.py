@@ -14,11 +14,12 @@ from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: not in type
     SelectMultipleField,
     StringField,
     TextAreaField,
+    URLField,
 )
 from wtforms.validators import AnyOf, Length, Optional
 
-from webapp.blueprints.filters import ChoicesFilterField, FilterForm, ListFilterForm
-from webapp.catalog.plugins import Plugin
+from webapp.blueprints.filters import ChoicesFilterField, FilterForm, ListFilterForm, known_values
+from webapp.catalog.plugins import PLUGINS, Plugin
 from webapp.catalog.providers import ConfigField
 from webapp.services.plugins.table import PluginProjectFilters
 
@@ -26,19 +27,29 @@ YES_NO = ("", "yes", "no")
 
 
 class PluginConfigsFilterForm(FilterForm):
-    """GET filter of /settings/<org>/plugins/: `plugins` (repeatable). Unknown slugs are
-    not a form error: the page answers 404 "Plugin <slug> not found" (SPEC §7.3)."""
+    """GET filter of /settings/<org>/plugins/: `plugins` (repeatable). An unknown slug is
+    refused beside the field ("Unknown plugin: <slug>", 400) and the page lists the known
+    ones; the API keeps its 404 "Plugin <slug> not found" (SPEC §8)."""
 
     plugins = ChoicesFilterField(
         "Plugins",
+        validators=[known_values(PLUGINS.__contains__, "plugin")],
         description="Show only these plugins. The number is how many active projects have "
                     "it configured.",
     )
 
-    def label_with_counts(self, plugins: list[Plugin], counts: Mapping[str, str]) -> None:
-        """The plugins to pick from, each with its count of projects ("3", "5+")."""
+    def chosen_slugs(self) -> list[str]:
+        """The chosen plugins that exist (after `validate()`; none chosen: [])."""
+        return [slug for slug in self.plugins.data or () if slug in PLUGINS]
+
+    def label_with_counts(self, plugins: list[Plugin], counts: Mapping[str, int]) -> None:
+        """The plugins to pick from, each with its count of configured projects; a refused
+        slug stays chosen, marked unknown."""
+        shown = {p.slug for p in plugins}
         self.plugins.set_choices(
-            [(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''}") for p in plugins],
+            [(p.slug, f"{p.title}{' (deprecated)' if p.is_deprecated else ''}") for p in plugins]
+            + [(slug, f"{slug} (unknown)") for slug in dict.fromkeys(self.plugins.data or ())
+               if slug not in shown and slug not in PLUGINS],
             counts)
 
 
@@ -111,7 +122,8 @@ class PluginSettingsFormBase(FlaskForm):
 
 def is_multiline(config_field: ConfigField) -> bool:
     """Text fields whose help speaks of lines (lists of URLs, routes…) get a textarea."""
-    return config_field.name == "certificate" or "line" in config_field.help.lower()
+    return (config_field.format == "urls" or config_field.name == "certificate"
+            or "line" in config_field.help.lower())
 
 
 def _schema_field(config_field: ConfigField):
@@ -138,6 +150,10 @@ def _schema_field(config_field: ConfigField):
                              **kwargs)
     if is_multiline(config_field):
         return TextAreaField(config_field.label, **kwargs)
+    if config_field.format == "url":
+        return URLField(config_field.label, **kwargs)
+    if config_field.format == "integer":
+        return StringField(config_field.label, render_kw={"inputmode": "numeric"}, **kwargs)
     return StringField(config_field.label, **kwargs)
 
 

@@ -20,7 +20,6 @@ from webapp.services.audit import record_export
 from webapp.services.errors import ValidationFailed
 from webapp.services.permissions import Capability
 from webapp.services.plugins.lists import (
-    ProjectListPreview,
     get_plugin_or_404,
     iter_plugin_project_entries,
     plugin_project_previews,
@@ -70,20 +69,22 @@ def _yes_no(value: bool) -> str:
 @bp.route("/settings/<org_slug>/plugins/")
 @org_view()
 def index(access):
-    """Members and up: each plugin with its project list (configured active projects);
-    `plugins` narrows the list, an unknown slug is a 404; `format=csv` exports the lists."""
+    """Members and up: each plugin with its project list (configured active projects) and
+    its exact count; `plugins` narrows the list (an unknown slug: 400, the message beside
+    the filter, the known ones listed); `format=csv` exports the lists."""
     org = access.organization
     export_format = _export_format()
     form = PluginConfigsFilterForm.from_args()
-    shown = resolve_plugin_slugs(form.plugins.data or [])
-    if export_format == "csv":
-        return _export_configs(access, shown, form.plugins.data or [])
+    valid = form.validate()
+    shown = resolve_plugin_slugs(form.chosen_slugs())
+    if export_format == "csv" and valid:
+        return _export_configs(access, shown, form.chosen_slugs())
     # One statement: previews of the shown plugins and the counts behind the filter's choices.
     selectable = [p for p in PLUGINS.values() if p.has_configuration]
     selectable_slugs = {p.slug for p in selectable}
     queried = selectable + [p for p in shown if p.slug not in selectable_slugs]
     previews = plugin_project_previews(org, queried, limit=PREVIEW_ROWS)
-    form.label_with_counts(selectable, {p.slug: count_label(previews[p.slug]) for p in selectable})
+    form.label_with_counts(selectable, {p.slug: previews[p.slug].total for p in selectable})
     # The page lists plugins, all of them on one page.
     view = ListView(form, Page(shown, len(shown), 1, max(1, len(shown))),
                     saved_views=list_saved_views(current_user, org, "plugins"))
@@ -94,13 +95,7 @@ def index(access):
         can_manage=access.can(Capability.MANAGE_INTEGRATIONS),
         export_href=url_for("plugins.index", org_slug=org.slug, **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("plugins.index", org_slug=org.slug),
-    )
-
-
-@bp.app_template_global()
-def count_label(preview: ProjectListPreview) -> str:
-    """"3", or "5+" (PREVIEW_ROWS) when the preview does not hold the whole list."""
-    return f"{PREVIEW_ROWS}+" if preview.has_more else str(preview.total)
+    ), view.status
 
 
 def _export_configs(access, plugins: list[Plugin], slugs: list[str]):
@@ -146,7 +141,7 @@ def detail(access, slug: str):
                             **{**_filter_args(), "format": "csv"}),
         clear_href=url_for("plugins.detail", org_slug=org.slug, slug=plugin.slug),
         here=request.full_path.rstrip("?"),
-    ), (200 if valid else 400)
+    ), view.status
 
 
 def _export_table(access, plugin: Plugin, filters: PluginProjectFilters):

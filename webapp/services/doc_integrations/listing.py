@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from webapp import messages
 from webapp.extensions import db
 from webapp.models import (
     DocIntegration,
@@ -27,14 +28,14 @@ DEFAULT_SORT = "name"
 def state_error(state: str | None) -> str | None:
     """Why `state` is not a state filter (None when it is one, or empty)."""
     if state and state not in STATES:
-        return f"Unknown state: {state}. Use draft or published."
+        return messages.unknown("state", state, STATES)
     return None
 
 
 def sort_error(sort: str | None) -> str | None:
     """Why `sort` is not a sort order of the list (None when it is one, or empty)."""
     if sort and sort not in SORTS:
-        return f"Unknown sort: {sort}."
+        return messages.unknown("sort", sort, SORTS)
     return None
 
 

@@ -8,14 +8,15 @@ import secrets
 import string
 import unicodedata
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from webapp import messages
 from webapp.catalog.features import FEATURES
 from webapp.extensions import db
 from webapp.models import DocIntegration
 from webapp.services.errors import ValidationFailed
+from webapp.services.fields import is_http_url
 from webapp.services.ids import parse_id
 
 NAME_MAX = 64
@@ -28,7 +29,7 @@ POPULARITY_MIN, POPULARITY_MAX = 0, 32767
 POPULARITY_DEFAULT = 1
 
 # Messages (SPEC §7.2 wording where the SPEC gives one).
-REQUIRED = "This field is required."
+REQUIRED = messages.SENTRY_REQUIRED  # the API's wording; pages show messages.in_app_words
 URL_SCHEME = "URL must start with http[s]://"
 NAME_NO_SLUG = "Name must contain at least one letter or digit."
 PUBLISH_NEEDS_LOGO = "A logo is required for publishing."
@@ -39,7 +40,7 @@ RESERVED_SLUGS = frozenset({"new"})
 
 
 def _too_long(limit: int) -> str:
-    return f"Ensure this field has no more than {limit} characters."
+    return messages.sentry_too_long(limit)
 
 
 # --------------------------------------------------------------------------- slugs
@@ -60,16 +61,6 @@ def slugify_name(name: str) -> str:
 
 
 # --------------------------------------------------------------------------- validation
-
-
-def _is_http_url(value: str) -> bool:
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        return False
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and bool(parts.hostname)
 
 
 def _text(data: Mapping, key: str, errors: dict, *, limit: int | None, required: bool = True) -> str:
@@ -147,7 +138,7 @@ def _resources(value, errors: dict) -> tuple[list[dict], dict[int, dict[str, lis
         elif len(url) > RESOURCE_URL_MAX:
             fail(index, "url", f"url must be at most {RESOURCE_URL_MAX} characters.")
             ok = False
-        elif not _is_http_url(url):
+        elif not is_http_url(url):
             fail(index, "url", URL_SCHEME)
             ok = False
         if ok:
@@ -210,7 +201,7 @@ def validate_doc_integration(
         "description": _text(data, "description", errors, limit=None),
     }
     url = _text(data, "url", errors, limit=URL_MAX)
-    if url and "url" not in errors and not _is_http_url(url):
+    if url and "url" not in errors and not is_http_url(url):
         errors["url"] = [URL_SCHEME]
     cleaned["url"] = url
 

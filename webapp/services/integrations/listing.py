@@ -21,6 +21,7 @@ from sqlalchemy import Label, Select, bindparam, case, literal_column, select, u
 from webapp.catalog.providers import PROVIDERS
 from webapp.extensions import db
 from webapp.models import Integration, OrganizationIntegration
+from webapp.models.integrations import NAME_COLLATION
 from webapp.services.actors import OrgRef
 from webapp.services.integrations.counts import Facets, q_condition, result_counts
 from webapp.services.integrations.filters import (
@@ -116,13 +117,13 @@ def _provider_name_order():
 def _order_by(sort: str) -> list:
     key = sort.lstrip("-")
     if key == "provider":
-        columns = [_provider_name_order(), OI.integration_name, OI.id]
+        columns = [_provider_name_order(), OI.name_order(), OI.id]
     elif key == "status":
-        columns = [OI.status, OI.integration_name, OI.id]
+        columns = [OI.status, OI.name_order(), OI.id]
     elif key == "date_added":
         columns = [OI.date_added, OI.id]
     else:
-        columns = [OI.integration_name, OI.id]
+        columns = [OI.name_order(), OI.id]
     return [c.desc() if sort.startswith("-") else c.asc() for c in columns]
 
 
@@ -153,11 +154,15 @@ def _page_statement(sort: str, has_q: bool, merge: bool,
     than SQLite takes to run it). Every value of a request is bound: `org_id`, `q_pattern`,
     `limit`, `offset`, and each part's `limit_<i>` / `offset_<i>`."""
     descending = sort.startswith("-")
-    keys = ([OI.date_added, OI.id] if sort.lstrip("-") == "date_added"
-            else [OI.integration_name, OI.id])
+    by_date = sort.lstrip("-") == "date_added"
+    keys = [OI.date_added, OI.id] if by_date else [OI.name_order(), OI.id]
 
     def ordered(columns):
         return [c.desc() if descending else c.asc() for c in columns]
+
+    def merged(k0, k1):
+        """The parts' keys ordered again outside them: names without case, as inside."""
+        return ordered([k0 if by_date else k0.collate(NAME_COLLATION), k1])
 
     parts = []
     for i, (providers, statuses, rank) in enumerate(shapes):
@@ -175,11 +180,11 @@ def _page_statement(sort: str, has_q: bool, merge: bool,
         ids = parts[0].limit(bindparam("limit")).offset(bindparam("offset")).subquery("page_ids")
     elif merge:
         members = _union(parts).subquery("parts")
-        ids = (select(members).order_by(*ordered([members.c.k0, members.c.k1]))
+        ids = (select(members).order_by(*merged(members.c.k0, members.c.k1))
                .limit(bindparam("limit")).offset(bindparam("offset")).subquery("page_ids"))
     else:
         ids = (parts[0] if len(parts) == 1 else _union(parts)).subquery("page_ids")
-    order_by = ordered([ids.c.k0, ids.c.k1])
+    order_by = merged(ids.c.k0, ids.c.k1)
     if not merge:
         order_by.insert(0, ids.c.rank.asc())
     return (select(*ROW_COLUMNS)

@@ -17,13 +17,18 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from sqlalchemy import (
+    CompoundSelect,
     Integer,
     Row,
     Select,
+    String,
     and_,
     bindparam,
     case,
+    cast,
+    func,
     literal,
+    null,
     select,
     true,
     union_all,
@@ -91,23 +96,18 @@ class ProjectEntry(NamedTuple):
 
 @dataclass(frozen=True)
 class ProjectListPreview:
-    """The first rows of a plugin's project list, and whether there are more.
-
-    Counting a whole list costs a scan of every configured project; the configs page
-    shows exact numbers only up to the preview size ("10+" beyond) and links to the
-    plugin's page, whose table counts exactly.
-    """
+    """The first rows of a plugin's project list, whether there are more, and how many
+    projects the whole list has (`total`, counted in the same statement: the number the
+    plugin's page gives as "Configured")."""
 
     entries: list[ProjectEntry]
     has_more: bool
-
-    @property
-    def total(self) -> int | None:
-        """The list's length when the preview holds all of it, else None."""
-        return None if self.has_more else len(self.entries)
+    total: int
 
     @property
     def enabled(self) -> int | None:
+        """How many of the listed projects have it enabled; None when the preview does not
+        hold the whole list (the plugin's page counts them)."""
         return None if self.has_more else sum(1 for e in self.entries if e.enabled)
 
 
@@ -156,15 +156,56 @@ def _project_walk_part(position: int, plugin: Plugin, org_id) -> Select:
     )
 
 
+def _count_part(position: int, plugin: Plugin, org_id) -> Select:
+    """(position, how many projects the plugin's list has): the index range of
+    `_indexed_part` counted (index only), or the project walk of `_project_walk_part`."""
+    if plugin.required_field is None:
+        return select(literal(position).label("position"), func.count().label("total")).where(
+            *active_projects(org_id), configured_sql(plugin))
+    required = OPTION.alias("counted_option")
+    return _configured_range(
+        (literal(position).label("position"), func.count().label("total")),
+        required, org_id, plugin.slug, plugin.required_field).order_by(None)
+
+
+def _count_lateral_part(indexed: list[tuple[int, Plugin]], org_id) -> Select:
+    """PostgreSQL: `_count_part` of each (position, plugin) with a required field as one
+    part, a LATERAL count per row of the constant list (as `_indexed_lateral_part`)."""
+    wanted = _wanted_plugins(indexed)
+    required = OPTION.alias("counted_option")
+    counted = _configured_range((func.count().label("total"),), required, org_id,
+                                wanted.c.plugin, wanted.c.key).order_by(None).lateral("counted")
+    return select(wanted.c.position.label("position"), counted.c.total.label("total")).select_from(
+        wanted.join(counted, true()))
+
+
+def _counts(plugins: tuple[Plugin, ...], org_id, dialect: str) -> Select | CompoundSelect:
+    """(position, total) of every plugin, glued with UNION ALL."""
+    parts = []
+    indexed = [(position, plugin) for position, plugin in enumerate(plugins)
+               if plugin.required_field is not None]
+    if dialect == "postgresql" and indexed:
+        parts.append(_count_lateral_part(indexed, org_id))
+    parts += [_count_part(position, plugin, org_id) for position, plugin in enumerate(plugins)
+              if dialect != "postgresql" or plugin.required_field is None]
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
 @functools.lru_cache(maxsize=128)
-def project_lists_statement(plugins: tuple[Plugin, ...], limit: int | None, dialect: str) -> Select:
+def project_lists_statement(plugins: tuple[Plugin, ...], limit: int | None, dialect: str,
+                            counts: bool = False) -> Select | CompoundSelect:
     """One statement (org id bound as `org_id`): per plugin, the active projects where it
     is configured, by slug (at most *limit* each), glued with UNION ALL; each row carries
     the plugin's position in *plugins*. Each part is one index range (see _indexed_part),
     so its cost follows *limit*, not the number of projects of the org; the project's
     name and platform and the `enabled` option's JSON text are then probed once per
     listed row (`_entry` reads the flag from that text). Built once per (plugins, limit,
-    dialect): building the 24 parts of the configs page costs more than running them.
+    dialect, counts): building the 24 parts of the configs page costs more than running them.
+
+    With *counts*, every row has a 7th column `total`: NULL on the project rows, and one
+    more row per plugin (no project) whose `total` is the length of its whole list, the
+    same index range counted (`_counts`): the configs page shows exact numbers without a
+    second statement.
 
     On PostgreSQL the plugins with a required field share one part: a LATERAL subquery
     run once per (plugin, required field) pair of a constant list, the same index range
@@ -190,36 +231,47 @@ def project_lists_statement(plugins: tuple[Plugin, ...], limit: int | None, dial
         parts.append(select(part.subquery(f"plugin_{position}")))
     listed = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("project_lists")
     enabled = OPTION.alias("enabled_option")
-    return (
-        select(
-            listed.c.position,
-            listed.c.project_id,
-            listed.c.project_slug,
-            PROJECT.c.name.label("project_name"),
-            PROJECT.c.platform.label("platform"),
-            json_text(enabled.c.value).label("enabled_json"),
+    columns = [
+        listed.c.position.label("position"),
+        listed.c.project_id.label("project_id"),
+        listed.c.project_slug.label("project_slug"),
+        PROJECT.c.name.label("project_name"),
+        PROJECT.c.platform.label("platform"),
+        json_text(enabled.c.value).label("enabled_json"),
+    ]
+    entries = select(*columns, *([cast(null(), Integer).label("total")] if counts else [])).select_from(
+        listed.join(PROJECT, PROJECT.c.id == listed.c.project_id).outerjoin(
+            enabled,
+            and_(enabled.c.project_id == listed.c.project_id,
+                 enabled.c.plugin == listed.c.plugin, enabled.c.key == "enabled"),
         )
-        .select_from(
-            listed.join(PROJECT, PROJECT.c.id == listed.c.project_id).outerjoin(
-                enabled,
-                and_(enabled.c.project_id == listed.c.project_id,
-                     enabled.c.plugin == listed.c.plugin, enabled.c.key == "enabled"),
-            )
-        )
-        .order_by(listed.c.position, listed.c.project_slug, listed.c.project_id)
     )
+    if not counts:
+        return entries.order_by(listed.c.position, listed.c.project_slug, listed.c.project_id)
+    totals = _counts(plugins, org_id, dialect).subquery("totals")
+    count_rows = select(totals.c.position, cast(null(), Integer), cast(null(), String),
+                        cast(null(), String), cast(null(), String), cast(null(), String),
+                        totals.c.total)
+    both = union_all(entries, count_rows)
+    return both.order_by(both.selected_columns.position, both.selected_columns.project_slug,
+                         both.selected_columns.project_id)
+
+
+def _wanted_plugins(indexed: list[tuple[int, Plugin]]):
+    """The constant list (position, plugin, required field) of the LATERAL parts, as
+    one-row SELECTs glued with UNION ALL (a statement SQLAlchemy caches)."""
+    return union_all(*(
+        select(literal(position).label("position"), literal(plugin.slug).label("plugin"),
+               literal(plugin.required_field).label("key"))
+        for position, plugin in indexed
+    )).subquery("wanted")
 
 
 def _indexed_lateral_part(indexed: list[tuple[int, Plugin]], org_id, limit: int | None) -> Select:
     """PostgreSQL: `_indexed_part` of each (position, plugin) as one part: a list of
     (position, plugin, required field), each row joined to a LATERAL subquery that reads
     that plugin's index range (at most *limit* rows)."""
-    # The list as one-row SELECTs glued with UNION ALL (a statement SQLAlchemy caches).
-    wanted = union_all(*(
-        select(literal(position).label("position"), literal(plugin.slug).label("plugin"),
-               literal(plugin.required_field).label("key"))
-        for position, plugin in indexed
-    )).subquery("wanted")
+    wanted = _wanted_plugins(indexed)
     required = OPTION.alias("required_option")
     ranges = _configured_range(
         (required.c.plugin, required.c.project_id, required.c.project_slug),
@@ -239,7 +291,7 @@ def _entry(row) -> ProjectEntry:
     """A row of `project_lists_statement` (position, project id, slug, name, platform, the
     `enabled` option's JSON text) as an entry; unpacked by position, which costs half of
     reading its columns by name (the configs page reads ~130 such rows per request)."""
-    _position, project_id, slug, name, platform, enabled_json = row
+    _position, project_id, slug, name, platform, enabled_json = row[:6]
     return ProjectEntry(project_id, slug, name, platform, truthy_json_text(enabled_json), True)
 
 
@@ -275,17 +327,23 @@ def plugin_project_lists(org: OrgRef, plugins: list[Plugin]) -> dict[str, list[P
 def plugin_project_previews(
     org: Organization, plugins: list[Plugin], limit: int = 10
 ) -> dict[str, ProjectListPreview]:
-    """Like plugin_project_lists, but at most *limit* projects per plugin and whether the
-    list goes on (what the HTML page shows); one SQL statement, whose cost depends on
-    *limit* and the number of plugins, not on how many projects use them."""
+    """Like plugin_project_lists, but at most *limit* projects per plugin, whether the
+    list goes on and how long it is (what the HTML page shows); one SQL statement, whose
+    rows depend on *limit* and the number of plugins; the counts read one index range per
+    plugin (index only)."""
     entries: dict[str, list[ProjectEntry]] = {plugin.slug: [] for plugin in plugins}
+    totals: dict[str, int] = dict.fromkeys(entries, 0)
     if plugins:
-        query = project_lists_statement(tuple(plugins), limit + 1, db.engine.dialect.name)
+        query = project_lists_statement(tuple(plugins), limit + 1, db.engine.dialect.name,
+                                        counts=True)
         lists = [entries[plugin.slug] for plugin in plugins]
         for row in db.session.execute(query, {"org_id": org.id}):
-            lists[row[0]].append(_entry(row))
+            if row[1] is None:  # a plugin's count row (no project)
+                totals[plugins[row[0]].slug] = int(row[6])
+            else:
+                lists[row[0]].append(_entry(row))
     return {
-        slug: ProjectListPreview(rows[:limit], has_more=len(rows) > limit)
+        slug: ProjectListPreview(rows[:limit], has_more=len(rows) > limit, total=totals[slug])
         for slug, rows in entries.items()
     }
 

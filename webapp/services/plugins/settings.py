@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from webapp import messages
 from webapp.catalog.plugins import Plugin, is_configured, is_enabled
 from webapp.catalog.providers import ConfigField
 from webapp.extensions import db
@@ -30,6 +31,7 @@ from webapp.models import (
 )
 from webapp.services.audit import diff_values, record_audit
 from webapp.services.errors import NotFound, StaleEdit, ValidationFailed
+from webapp.services.fields import check_text_format
 
 TARGET_TYPE = "project_plugin"
 TEXT_MAX_LENGTH = 10_000
@@ -115,38 +117,43 @@ def project_plugin_state(org: Organization, plugin: Plugin, project_slug: str) -
 
 
 def _clean_value(config_field: ConfigField, value: object) -> tuple[object, str | None]:
-    """(clean value, error message or None) for one schema field."""
+    """(clean value, error message or None) for one schema field: booleans, choices and
+    text by type, a text field's format (URL, URLs one per line, whole number) by
+    services.fields."""
     if config_field.type == "boolean":
         if value is None:
             return False, None
         if isinstance(value, bool):
             return value, None
-        return None, "Must be true or false."
+        return None, messages.BOOLEAN
     if config_field.type == "text":
         if value is None:
             return None, None
         if not isinstance(value, str):
-            return None, "Must be text."
+            return None, messages.TEXT
         text = value.strip()
         if len(text) > TEXT_MAX_LENGTH:
-            return None, f"At most {TEXT_MAX_LENGTH:,} characters (you entered {len(text):,})."
-        return (text or None), None
+            return None, messages.at_most_characters(TEXT_MAX_LENGTH, len(text))
+        if not text:
+            return None, None
+        text, error = check_text_format(config_field, text)
+        return (None, error) if error else (text, None)
     allowed = [choice for choice, _label in config_field.choices]
     if config_field.type == "choice":
         if value is None or value == "":
             return None, None
         if not isinstance(value, str) or value not in allowed:
-            return None, f"“{value}” is not one of the choices."
+            return None, messages.not_a_choice(value)
         return value, None
     if config_field.type == "multichoice":
         if value is None:
             return None, None
         if isinstance(value, str) or not isinstance(value, list | tuple):
-            return None, "Must be a list of choices."
+            return None, messages.LIST_OF_CHOICES
         chosen = []
         for item in value:
             if not isinstance(item, str) or item not in allowed:
-                return None, f"“{item}” is not one of the choices."
+                return None, messages.not_a_choice(item)
             if item not in chosen:
                 chosen.append(item)
         return (chosen or None), None
@@ -227,7 +234,7 @@ def set_plugin_enabled(
     kept either way. Audits PLUGIN_ENABLE / PLUGIN_DISABLE. Returns False when nothing
     changed. The caller commits."""
     if not isinstance(enabled, bool):
-        raise ValidationFailed({"enabled": ["Must be true or false."]})
+        raise ValidationFailed({"enabled": [messages.BOOLEAN]})
     project = _project_or_field_error(org, project_slug, for_update=True)
     rows = _load_options(project, plugin)
     changed = _set_enabled(actor, org, plugin, project, rows, enabled, ip_address)
@@ -285,7 +292,7 @@ def update_plugin_settings(
         else:
             cleaned[name] = clean
     if enabled is not None and not isinstance(enabled, bool):
-        errors.setdefault("enabled", []).append("Must be true or false.")
+        errors.setdefault("enabled", []).append(messages.BOOLEAN)
     try:
         project = _project_or_field_error(org, project_slug, for_update=True)
     except ValidationFailed as exc:
@@ -297,7 +304,7 @@ def update_plugin_settings(
     after = {**before, **cleaned}
     required = plugin.required_field
     if required in schema and required not in errors and after.get(required) in (None, "", False):
-        errors.setdefault(required, []).append(f"{schema[required].label} is required.")
+        errors.setdefault(required, []).append(messages.required(schema[required].label))
     if enabled is False and state.enabled and not plugin.can_disable:
         errors.setdefault("enabled", []).append(f"{plugin.title} cannot be disabled.")
     if errors:
