@@ -1,4 +1,4 @@
-"""Installations in name order whatever the case (issue 22, migration 0008): the list, its
+"""Installations in name order whatever the case (issue 22, migration 0009): the list, its
 CSV and the API order "alpha" between "Zeta"'s neighbours as a person expects, ties by id;
 the name indexes carry the same `nocase` collation, so every page is still read from one
 covering index range (SQLite: COVERING INDEX; PostgreSQL: Index Only Scan)."""
@@ -131,7 +131,7 @@ def test_pages_in_name_order_stay_index_driven(org, raw, index):
         assert text.count("USE TEMP B-TREE FOR ORDER BY") == 1, text
 
 
-def test_migration_0008_up_and_down(app_factory, scratch_db_url):  # noqa: F811
+def test_migration_0009_up_and_down(app_factory, scratch_db_url):  # noqa: F811
     app = app_factory(SQLALCHEMY_DATABASE_URI=scratch_db_url)
     with app.app_context():
         upgrade(revision="0007")

@@ -1,7 +1,7 @@
 """Installations in name order whatever the case: the name indexes compare names with the
 `nocase` collation.
 
-Revision ID: 0008_name_order_nocase
+Revision ID: 0009_name_order_nocase
 Revises: 0007
 Create Date: 2026-12-06 10:00:00
 
@@ -24,8 +24,8 @@ triggers of migration 0003.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008_name_order_nocase'
-down_revision = '0007'
+revision = '0009_name_order_nocase'
+down_revision = '0008_request_resolution'
 branch_labels = None
 depends_on = None
 
