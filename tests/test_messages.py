@@ -64,8 +64,9 @@ def test_no_field_can_show_a_wtforms_default_message(form_class):
 
 def _validating_selects() -> tuple:
     """Select fields whose own class turns WTForms' choice check off."""
-    from webapp.blueprints.integrations.forms import LastValueSelectField, ValuesSelectMultipleField
-    return (LastValueSelectField, ValuesSelectMultipleField)
+    from webapp.blueprints.filters import ChoicesFilterField
+    from webapp.blueprints.integrations.forms import LastValueSelectField
+    return (LastValueSelectField, ChoicesFilterField)
 
 
 def test_the_guard_sees_the_forms_it_should():

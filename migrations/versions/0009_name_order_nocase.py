@@ -2,7 +2,7 @@
 `nocase` collation.
 
 Revision ID: 0009_name_order_nocase
-Revises: 0007
+Revises: 0008_request_resolution
 Create Date: 2026-12-06 10:00:00
 
 The installed-integrations list (its page, CSV, API and the provider page) sorts by

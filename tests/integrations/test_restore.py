@@ -109,7 +109,7 @@ def test_restore_brings_back_the_status_before_the_uninstall(client, login_as, s
     state = "active" if start == ObjectStatus.ACTIVE else "disabled"
     assert f"Acme Workspace is restored: it is {state}, as before the uninstall." in text(page)
     history = soup(page).find("table", class_="history").get_text(" ", strip=True)
-    assert "INTEGRATION_RESTORE" in history
+    assert "Integration restored" in history
 
 
 def test_restore_without_a_recorded_uninstall_comes_back_disabled(client, login_as, slack):

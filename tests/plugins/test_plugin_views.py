@@ -177,7 +177,7 @@ def test_unknown_plugin_is_refused_beside_the_filter_with_400(client, login_as, 
     assert page.find(id="plugins-error").get_text(strip=True) == "Unknown plugin: bad_plugin"
     assert "Unknown plugin: bad_plugin" in page.find(id="error-summary").get_text()
     assert card(page, "trello") is not None and card(page, "slack") is None
-    chosen = [o["value"] for o in page.select("select[name=plugins] option[selected]")]
+    chosen = [value for value, (_, ticked) in checkbox_choices(page, "plugins").items() if ticked]
     assert chosen == ["trello", "bad_plugin"]
     csv_response = client.get(BASE + "?plugins=bad_plugin&format=csv")
     assert csv_response.status_code == 400 and csv_response.mimetype == "text/html"

@@ -49,7 +49,8 @@ def test_an_unknown_filter_value_is_400_beside_the_field_on_every_list_page(
     assert page.find("form", role="search") is not None  # the list page, not an error page
     beside = page.find(id=f"{field}-error")
     assert beside is not None and message in beside.get_text(), page.find(id="error-summary")
-    assert page.find(id=field)["aria-invalid"] == "true"
+    control = page.find(id=field)  # an input or select, or a checkbox dropdown's summary
+    assert control.get("aria-invalid") == "true" or "is-invalid" in control.get("class", [])
     assert message in page.find(id="error-summary").get_text()
 
 
