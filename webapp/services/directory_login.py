@@ -19,7 +19,8 @@ Nothing is kept open between logins: each one opens its connections and closes t
 
 import logging
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -65,7 +66,7 @@ class LdapSettings:
     groups_attribute: str
     start_tls: bool
     ca_file: str | None
-    timeout: float
+    timeout: int
     group_roles: GroupRoles
 
     @classmethod
@@ -78,7 +79,7 @@ class LdapSettings:
         if not isinstance(url, str) or not url.lower().startswith(("ldap://", "ldaps://")):
             raise ValueError("LDAP_URL must start with ldap:// or ldaps://")
         settings = cls(
-            url=url, bind_dn=config.get("LDAP_BIND_DN") or None,
+            url=url.strip().rstrip("/"), bind_dn=config.get("LDAP_BIND_DN") or None,
             bind_password=config.get("LDAP_BIND_PASSWORD") or None,
             user_search_base=str(config.get("LDAP_USER_SEARCH_BASE") or ""),
             user_filter=str(config.get("LDAP_USER_FILTER") or ""),
@@ -89,7 +90,7 @@ class LdapSettings:
             groups_attribute=str(config.get("LDAP_GROUPS_ATTRIBUTE") or "memberOf"),
             start_tls=bool(config.get("LDAP_START_TLS")),
             ca_file=config.get("LDAP_CA_FILE") or None,
-            timeout=float(config.get("LDAP_TIMEOUT") or 0),
+            timeout=_whole_seconds(config.get("LDAP_TIMEOUT")),
             group_roles=GroupRoles.parse(config.get("LDAP_GROUP_ROLES") or {}, "LDAP_GROUP_ROLES"),
         )
         settings._check()
@@ -109,12 +110,24 @@ class LdapSettings:
             raise ValueError("LDAP_START_TLS is for ldap:// URLs; ldaps:// is TLS already")
         if self.ca_file and not Path(self.ca_file).is_file():
             raise ValueError(f"LDAP_CA_FILE: no file at {self.ca_file}")
-        if not 0 < self.timeout <= 60:
-            raise ValueError("LDAP_TIMEOUT must be a number of seconds between 0 and 60")
+        if not 1 <= self.timeout <= 60:
+            raise ValueError("LDAP_TIMEOUT must be a whole number of seconds from 1 to 60")
+        try:
+            _server(self)
+        except LDAPException as exc:
+            raise ValueError(f"LDAP_URL: {exc}") from None
 
     @property
     def uses_ldaps(self) -> bool:
         return self.url.lower().startswith("ldaps://")
+
+
+def _whole_seconds(value: object) -> int:
+    """LDAP_TIMEOUT as whole seconds (ldap3 sets the socket's receive timeout in them)."""
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0  # refused by _check, with the setting's name
 
 
 @dataclass(frozen=True)
@@ -166,7 +179,7 @@ def check_directory_password(settings: LdapSettings, email: str,
     email = (email or "").strip()
     try:
         server = _server(settings)
-        with _open(settings, server, settings.bind_dn, settings.bind_password) as search:
+        with _connection(settings, server, settings.bind_dn, settings.bind_password) as search:
             if not search.bind():
                 log.error("LDAP: the search account %s was refused: %s",
                           settings.bind_dn or "(anonymous)", search.result.get("description"))
@@ -199,27 +212,25 @@ def _server(settings: LdapSettings) -> Server:
                   connect_timeout=settings.timeout)
 
 
-class _open:
-    """A connection opened (and switched to TLS with LDAP_START_TLS), unbound on leaving."""
-
-    def __init__(self, settings: LdapSettings, server: Server, user: str | None,
-                 password: str | None):
-        self.connection = Connection(server, user=user, password=password, read_only=True,
-                                     auto_referrals=False, receive_timeout=settings.timeout,
-                                     raise_exceptions=False)
-        self.start_tls = settings.start_tls
-
-    def __enter__(self) -> Connection:
-        self.connection.open()
-        if self.start_tls and not self.connection.start_tls():
+@contextmanager
+def _connection(settings: LdapSettings, server: Server, user: str | None,
+                password: str | None) -> Iterator[Connection]:
+    """A connection, opened (and switched to TLS with LDAP_START_TLS), always closed."""
+    connection = Connection(server, user=user, password=password, read_only=True,
+                            auto_referrals=False, receive_timeout=settings.timeout,
+                            raise_exceptions=False)
+    try:
+        connection.open()
+        if settings.start_tls and not connection.start_tls():
             raise DirectoryUnavailable("StartTLS refused")
-        return self.connection
-
-    def __exit__(self, *exc_info: object) -> None:
+        yield connection
+    finally:
         try:
-            self.connection.unbind()
+            connection.unbind()
         except LDAPException:
             pass  # the connection is gone already
+        if connection.socket is not None:  # ldap3 leaves a socket that failed to connect
+            connection.socket.close()
 
 
 def _find_user(settings: LdapSettings, search: Connection,
@@ -237,7 +248,7 @@ def _find_user(settings: LdapSettings, search: Connection,
 
 
 def _password_is_right(settings: LdapSettings, server: Server, dn: str, password: str) -> bool:
-    with _open(settings, server, dn, password) as as_user:
+    with _connection(settings, server, dn, password) as as_user:
         return bool(as_user.bind())
 
 
