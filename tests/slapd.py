@@ -54,6 +54,12 @@ overlay memberof
 access to attrs=userPassword by self read by anonymous auth by * none
 access to * by * read
 """
+# With openssl at hand: a test CA, and a certificate for localhost that it signed.
+SLAPD_TLS_CONF = """\
+TLSCACertificateFile {folder}/ca.pem
+TLSCertificateFile {folder}/server.pem
+TLSCertificateKeyFile {folder}/server.key
+"""
 
 
 @dataclass(frozen=True)
@@ -124,17 +130,25 @@ class Slapd:
         self.folder = folder
         (folder / "data").mkdir()
         self.conf = folder / "slapd.conf"
-        self.conf.write_text(SLAPD_CONF.format(
+        self.ca_file = _make_certificates(folder)  # None without openssl: no TLS tests
+        tls = SLAPD_TLS_CONF.format(folder=folder) if self.ca_file else ""
+        self.conf.write_text(tls + SLAPD_CONF.format(
             schema=SCHEMA, folder=folder, modules=MODULES, suffix=SUFFIX, root_dn=ROOT_DN,
             root_password=ROOT_PASSWORD))
         self.port = free_port()
         self.url = f"ldap://127.0.0.1:{self.port}/"
+        self.ldaps_port = free_port()
+        self.ldaps_url = f"ldaps://127.0.0.1:{self.ldaps_port}/" if self.ca_file else None
+        # The certificate's name, for the TLS tests.
+        self.tls_url = f"ldap://localhost:{self.port}/"
+        self.tls_ldaps_url = f"ldaps://localhost:{self.ldaps_port}/"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
         log = open(self.folder / "slapd.log", "ab")  # closed in stop()
         self.process = subprocess.Popen(
-            [SLAPD, "-f", str(self.conf), "-h", self.url, "-d", "0"],
+            [SLAPD, "-f", str(self.conf), "-h", " ".join(filter(None, (self.url, self.ldaps_url))),
+             "-d", "0"],
             stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         self._log = log
         deadline = time.monotonic() + 15
@@ -195,6 +209,26 @@ class Slapd:
             "LDAP_GROUP_ROLES": {ADMINS: "acme:owner", USERS: ["acme:member"], STAFF: "staff"},
             **overrides,
         }
+
+
+def _make_certificates(folder: Path) -> Path | None:
+    """A CA (ca.pem) and the server's key and certificate for the name localhost (not for
+    the address 127.0.0.1, so that a URL naming the address is a wrong name);
+    None when openssl is not installed."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    (folder / "san.cnf").write_text("subjectAltName=DNS:localhost\n")
+    for args in (
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+         "-days", "2", "-subj", "/CN=Integrations Admin test CA"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+         "-subj", "/CN=localhost"],
+        ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+         "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.cnf"],
+    ):
+        subprocess.run([openssl, *args], cwd=folder, check=True, capture_output=True, timeout=60)
+    return folder / "ca.pem"
 
 
 def slapd_missing() -> str | None:

@@ -356,3 +356,41 @@ def test_a_custom_filter_finds_users_by_another_attribute(app_factory, slapd):
     assert log_in(app.test_client(), "alice", ALICE.password).status_code == 302
     assert roles(app, ALICE.email) == {"acme": ("owner", "ldap")}
     assert audit(app, "MEMBER_ADD")[0].data["groups"] == [ADMINS]
+
+
+@pytest.fixture
+def tls(slapd):
+    if slapd.ca_file is None:
+        pytest.skip("openssl is not installed: no test certificates for the TLS tests")
+    return slapd
+
+
+def test_start_tls_checks_the_certificate_against_the_ca_file(app_factory, tls):
+    app = make_app(app_factory, tls, LDAP_URL=tls.tls_url, LDAP_START_TLS=True,
+                   LDAP_CA_FILE=str(tls.ca_file))
+    assert log_in(app.test_client(), ALICE.email, ALICE.password).status_code == 302
+
+
+def test_ldaps_checks_the_certificate_against_the_ca_file(app_factory, tls):
+    app = make_app(app_factory, tls, LDAP_URL=tls.tls_ldaps_url, LDAP_CA_FILE=str(tls.ca_file))
+    assert log_in(app.test_client(), ALICE.email, ALICE.password).status_code == 302
+
+
+# ldap3 2.9.1 drops its TLS socket without closing it when the name does not match (the
+# garbage collector closes it): that warning only.
+@pytest.mark.filterwarnings("ignore:Exception ignored in. <ssl.SSLSocket:"
+                            "pytest.PytestUnraisableExceptionWarning")
+def test_a_certificate_for_another_name_is_refused(app_factory, tls, caplog):
+    app = make_app(app_factory, tls, LDAP_URL=tls.ldaps_url, LDAP_CA_FILE=str(tls.ca_file))
+    assert log_in(app.test_client(), ALICE.email, ALICE.password).status_code == 503
+    assert "doesn't match" in caplog.text
+
+
+@pytest.mark.parametrize("start_tls", [True, False])
+def test_a_certificate_no_trusted_ca_signed_is_refused(app_factory, tls, caplog, start_tls):
+    """Without LDAP_CA_FILE the system's CAs are used, and none of them signed the test CA."""
+    app = make_app(app_factory, tls, LDAP_URL=tls.tls_url if start_tls else tls.tls_ldaps_url,
+                   LDAP_START_TLS=start_tls)
+    response = log_in(app.test_client(), ALICE.email, ALICE.password)
+    assert response.status_code == 503
+    assert "certificate verify failed" in caplog.text
