@@ -184,6 +184,8 @@ def test_the_directory_decides_for_its_users_and_local_accounts_still_work(direc
     assert log_in(client, BOB.email, BOB.password).status_code == 302
     client.post("/logout/")
     assert user_row(directory_app, BOB.email).auth_source == "ldap"
+    [converted] = audit(directory_app, "USER_EDIT")
+    assert converted.data["changes"] == {"auth_source": {"before": "local", "after": "ldap"}}
     assert log_in(client, BOB.email, "bob-local-password").status_code == 400
     # Not in the directory: the local password.
     assert log_in(client, "breakglass@example.com", "break-glass-pass").status_code == 302

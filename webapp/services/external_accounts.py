@@ -166,7 +166,12 @@ def sign_in_external(account: ExternalAccount, mapping: GroupRoles,
     else:
         if account.name and user.name != account.name[:NAME_LENGTH]:
             user.name = account.name[:NAME_LENGTH]
-        user.auth_source = account.source.value
+        if user.auth_source != account.source.value:  # e.g. a local account, now the directory's
+            record_audit(event="USER_EDIT", actor=None, target_type="user", target_id=user.id,
+                         target_object=user.email, ip_address=ip_address,
+                         data={"changes": {"auth_source": {"before": user.auth_source,
+                                                           "after": account.source.value}}})
+            user.auth_source = account.source.value
     user.last_login = utcnow()
     apply_group_roles(user, mapping.granted(account.groups), mapping, account.source, ip_address)
     return user
