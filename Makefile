@@ -6,7 +6,7 @@ PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-pg lint install install-test browser axe postgres bench bench-peer clean
+.PHONY: run test test-sqlite test-pg lint install install-test browser axe slapd postgres bench bench-peer clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -30,7 +30,7 @@ run: install
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## make test: lint, then the whole suite on SQLite and (when it answers) on PostgreSQL.
-test: install-test browser axe lint test-sqlite test-pg
+test: install-test browser axe slapd lint test-sqlite test-pg
 
 lint: install-test
 	$(VENV)/bin/ruff check .
@@ -64,6 +64,14 @@ axe:
 			(cd $(AXE_DIR) && npm ci --no-audit --no-fund --loglevel=error) && touch $(AXE_JS); \
 		else echo "npm missing: install Node.js (apt-get install -y npm) for the accessibility test (it will be skipped)"; fi; \
 	fi
+
+# Debian's slapd and ldap-utils for the directory-login tests, which start a private server
+# of their own on a free loopback port (tests/slapd.py); the system's slapd is never used.
+slapd:
+	@test -x /usr/sbin/slapd && command -v ldapadd >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slapd ldap-utils >/dev/null; \
+		else echo "slapd missing: run 'sudo apt-get install -y slapd ldap-utils' (directory-login tests will be skipped)"; fi; }
 
 # Start the local cluster when it is installed but down.
 postgres:

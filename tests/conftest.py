@@ -18,6 +18,7 @@ from jinja2 import BytecodeCache
 from sqlalchemy import event
 
 from tests import factories
+from tests.slapd import slapd  # noqa: F401 (a session fixture: the run's private OpenLDAP server)
 from webapp import create_app
 from webapp.extensions import db
 

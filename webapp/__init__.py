@@ -54,6 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webapp.web import register_web
 
     register_web(app)
+    from webapp.blueprints.auth.proxy import register_trusted_proxy
+
+    register_trusted_proxy(app)
     from webapp.cli import register_cli
 
     register_cli(app)
@@ -99,9 +102,13 @@ def _register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     bootstrap.init_app(app)
+    from webapp.services.directory_login import LdapSettings
     from webapp.services.login_throttle import LoginLimits
+    from webapp.services.proxy_login import TrustedProxy
 
     app.extensions["login_limits"] = LoginLimits.from_config(app.config)
+    app.extensions["directory_login"] = LdapSettings.from_config(app.config)
+    app.extensions["trusted_proxy"] = TrustedProxy.from_config(app.config)
     for old, new in OBSOLETE_SETTINGS.items():
         if old in app.config:
             logging.getLogger(__name__).warning("%s is no longer read: %s", old, new)

@@ -52,3 +52,40 @@ MAIL_DEFAULT_SENDER = "integrations-admin@localhost"
 # throttling and audit entries see the client's address (0 = direct connections: the
 # headers are ignored, as any client can send them).
 PROXY_FIX_X_FOR = 0
+
+# Sign in with the company directory (LDAP / Active Directory): off while LDAP_URL is None.
+# docs/deployment.md "Sign in with the company directory" has an OpenLDAP and an Active
+# Directory example. The login form looks the email up in the directory first; a user found
+# there signs in with their directory password, others with their local one.
+LDAP_URL = None  # "ldap://ldap.internal" (with LDAP_START_TLS) or "ldaps://ldap.internal"
+LDAP_BIND_DN = None  # the account that searches for users; None = anonymous bind
+LDAP_BIND_PASSWORD = None
+LDAP_USER_SEARCH_BASE = ""  # e.g. "ou=people,dc=example,dc=com"
+LDAP_USER_FILTER = "(mail={email})"  # {email}: the typed email, escaped
+LDAP_EMAIL_ATTRIBUTE = "mail"
+LDAP_NAME_ATTRIBUTE = "cn"  # Active Directory: "displayName"
+# A user's groups: searched under LDAP_GROUP_SEARCH_BASE with LDAP_GROUP_FILTER ({user_dn}:
+# the user's DN, escaped), or, without a group search base, read from the user's
+# LDAP_GROUPS_ATTRIBUTE (Active Directory's and OpenLDAP's memberof overlay: memberOf).
+LDAP_GROUP_SEARCH_BASE = None
+LDAP_GROUP_FILTER = "(member={user_dn})"
+LDAP_GROUPS_ATTRIBUTE = "memberOf"
+LDAP_START_TLS = False
+LDAP_CA_FILE = None  # PEM file of the CA that signed the directory's certificate
+LDAP_TIMEOUT = 5  # seconds to connect, and to wait for each answer
+# Group DN → what its members get at each login: "staff", or "<org slug>:<role>" (role:
+# member, admin, manager, owner), or a list of those. In the organizations (and for the
+# staff flag) the mapping names, a directory user has exactly what their groups grant.
+LDAP_GROUP_ROLES: dict = {}
+
+# A trusted single-sign-on proxy (oauth2-proxy, Authelia, Apache/nginx with Kerberos…) in
+# front of the app: a request from one of TRUSTED_PROXY_ADDRESSES (addresses or networks,
+# checked against the direct peer, before PROXY_FIX_X_FOR) carrying REMOTE_USER_HEADER
+# is logged in as that email. The header from any other address is ignored.
+TRUSTED_PROXY_AUTH = False
+REMOTE_USER_HEADER = "X-Forwarded-Email"
+TRUSTED_PROXY_ADDRESSES: list = []  # e.g. ["10.0.0.5", "10.0.1.0/24"]
+TRUSTED_PROXY_NAME_HEADER = None  # optional: the user's display name, e.g. "X-Forwarded-User"
+TRUSTED_PROXY_GROUPS_HEADER = None  # optional: comma-separated groups, e.g. "X-Forwarded-Groups"
+TRUSTED_PROXY_GROUP_ROLES: dict = {}  # group name → grants, as LDAP_GROUP_ROLES
+PROXY_LOGOUT_URL = None  # where "Log out" sends proxy users, e.g. "/oauth2/sign_out"

@@ -1,6 +1,6 @@
 """All models, importable from one place."""
 
-from webapp.models.accounts import ApiToken, User
+from webapp.models.accounts import ApiToken, AuthSource, User
 from webapp.models.audit import AuditLogEntry
 from webapp.models.base import VISIBLE_STATUSES, ObjectStatus, utcnow
 from webapp.models.doc_integrations import (
@@ -17,7 +17,7 @@ from webapp.models.plugins import IntegrationRequest, ProjectPluginOption
 from webapp.models.saved_views import SavedView
 
 __all__ = [
-    "ApiToken", "AuditLogEntry", "DocIntegration", "DocIntegrationLogo", "Integration",
+    "ApiToken", "AuditLogEntry", "AuthSource", "DocIntegration", "DocIntegrationLogo", "Integration",
     "IntegrationFeature", "IntegrationFeatureTarget", "IntegrationRequest", "LoginAttempt",
     "ObjectStatus", "Organization", "OrganizationIntegration", "OrganizationMember", "Project",
     "ProjectPluginOption", "Role", "SavedView", "SentryApp", "User", "VISIBLE_STATUSES", "utcnow",

@@ -1,5 +1,6 @@
 """Users and their API tokens."""
 
+import enum
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -47,6 +48,15 @@ class UserRules:
         return self.is_staff or self.is_superuser
 
 
+class AuthSource(enum.StrEnum):
+    """How a user signs in: a local password, the company directory (LDAP / Active
+    Directory), or a trusted single-sign-on proxy (services/external_accounts.py)."""
+
+    LOCAL = "local"
+    LDAP = "ldap"
+    PROXY = "proxy"
+
+
 class User(UserRules, UserMixin, Base):
     __tablename__ = "user"
 
@@ -59,6 +69,10 @@ class User(UserRules, UserMixin, Base):
     is_superuser: Mapped[bool] = mapped_column(default=False)
     date_joined: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Users of the directory or the proxy have no local password: the local login form
+    # never accepts one for them, even one set later (a leaver's old password).
+    auth_source: Mapped[str] = mapped_column(String(16), default=AuthSource.LOCAL.value,
+                                             server_default=AuthSource.LOCAL.value)
 
     memberships: Mapped[list["OrganizationMember"]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

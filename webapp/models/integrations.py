@@ -28,7 +28,7 @@ class Integration(Base):
 
 
 # Names sort without case (SQLite's built-in NOCASE; on PostgreSQL an ICU collation of that
-# name, created by migration 0008).
+# name, created by migration 0009).
 NAME_COLLATION = "nocase"
 
 
@@ -46,7 +46,7 @@ class OrganizationIntegration(Base):
     name order (and the provider and status sorts), (org, date_added, id) for the date sort;
     the trailing columns let filters be checked in the index without reading the row. Names
     order without case: in the database the name column of those three indexes has the
-    collation NAME_COLLATION (migration 0008), the one the list's ORDER BY names
+    collation NAME_COLLATION (migration 0009), the one the list's ORDER BY names
     (`name_order`). Neither SQLAlchemy's reflection nor Alembic's comparison sees an index
     column's collation, so the indexes are declared here by their columns alone;
     tests/perf/test_name_order.py checks the collation in the database.

@@ -50,6 +50,9 @@ class OrganizationMember(Base):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER.value)
+    # Where the role comes from: None when set by hand (add-member), else the AuthSource
+    # whose group mapping set it at the user's last login ("ldap", "proxy").
+    role_source: Mapped[str | None] = mapped_column(String(16))
     date_added: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship(back_populates="members")

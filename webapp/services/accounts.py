@@ -3,9 +3,10 @@
 import re
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from webapp.extensions import db
-from webapp.models import Organization, OrganizationMember, Role, User, utcnow
+from webapp.models import AuthSource, Organization, OrganizationMember, Role, User, utcnow
 from webapp.services.errors import NotFound, ValidationFailed
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -16,9 +17,12 @@ def get_user_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None (whatever was wrong)."""
+    """The active local user with this email and password, or None (whatever was wrong).
+    Users of the directory or the proxy never log in with a local password."""
     user = get_user_by_email(email)
-    if user is None or not user.is_active or not user.check_password(password or ""):
+    if user is None or not user.is_active or user.auth_source != AuthSource.LOCAL:
+        return None
+    if not user.check_password(password or ""):
         return None
     user.last_login = utcnow()
     return user
@@ -44,7 +48,8 @@ def create_user(email: str, password: str, name: str = "", *, is_staff=False, is
 
 
 def add_member(org_slug: str, email: str, role: str) -> OrganizationMember:
-    """Add (or change the role of) a user in an org."""
+    """Add (or change the role of) a user in an org; the role is then set by hand (a group
+    mapping that names the org still sets it at the user's next directory login)."""
     if role not in {r.value for r in Role}:
         raise ValidationFailed({"role": [f"Role must be one of: {', '.join(r.value for r in Role)}."]})
     org = db.session.scalar(select(Organization).where(Organization.slug == org_slug))
@@ -62,6 +67,15 @@ def add_member(org_slug: str, email: str, role: str) -> OrganizationMember:
         member = OrganizationMember(organization=org, user=user, role=role)
         db.session.add(member)
     else:
-        member.role = role
+        member.role, member.role_source = role, None
     db.session.flush()
     return member
+
+
+def list_memberships(user_id: int) -> list[OrganizationMember]:
+    """A user's memberships with their orgs, by org name (the account page)."""
+    return list(db.session.scalars(
+        select(OrganizationMember).join(Organization)
+        .options(contains_eager(OrganizationMember.organization))
+        .where(OrganizationMember.user_id == user_id)
+        .order_by(func.lower(Organization.name), Organization.id)))

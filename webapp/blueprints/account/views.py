@@ -1,12 +1,17 @@
-"""/account/tokens/: create (plaintext shown once), list and revoke (after a confirmation page)
-API tokens."""
+"""/account/: who you are, how you sign in, your organizations and roles (and where each
+comes from); /account/tokens/: create (plaintext shown once), list and revoke (after a
+confirmation page) API tokens."""
 
-from flask import flash, render_template, request, url_for
+from flask import current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.blueprints.account import bp
 from webapp.blueprints.account.forms import RevokeForm, TokenForm
 from webapp.blueprints.common import save_form
+from webapp.extensions import db
+from webapp.models import AuthSource, User
+from webapp.services.accounts import list_memberships
+from webapp.services.external_accounts import AUTH_SOURCE_LABELS, SOURCE_LABELS, staff_source
 from webapp.services.tokens import (
     create_token,
     get_own_token,
@@ -14,6 +19,22 @@ from webapp.services.tokens import (
     revoke_token,
     token_state,
 )
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Logged-in users: their account, how they sign in, their organizations and roles,
+    each role marked with where it comes from (the directory, single sign-on, by hand)."""
+    user = db.session.get(User, current_user.id)
+    directory = current_app.extensions["directory_login"]
+    proxy = current_app.extensions["trusted_proxy"]
+    mappings = {AuthSource.LDAP.value: directory.group_roles if directory else None,
+                AuthSource.PROXY.value: proxy.group_roles if proxy else None}
+    return render_template(
+        "account/index.html", user=user, memberships=list_memberships(current_user.id),
+        sign_in_label=AUTH_SOURCE_LABELS.get(user.auth_source, user.auth_source),
+        staff_from=staff_source(user, mappings), role_sources=SOURCE_LABELS)
 
 
 def _show_once(created):
