@@ -42,8 +42,8 @@ def org_integrations(org: str):
         if form.integration_type.errors:  # Sentry answers this one with a detail
             raise ApiError(400, "Invalid integration type")
         raise ValidationFailed(form.errors)
-    filters = form.filters()
     organization = access.organization
+    filters = svc.resolve_policy(organization, form.filters())
     facets = svc.result_counts(organization, filters)
 
     def page(offset: int, limit: int):

@@ -28,7 +28,8 @@ from webapp.services.integrations import (
     SORTS,
     IntegrationFilters,
 )
-from webapp.services.integrations.lifecycle import has_control_characters
+from webapp.services.integrations.filters import POLICY_FILTERS
+from webapp.services.text import has_control_characters
 
 # The API's spellings of the list's arguments (Sentry's camelCase).
 API_ALIASES = {"providerKey": "provider_key", "integrationType": "integration_type",
@@ -137,6 +138,11 @@ def _show_or_hide(form, field) -> None:
         raise ValidationError("Must be 1 (show) or 0 (hide).")
 
 
+def _known_policy(form, field) -> None:
+    if field.data and field.data not in POLICY_FILTERS:
+        raise ValidationError(f"Unknown policy filter: {field.data}. Use: {', '.join(POLICY_FILTERS)}.")
+
+
 def _known_sort(form, field) -> None:
     if field.data and field.data not in SORTS:
         raise ValidationError(f"Unknown sort: {field.data}. Use one of: {', '.join(SORTS)}.")
@@ -160,6 +166,10 @@ class IntegrationFilterForm(FilterForm):
         "Config column", choices=[SelectChoice("1", "Show"), SelectChoice("0", "Hide")],
         validators=[_show_or_hide])
     sort = LastValueField(widget=HiddenInput(), validators=[_known_sort])
+    policy = LastValueSelectField(
+        "Policy", choices=[SelectChoice("", "Any"),
+                           *(SelectChoice(value, label) for value, label in POLICY_FILTERS.items())],
+        validators=[_known_policy])
 
     @classmethod
     def prepare_args(cls, args):
@@ -180,6 +190,7 @@ class IntegrationFilterForm(FilterForm):
                                          if status is not None)),
             include_config=(self.include_config.data or "1").lower() not in HIDE,
             sort=self.sort.data or DEFAULT_SORT,
+            policy=self.policy.data or "",
         )
 
 

@@ -95,6 +95,8 @@ def _chips(filters: svc.IntegrationFilters) -> list[Chip]:
                           url_with_args(integration_type=None, integrationType=None, page=None)))
     chips += value_chips("Status", "status", [s.label for s in filters.statuses],
                          lambda label: STATUS_LABELS[label])
+    if filters.policy:
+        chips.append(Chip(svc.POLICY_FILTERS[filters.policy], url_with_args(policy=None, page=None)))
     return chips
 
 
@@ -109,7 +111,8 @@ def index(access: OrgAccess):
         _filter_choices(form, None)
         view = ListView(form, None, saved_views=saved_views)
         return render_template("integrations/index.html", view=view, filters=None), 400
-    filters = form.filters()
+    # The policy's blocked providers: the `policy` filter and the rows' badges (one query).
+    filters = svc.resolve_policy(org, form.filters(), always=True)
     if request.args.get("format") == "csv":
         return _export_csv(access, filters)
     facets = svc.facet_counts(org, filters)
@@ -119,7 +122,8 @@ def index(access: OrgAccess):
                     sort=filters.sort, default_sort=svc.DEFAULT_SORT, chips=_chips(filters),
                     saved_views=saved_views)
     rows = table.list_rows(result.items, url_for("integrations.index", org_slug=org.slug),
-                           request.full_path.rstrip("?"), filters.include_config)
+                           request.full_path.rstrip("?"), filters.include_config,
+                           filters.blocked_providers)
     return render_template("integrations/index.html", view=view, filters=filters, rows=rows)
 
 

@@ -28,6 +28,7 @@ from webapp.services.integrations.filters import (
     allowed_providers,
     allowed_statuses,
     like_pattern,
+    resolve_policy,
 )
 from webapp.services.integrations.planner import plan_page
 
@@ -77,15 +78,26 @@ class InstallationPage:
     per_page: int
 
 
-def _terms(providers: tuple[str, ...] | None, statuses: tuple[int, ...], has_q: bool) -> list:
-    """WHERE terms on organization_integration alone: the org (bound as `org_id`), the
-    statuses and providers, and `q` (bound as `q_pattern`)."""
-    terms = [OI.organization_id == bindparam("org_id"), OI.status.in_(statuses)]
+def _terms(providers: tuple[str, ...] | None, statuses: tuple[int, ...], has_q: bool,
+           org_id: Any = None, q_pattern: Any = None) -> list:
+    """WHERE terms on organization_integration alone: the org (`org_id`, else bound as
+    `org_id`), the statuses and providers, and `q` (`q_pattern`, else bound as `q_pattern`)."""
+    terms = [OI.organization_id == (bindparam("org_id") if org_id is None else org_id),
+             OI.status.in_(statuses)]
     if providers is not None:
         terms.append(OI.integration_provider.in_(providers))
     if has_q:
-        terms.append(q_condition(bindparam("q_pattern")))
+        terms.append(q_condition(bindparam("q_pattern") if q_pattern is None else q_pattern))
     return terms
+
+
+def matching_terms(org: OrgRef, filters: IntegrationFilters) -> list:
+    """WHERE terms on organization_integration alone, values included, for the org's rows
+    that match `filters`: the list's own terms, for statements over "all matching" (bulk
+    actions)."""
+    filters = resolve_policy(org, filters)
+    return _terms(*_shape(filters), bool(filters.q), org.id,
+                  like_pattern(filters.q) if filters.q else None)
 
 
 def _shape(filters: IntegrationFilters, providers: tuple[str, ...] | None = None,
@@ -130,6 +142,7 @@ def installations_query(org: OrgRef, filters: IntegrationFilters) -> Select:
     """The org's installations matching `filters`, sorted, as rows: the one definition of
     the list (the CSV export streams it; pages read the same rows through the planner).
     Never returns deletion_in_progress rows or other orgs' rows."""
+    filters = resolve_policy(org, filters)
     return (select(*ROW_COLUMNS)
             .join(Integration, Integration.id == OI.integration_id)
             .where(*_terms(*_shape(filters), bool(filters.q)))
@@ -206,6 +219,7 @@ def installation_rows(org: OrgRef, filters: IntegrationFilters, offset: int, lim
                       facets: Facets | None = None) -> list[InstallationRow]:
     """Rows offset … offset + limit of the filtered, sorted list (`facets`: the counts of
     the same filters, when the caller has them)."""
+    filters = resolve_policy(org, filters)
     if facets is None:
         facets = result_counts(org, filters)
     if offset >= facets.total or limit <= 0:
@@ -220,6 +234,7 @@ def list_installations(org: OrgRef, filters: IntegrationFilters, page: int = 1,
     one when `facets` (facet_counts of the same filters) is given. A page past the end
     shows the last page (a shared link still lands on rows)."""
     per_page = max(1, min(int(per_page), 100))
+    filters = resolve_policy(org, filters)
     if facets is None:
         facets = result_counts(org, filters)
     pages = max(1, -(-facets.total // per_page))
