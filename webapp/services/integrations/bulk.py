@@ -339,7 +339,7 @@ def _audit_rows(org: OrgRef, actor_id: int | None, action: StatusAction, token: 
     columns = select(
         _value(org.id, Integer), _value(actor_id, Integer), _value(action.event),
         _value(TARGET_TYPE), OI.id, OI.integration_name, data, _value(ip_address),
-        _value(now, UTCDateTime),
+        literal(now, UTCDateTime),  # no CAST: SQLite would make the stored text a number
     ).where(*target)
     return insert(AuditLogEntry).from_select(
         ["organization_id", "actor_id", "event", "target_type", "target_id", "target_object",
