@@ -2,7 +2,9 @@
 parser of its query string, for the page, the CSV export and the API) and the
 per-provider config form."""
 
+from datetime import datetime
 from functools import cache
+from urllib.parse import parse_qsl
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -21,6 +23,7 @@ from webapp.blueprints.filters import FilterForm, ListFilterForm
 from webapp.catalog.features import parse_integration_feature
 from webapp.catalog.providers import DOMAINS, PROVIDERS, Provider
 from webapp.models import ObjectStatus
+from webapp.services.errors import ValidationFailed
 from webapp.services.integrations import (
     DEFAULT_SORT,
     FILTER_STATUSES,
@@ -28,6 +31,7 @@ from webapp.services.integrations import (
     SORTS,
     IntegrationFilters,
 )
+from webapp.services.integrations.bulk import Expected, Selection, clean_ids
 from webapp.services.integrations.filters import POLICY_FILTERS
 from webapp.services.text import has_control_characters
 
@@ -235,3 +239,81 @@ def config_form_class(provider: Provider) -> type[FlaskForm]:
         else:
             attrs[field.name] = StringField(field.label, description=field.help)
     return type(f"{provider.key.title().replace('_', '')}ConfigForm", (FlaskForm,), attrs)
+
+
+# -- bulk actions (issue 23) ------------------------------------------------------------------
+
+BULK_ACTIONS = [SelectChoice("disable", "Disable"), SelectChoice("enable", "Enable"),
+                SelectChoice("uninstall", "Uninstall"), SelectChoice("export", "Export CSV")]
+EXPORT = "export"
+
+
+def parse_filter_pairs(pairs) -> IntegrationFilters:
+    """The list's filters from (name, value) pairs, parsed by the list's own form (the API's
+    spellings too; paging and unknown names are ignored, as the list ignores them);
+    ValidationFailed with the form's errors by field name otherwise."""
+    form = IntegrationFilterForm.from_args(MultiDict(list(pairs)))
+    if not form.validate():
+        raise ValidationFailed(dict(form.errors))
+    return form.filters()
+
+
+def _one_of_bulk_actions(form, field) -> None:
+    if field.data not in {choice.value for choice in BULK_ACTIONS}:
+        raise ValidationError("Choose an action: Disable, Enable, Uninstall or Export CSV.")
+
+
+class BulkActionForm(FlaskForm):
+    """A bulk action on the installed-integrations list: `action`, and either the chosen
+    Integration `ids` (repeatable) or, with `all_matching=1`, every row matching `filters`
+    (the list's query string). The list posts it; GET links may carry it too."""
+
+    action = SelectField("Action", choices=BULK_ACTIONS, validate_choice=False,
+                         validators=[_one_of_bulk_actions])
+    ids = SelectMultipleField("Installations", choices=[], validate_choice=False)
+    all_matching = HiddenField()
+    filters = HiddenField("Filters")
+    next = HiddenField()
+
+    def selection(self) -> Selection:
+        """The chosen rows; ValidationFailed under `ids` or `filters` when they are wrong."""
+        if self.all_matching.data == "1":
+            try:
+                filters = parse_filter_pairs(parse_qsl(self.filters.data or "", keep_blank_values=True))
+            except ValidationFailed as exc:
+                raise ValidationFailed({"filters": [
+                    message for messages in exc.field_errors.values() for message in messages]}
+                ) from None
+            return Selection(filters=filters)
+        if not self.ids.data:
+            raise ValidationFailed({"ids": ["Choose at least one installation, or all "
+                                            "matching the filters."]})
+        return Selection(ids=clean_ids(self.ids.data))
+
+    def filter_query(self) -> str:
+        """The list's query string of an "all matching" selection ("" otherwise)."""
+        return (self.filters.data or "") if self.all_matching.data == "1" else ""
+
+
+class BulkApplyForm(BulkActionForm):
+    """The confirmation's form: the same selection, plus what the plan saw (`versions` of
+    rows chosen by id as "id:version,…", and `planned_at`) for the stale check."""
+
+    versions = HiddenField()
+    planned_at = HiddenField()
+
+    def expected(self) -> Expected:
+        """What the plan saw; ValidationFailed under `planned_at` when the form is damaged."""
+        damaged = ValidationFailed({"planned_at": [
+            "The confirmation is incomplete; go back to the list and try again."]})
+        try:
+            planned_at = datetime.fromisoformat(self.planned_at.data or "")
+            versions = {}
+            for pair in filter(None, (self.versions.data or "").split(",")):
+                iid, _, version = pair.partition(":")
+                versions[int(iid)] = int(version)
+        except ValueError:
+            raise damaged from None
+        if planned_at.tzinfo is None:
+            raise damaged
+        return Expected(versions, planned_at)

@@ -220,6 +220,12 @@ class BulkPlan:
     def expected(self) -> Expected:
         return Expected(dict(self.versions), self.planned_at)
 
+    def names(self, group: Group | None = None, reason: str | None = None) -> list[str]:
+        """Names of the rows chosen by id: of one group, or skipped for one reason."""
+        return [row.name for row in self.rows
+                if (group is None or (row.provider, row.status) == (group.provider, group.status))
+                and (reason is None or row.reason == reason)]
+
 
 @dataclass
 class BulkResult:
@@ -241,6 +247,15 @@ def _selection_terms(org: OrgRef, selection: Selection) -> list[ColumnElement[bo
         return matching_terms(org, selection.filters)
     return [OI.organization_id == org.id, OI.status.in_(VISIBLE),
             OI.integration_id.in_(selection.ids)]
+
+
+def require_ids(org: OrgRef, ids: Iterable[int]) -> None:
+    """NotFound unless every id names a shown installation of this org (one query)."""
+    ids = tuple(ids)
+    found = db.session.scalar(select(func.count()).select_from(OI).where(
+        *_selection_terms(org, Selection(ids=ids))))
+    if found != len(ids):
+        raise NotFound("Integration not found")
 
 
 def plan_bulk(access: OrgAccess, action: str, selection: Selection) -> BulkPlan:
@@ -361,9 +376,7 @@ def apply_bulk(access: OrgAccess, action: str, selection: Selection,
     now = utcnow()
     selected = _selection_terms(org, selection)
     if selection.ids:
-        found = db.session.scalar(select(func.count()).select_from(OI).where(*selected))
-        if found != len(selection.ids):
-            raise NotFound("Integration not found")
+        require_ids(org, selection.ids)
     stale = _stale_terms(expected, expected.planned_at or now)
     target = [*selected, not_(stale), _allowed_terms(status_action, policy)]
     if db.session.get_bind().dialect.name == "postgresql":
@@ -405,3 +418,19 @@ def apply_bulk(access: OrgAccess, action: str, selection: Selection,
         if isinstance(obj, OI):  # the UPDATE went around the ORM: reload what it changed
             db.session.expire(obj)
     return BulkResult(status_action, changed, skipped, entry.id)
+
+
+def get_bulk_result(access: OrgAccess, entry_id: int) -> tuple[BulkResult, AuditLogEntry]:
+    """Admins and up: what the bulk action audited as `entry_id` did (its result page), with
+    the entry; NotFound for another org's entry or one that is not a bulk action's."""
+    access.require(Capability.MANAGE_INTEGRATIONS)
+    entry = db.session.scalar(select(AuditLogEntry).where(
+        AuditLogEntry.id == entry_id, AuditLogEntry.organization_id == access.organization.id,
+        AuditLogEntry.target_type == BULK_TARGET))
+    if entry is None or entry.data.get("action") not in STATUS_ACTIONS:
+        raise NotFound("Bulk action not found")
+    data = entry.data
+    skipped = [Skip(str(s.get("reason", "")), int(s.get("count", 0)))
+               for s in data.get("skipped", []) if isinstance(s, dict)]
+    return BulkResult(STATUS_ACTIONS[data["action"]], int(data.get("changed", 0)), skipped,
+                      entry.id), entry

@@ -202,7 +202,7 @@ class StatusAction:
 DISABLE = StatusAction("disable", ObjectStatus.DISABLED, "INTEGRATION_DISABLE", "disabled")
 ENABLE = StatusAction("enable", ObjectStatus.ACTIVE, "INTEGRATION_ENABLE", "enabled")
 UNINSTALL = StatusAction("uninstall", ObjectStatus.PENDING_DELETION, "INTEGRATION_REMOVE",
-                         "marked for uninstall")
+                         "uninstalled")
 STATUS_ACTIONS: dict[str, StatusAction] = {a.name: a for a in (DISABLE, ENABLE, UNINSTALL)}
 
 

@@ -10,7 +10,7 @@ produce the same row type, and the API has one serializer for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -138,16 +138,19 @@ def _order_by(sort: str) -> list:
     return [c.desc() if sort.startswith("-") else c.asc() for c in columns]
 
 
-def installations_query(org: OrgRef, filters: IntegrationFilters) -> Select:
-    """The org's installations matching `filters`, sorted, as rows: the one definition of
-    the list (the CSV export streams it; pages read the same rows through the planner).
-    Never returns deletion_in_progress rows or other orgs' rows."""
+def installations_query(org: OrgRef, filters: IntegrationFilters,
+                        ids: Sequence[int] = ()) -> Select:
+    """The org's installations matching `filters` (and among the Integration `ids`, when
+    given), sorted, as rows: the one definition of the list (the CSV export streams it;
+    pages read the same rows through the planner). Never returns deletion_in_progress rows
+    or other orgs' rows."""
     filters = resolve_policy(org, filters)
-    return (select(*ROW_COLUMNS)
-            .join(Integration, Integration.id == OI.integration_id)
-            .where(*_terms(*_shape(filters), bool(filters.q)))
-            .order_by(*_order_by(filters.sort))
-            .params(**_params(org, filters)))
+    query = (select(*ROW_COLUMNS)
+             .join(Integration, Integration.id == OI.integration_id)
+             .where(*_terms(*_shape(filters), bool(filters.q)))
+             .order_by(*_order_by(filters.sort))
+             .params(**_params(org, filters)))
+    return query.where(OI.integration_id.in_(ids)) if ids else query
 
 
 def _union(parts: list[Select]):
@@ -243,10 +246,11 @@ def list_installations(org: OrgRef, filters: IntegrationFilters, page: int = 1,
     return InstallationPage(items=rows, total=facets.total, page=page, per_page=per_page)
 
 
-def iter_installations(org: OrgRef, filters: IntegrationFilters,
-                       batch: int = 500) -> Iterator[InstallationRow]:
-    """Every matching row in order, streamed in batches (the CSV export of all pages)."""
-    query = installations_query(org, filters).execution_options(yield_per=batch)
+def iter_installations(org: OrgRef, filters: IntegrationFilters, batch: int = 500,
+                       ids: Sequence[int] = ()) -> Iterator[InstallationRow]:
+    """Every matching row (among `ids`, when given) in order, streamed in batches (the CSV
+    export of all pages)."""
+    query = installations_query(org, filters, ids).execution_options(yield_per=batch)
     for row in db.session.execute(query):
         yield InstallationRow._make(row)
 
