@@ -9,6 +9,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/0")
 csrf.exempt(bp)
 
 from webapp.blueprints.api import (  # noqa: E402,F401
+    bulk,
     common,
     doc_integrations,
     features,

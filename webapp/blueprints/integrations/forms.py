@@ -2,7 +2,6 @@
 parser of its query string, for the page, the CSV export and the API) and the
 per-provider config form."""
 
-from datetime import datetime
 from functools import cache
 from urllib.parse import parse_qsl
 
@@ -24,6 +23,7 @@ from webapp.catalog.features import parse_integration_feature
 from webapp.catalog.providers import DOMAINS, PROVIDERS, Provider
 from webapp.models import ObjectStatus
 from webapp.services.errors import ValidationFailed
+from webapp.services.ids import parse_id
 from webapp.services.integrations import (
     DEFAULT_SORT,
     FILTER_STATUSES,
@@ -31,7 +31,7 @@ from webapp.services.integrations import (
     SORTS,
     IntegrationFilters,
 )
-from webapp.services.integrations.bulk import Expected, Selection, clean_ids
+from webapp.services.integrations.bulk import Expected, Selection, clean_ids, parse_planned_at
 from webapp.services.integrations.filters import POLICY_FILTERS
 from webapp.services.text import has_control_characters
 
@@ -304,16 +304,15 @@ class BulkApplyForm(BulkActionForm):
 
     def expected(self) -> Expected:
         """What the plan saw; ValidationFailed under `planned_at` when the form is damaged."""
-        damaged = ValidationFailed({"planned_at": [
-            "The confirmation is incomplete; go back to the list and try again."]})
-        try:
-            planned_at = datetime.fromisoformat(self.planned_at.data or "")
-            versions = {}
-            for pair in filter(None, (self.versions.data or "").split(",")):
-                iid, _, version = pair.partition(":")
-                versions[int(iid)] = int(version)
-        except ValueError:
-            raise damaged from None
-        if planned_at.tzinfo is None:
-            raise damaged
+        planned_at = parse_planned_at(self.planned_at.data)
+        versions: dict[int, int] = {}
+        for pair in filter(None, (self.versions.data or "").split(",")):
+            iid, _, version = pair.partition(":")
+            if parse_id(iid) is None or not parse_id(version):
+                planned_at = None
+                break
+            versions[int(iid)] = int(version)
+        if planned_at is None:
+            raise ValidationFailed({"planned_at": [
+                "The confirmation is incomplete; go back to the list and try again."]})
         return Expected(versions, planned_at)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from typing import cast as type_cast
 
@@ -81,6 +81,23 @@ GONE_REASON = "No longer installed."
 BULK_EVENT = "INTEGRATION_BULK_{}"  # INTEGRATION_BULK_DISABLE, …_ENABLE, …_UNINSTALL
 BULK_TARGET = "organization_integration_bulk"
 VISIBLE = tuple(int(s) for s in VISIBLE_STATUSES)
+
+
+def parse_planned_at(value: object) -> datetime | None:
+    """A plan's time as a form or a body sends it back: an ISO 8601 date-time with a time
+    zone, in UTC (clamped to the calendar's ends), or None when it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        return None
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 moved past the calendar by its offset
+        return (datetime.min if parsed.year == 1 else datetime.max).replace(tzinfo=UTC)
 
 
 def get_action(name: object) -> StatusAction:
