@@ -24,6 +24,7 @@ from webapp.services.directory import FIRST_PARTY, PLUGIN, SENTRY_APP, page_path
 from webapp.services.errors import Conflict, NotFound, ValidationFailed
 from webapp.services.mail import send_email
 from webapp.services.permissions import Capability, OrgAccess
+from webapp.services.policy import ProviderBlocked, get_policy
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def create_install_request(
 ) -> RequestOutcome:
     """Anyone in the org: ask the owners and managers to install a provider.
 
-    Validates (ValidationFailed), answers "you can install it yourself" to users who can
+    Validates (ValidationFailed; a provider the org's policy blocks too), answers "you can install it yourself" to users who can
     install (nothing stored), refuses a second open request by the same user for the same
     provider (AlreadyRequested), else stores the request with an INTEGRATION_REQUEST audit
     entry, COMMITS, and only then emails the owners and managers (`base_url`, e.g.
@@ -143,6 +144,9 @@ def create_install_request(
     """
     actor_access.require(Capability.REQUEST_INSTALL)
     provider_type, provider_slug, name, message = _validate(provider_type, provider_slug, message)
+    blocked = get_policy(actor_access.organization).refusal(provider_type, provider_slug, name)
+    if blocked:  # the org's provider policy (issue 23): refused for everyone, with its reason
+        raise ValidationFailed({"provider_slug": [blocked]})
     if actor_access.can(Capability.MANAGE_INTEGRATIONS):
         return RequestOutcome(provider_type, provider_slug, name, None, user_can_install=True)
 
@@ -396,7 +400,8 @@ def resolve_request(
 ) -> IntegrationRequest:
     """Owners and managers: mark an open request "done" or "dismissed" (audited, committed).
 
-    NotFound for a request of another org; AlreadyResolved when it is no longer open.
+    NotFound for a request of another org; AlreadyResolved when it is no longer open;
+    ProviderBlocked when marking done a provider the org's policy blocks.
     """
     actor_access.require(Capability.RESOLVE_REQUESTS)
     if status not in RESOLVED_STATUSES:
@@ -417,6 +422,12 @@ def resolve_request(
         )
         db.session.rollback()
         raise AlreadyResolved(message)
+    if status == "done":  # the org's provider policy may block what was asked for since
+        blocked = get_policy(org).refusal(request.provider_type, request.provider_slug,
+                                          request.provider_name)
+        if blocked:
+            db.session.rollback()
+            raise ProviderBlocked(f"{blocked} The request cannot be marked done; dismiss it instead.")
     request.status = status
     request.resolved_by_id = actor_access.user.id
     request.date_resolved = utcnow()

@@ -25,7 +25,7 @@ from webapp.models.integration_counts import OrganizationIntegrationCount
 from webapp.services.actors import OrgRef
 from webapp.services.audit import diff_values, record_audit
 from webapp.services.directory import FIRST_PARTY, PLUGIN, SENTRY_APP
-from webapp.services.errors import StaleEdit, ValidationFailed
+from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
 from webapp.services.permissions import Capability, OrgAccess
 from webapp.services.text import has_control_characters, is_storable_text
 
@@ -44,6 +44,10 @@ AUDIT_EVENT = "PROVIDER_POLICY_EDIT"
 TARGET_TYPE = "provider_policy"
 
 
+class ProviderBlocked(Conflict):
+    """The org's policy refuses this provider; the message says so, with the reason."""
+
+
 def policy_key(kind: str, slug: str) -> str:
     """How a policy lists a provider: "<kind>:<slug>" (e.g. "first_party:slack")."""
     return f"{kind}:{slug}"
@@ -51,12 +55,14 @@ def policy_key(kind: str, slug: str) -> str:
 
 @dataclass(frozen=True)
 class Policy:
-    """An org's policy as the rules read it. `version` 0: the org has none stored yet."""
+    """An org's policy as the rules read it. `version` 0 (and `id` None): the org has none
+    stored yet."""
 
     mode: str = ALLOW_ALL
     reason: str = ""
     providers: frozenset[str] = frozenset()
     version: int = 0
+    id: int | None = None
 
     @property
     def restricts(self) -> bool:
@@ -90,13 +96,13 @@ def get_policy(org: OrgRef) -> Policy:
     """Anyone in the org: its policy (allow all when none is stored); one small query."""
     row = db.session.execute(
         select(ProviderPolicy.mode, ProviderPolicy.reason, ProviderPolicy.providers,
-               ProviderPolicy.version)
+               ProviderPolicy.version, ProviderPolicy.id)
         .where(ProviderPolicy.organization_id == org.id)
     ).first()
     if row is None:
         return Policy()
-    mode, reason, providers, version = row
-    return Policy(mode, reason or "", frozenset(providers or ()), version)
+    mode, reason, providers, version, policy_id = row
+    return Policy(mode, reason or "", frozenset(providers or ()), version, policy_id)
 
 
 def provider_choices() -> dict[str, list[tuple[str, str]]]:

@@ -10,6 +10,7 @@ from webapp.blueprints.listing import ListView, Page
 from webapp.services.directory import SENTRY_APP, directory_entries, get_sentry_app
 from webapp.services.install_requests import open_request_for
 from webapp.services.permissions import Capability, OrgAccess
+from webapp.services.policy import get_policy
 
 
 @bp.route("/settings/<org_slug>/directory/")
@@ -26,10 +27,13 @@ def index(access: OrgAccess):
     form.label_with_counts(result.category_counts, result.installed_counts)
     view = ListView(form, Page(result.entries, result.total, result.page, result.per_page))
     org_slug = access.organization.slug
+    policy = get_policy(access.organization)
     return render_template(
         "directory/index.html",
         view=view,
         can_install=access.can(Capability.MANAGE_INTEGRATIONS),
+        policy_refusal=lambda entry: policy.refusal(entry.kind, entry.slug, entry.name)
+        if entry.requestable else None,
         entry_url=lambda entry: entry_url(entry.kind, org_slug, entry.slug),
         request_url=lambda entry: request_url(org_slug, entry.kind, entry.slug),
         clear_href=url_for("directory.index", org_slug=org_slug),

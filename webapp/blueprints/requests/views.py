@@ -26,6 +26,7 @@ from webapp.services.install_requests import (
     resolve_request,
 )
 from webapp.services.permissions import REASONS, Capability, OrgAccess
+from webapp.services.policy import ProviderBlocked
 
 
 @bp.route("/settings/<org_slug>/integration-requests/", methods=["GET", "POST"])
@@ -137,11 +138,11 @@ def _resolve(access: OrgAccess, request_id: int, status: str):
     def save():
         try:
             return resolve_request(access, request_id, status, client_ip())
-        except AlreadyResolved as exc:
+        except (AlreadyResolved, ProviderBlocked) as exc:
             return exc
 
     def done(result) -> tuple[str, str, str]:
-        if isinstance(result, AlreadyResolved):
+        if isinstance(result, AlreadyResolved | ProviderBlocked):
             return result.message, back, "warning"
         who = result.requester.display_name if result.requester else "a former member"
         verb = "Marked as done" if status == "done" else "Dismissed"
