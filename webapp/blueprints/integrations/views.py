@@ -34,6 +34,7 @@ from webapp.services.audit import list_target_history
 from webapp.services.errors import Conflict
 from webapp.services.ids import parse_id
 from webapp.services.permissions import Capability, OrgAccess
+from webapp.services.policy import get_policy
 from webapp.services.saved_views import list_saved_views
 
 STATUS_LABELS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
@@ -193,6 +194,8 @@ def _render_detail(access: OrgAccess, oi, form, status: int = 200):
         history=list_target_history(svc.TARGET_TYPE, oi.id),
         manage_reason=reason,
         disable_reason=svc.disable_reason(oi),
+        enable_reason=svc.enable_reason(oi, get_policy(access.organization))
+        if oi.status == int(ObjectStatus.DISABLED) else None,
         action_form=ConfirmForm(formdata=None, next=_returning_next(access) or ""),
         back=back,
         status_label=ObjectStatus.label_of(oi.status),
