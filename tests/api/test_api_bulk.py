@@ -64,7 +64,7 @@ def test_all_matching_the_filters_applies_with_the_same_shape(api_as, made):
     assert {e.target_object for e in audit("INTEGRATION_REMOVE")} == {"Alpha Slack", "Gamma Jira"}
     (bulk,) = audit("INTEGRATION_BULK_UNINSTALL")
     assert bulk.id == body["auditEntryId"]
-    assert bulk.data["filters"] == {"q": "a", "provider_keys": ["slack", "jira"]}
+    assert bulk.data["filters"] == "q=a&provider_key=slack&provider_key=jira"
 
 
 def test_a_dry_runs_versions_make_the_apply_skip_rows_changed_since(api_as, made):

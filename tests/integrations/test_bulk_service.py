@@ -109,7 +109,7 @@ def test_apply_changes_the_planned_rows_with_an_audit_entry_each_and_one_for_the
     assert {e.data["integration_id"] for e in per_row} == {
         rows["Alpha Slack"].integration_id, rows["Beta GitHub"].integration_id}
     assert bulk.data["changed"] == 2
-    assert bulk.data["skipped"] == [{"reason": "Already disabled.", "count": 1}]
+    assert bulk.data["skipped"] == [["Already disabled.", 1]]
     assert bulk.data["ids"] == list(plan.selection.ids)
     assert counts_are_exact(org.id)
 

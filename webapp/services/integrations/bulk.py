@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from typing import cast as type_cast
+from urllib.parse import urlencode
 
 from sqlalchemy import (
     ColumnElement,
@@ -143,12 +144,22 @@ class Selection:
             raise ValueError("a selection is either ids or filters")
 
     def as_dict(self) -> dict[str, object]:
-        """JSON-ready (the bulk audit entry)."""
+        """The bulk audit entry's record of it: {"ids": [...]}, or {"filters": the list's
+        query string of the filters} (plain values, as the audit log shows them)."""
         if self.filters is not None:
-            filters = {k: v for k, v in self.filters.as_dict().items()
-                       if k not in ("sort", "include_config") and v not in ("", [], None)}
-            return {"filters": filters}
+            return {"filters": filters_query(self.filters)}
         return {"ids": list(self.ids)}
+
+
+def filters_query(filters: IntegrationFilters) -> str:
+    """The list's query string of `filters` ("status=active&provider_key=slack"; "" for none)."""
+    pairs = [("q", filters.q)] if filters.q else []
+    pairs += [("provider_key", key) for key in filters.provider_keys]
+    pairs += [("features", str(feature.value)) for feature in filters.features]
+    pairs += [("integration_type", filters.integration_type)] if filters.integration_type else []
+    pairs += [("status", status.label) for status in filters.statuses]
+    pairs += [("policy", filters.policy)] if filters.policy else []
+    return urlencode(pairs)
 
 
 @dataclass(frozen=True)
@@ -427,8 +438,7 @@ def apply_bulk(access: OrgAccess, action: str, selection: Selection,
         organization=org, target_type=BULK_TARGET,
         target_object=f"{changed} {'installation' if changed == 1 else 'installations'}",
         data={"bulk": token, "action": status_action.name, **selection.as_dict(),
-              "changed": changed, "skipped": [{"reason": s.reason, "count": s.count}
-                                              for s in skipped]},
+              "changed": changed, "skipped": [[s.reason, s.count] for s in skipped]},
         ip_address=ip_address)
     db.session.flush()
     for obj in list(db.session.identity_map.values()):
@@ -447,7 +457,6 @@ def get_bulk_result(access: OrgAccess, entry_id: int) -> tuple[BulkResult, Audit
     if entry is None or entry.data.get("action") not in STATUS_ACTIONS:
         raise NotFound("Bulk action not found")
     data = entry.data
-    skipped = [Skip(str(s.get("reason", "")), int(s.get("count", 0)))
-               for s in data.get("skipped", []) if isinstance(s, dict)]
+    skipped = [Skip(str(reason), int(count)) for reason, count in data.get("skipped", [])]
     return BulkResult(STATUS_ACTIONS[data["action"]], int(data.get("changed", 0)), skipped,
                       entry.id), entry
