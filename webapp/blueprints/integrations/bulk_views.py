@@ -10,7 +10,7 @@ services.integrations.bulk.
 - /settings/<org>/integrations/bulk/<entry_id>/   the result: "12 disabled, 3 skipped", why
 """
 
-from flask import render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from webapp.blueprints.common import apply_field_errors, client_ip, org_view, safe_next, save_form
 from webapp.blueprints.integrations import bp
@@ -124,10 +124,10 @@ def bulk_apply(access: OrgAccess):
     the confirmation are skipped), then show its result."""
     form = BulkApplyForm()
 
-    def done(result: BulkResult) -> tuple[str, str, str]:
-        href = url_for("integrations.bulk_result", org_slug=access.organization.slug,
-                       entry_id=result.audit_entry_id, next=form.next.data or None)
-        return f"{result_summary(result)}.", href, "success" if result.changed else "info"
+    def done(result: BulkResult):
+        # The result page says what happened (its heading): no flash repeating it.
+        return redirect(url_for("integrations.bulk_result", org_slug=access.organization.slug,
+                                entry_id=result.audit_entry_id, next=form.next.data or None))
 
     return save_form(
         form,
