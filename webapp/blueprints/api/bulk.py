@@ -24,6 +24,7 @@ from webapp.services.integrations.bulk import (
     apply_bulk,
     clean_ids,
     get_action,
+    json_integer,
     parse_planned_at,
     plan_bulk,
 )
@@ -80,6 +81,7 @@ def _expected(body: dict) -> Expected:
         errors["versions"] = ["Must be an object of id: version."]
     else:
         for key, value in raw_versions.items():
+            value = json_integer(value)
             iid, version = parse_id(key), parse_id(value) if isinstance(value, int) else None
             if iid is None or not version:
                 errors["versions"] = [f"Not an id and version: {str(key)[:40]}: {str(value)[:40]}"]

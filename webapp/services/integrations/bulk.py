@@ -109,6 +109,11 @@ def get_action(name: object) -> StatusAction:
                                        f"{', '.join(STATUS_ACTIONS)}."]})
 
 
+def json_integer(value: object) -> object:
+    """A JSON number with no fraction (7.0: JSON Schema's integer) as an int; else as given."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def clean_ids(values: object) -> tuple[int, ...]:
     """Integration ids as given (numbers or their text), duplicates collapsed, in order;
     ValidationFailed under `ids` for anything else, none, or more than MAX_IDS."""
@@ -117,7 +122,7 @@ def clean_ids(values: object) -> tuple[int, ...]:
     ids: dict[int, None] = {}
     bad: list[str] = []
     for value in values:
-        parsed = None if isinstance(value, bool) else parse_id(value)
+        parsed = None if isinstance(value, bool) else parse_id(json_integer(value))
         if parsed is None:
             bad.append(str(value)[:40])
         else:
