@@ -20,30 +20,19 @@ Run by hand on a quiet machine (`uptime` load < 2), never in the test suite.
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The project's virtualenv (a worktree without its own: the one running this script).
-VENV_BIN = ROOT / ".venv" / "bin" if (ROOT / ".venv").exists() else Path(sys.executable).parent
-PG_HOST = "127.0.0.1"
+sys.path.insert(0, str(ROOT))
+
+from bench.run import PG_HOST, flask, psql  # noqa: E402
+
 ORG = "demo"
 OWNER = "owner@demo.example"
 URL = f"/api/0/organizations/{ORG}/integrations/bulk/"
-
-
-def flask(env: dict, *args: str) -> str:
-    cmd = [str(VENV_BIN / "flask"), "--app", "webapp", *args]
-    return subprocess.run(cmd, env=env, check=True, text=True, capture_output=True,
-                          cwd=ROOT).stdout
-
-
-def psql(command: str, database: str = "postgres") -> None:
-    subprocess.run(["psql", "-h", PG_HOST, "-U", "postgres", "-d", database, "-qc", command],
-                   check=True)
 
 
 def prepare(kind: str, scale: int, instance: Path) -> tuple[dict, float]:
@@ -57,9 +46,9 @@ def prepare(kind: str, scale: int, instance: Path) -> tuple[dict, float]:
         env["DATABASE_URL"] = f"postgresql+psycopg://postgres@{PG_HOST}:5432/{name}"
     else:
         env["DATABASE_URL"] = f"sqlite:///{instance}/bench.sqlite3"
-    flask(env, "db", "upgrade")
+    flask(env, "db", "upgrade", capture=True)
     started = time.perf_counter()
-    flask(env, "seed-demo", "--scale", str(scale))
+    flask(env, "seed-demo", "--scale", str(scale), capture=True)
     seeded = time.perf_counter() - started
     if kind == "pg":
         psql("VACUUM ANALYZE", database=f"bench_bulk_{scale}")
@@ -70,14 +59,14 @@ def measure(env: dict) -> dict:
     """Dry run and apply through the API, in this process, on the database of `env`."""
     from sqlalchemy import event, func, select
 
-    sys.path.insert(0, str(ROOT))
     from webapp import create_app
     from webapp.extensions import db
     from webapp.models import Organization
     from webapp.models import OrganizationIntegration as OI
     from webapp.models.integration_counts import OrganizationIntegrationCount as Counts
 
-    token = flask(env, "create-token", OWNER, "--name", "bench-bulk").strip().splitlines()[-1]
+    token = flask(env, "create-token", OWNER, "--name", "bench-bulk",
+                  capture=True).stdout.strip().splitlines()[-1]
     os.environ.update(env)
     app = create_app()
     statements: list[str] = []

@@ -6,25 +6,15 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.integrations.helpers import seed
+from tests.integrations.helpers import audit_entries, seed, status_of
 from webapp.extensions import db
-from webapp.models import AuditLogEntry, ObjectStatus, OrganizationIntegration
+from webapp.models import ObjectStatus, OrganizationIntegration
 from webapp.services.errors import Conflict
 
 URL = "/api/0/organizations/acme/integrations/bulk/"
 S = ObjectStatus
 KEYS = ["action", "dryRun", "selected", "changed", "skipped", "plannedAt", "versions",
         "auditEntryId"]
-
-
-def status_of(oi) -> int:
-    return db.session.scalar(select(OrganizationIntegration.status)
-                             .where(OrganizationIntegration.id == oi.id))
-
-
-def audit(prefix=""):
-    return db.session.scalars(select(AuditLogEntry).where(AuditLogEntry.event.startswith(prefix))
-                              .order_by(AuditLogEntry.id)).all()
 
 
 @pytest.fixture
@@ -48,7 +38,7 @@ def test_dry_run_says_what_would_happen_and_changes_nothing(api_as, made):
     assert body["versions"] == {iid(made, "Alpha Slack"): 1, iid(made, "Gamma Jira"): 1}
     assert body["auditEntryId"] is None and body["plannedAt"].endswith("Z")
     assert status_of(made["Alpha Slack"]) == S.ACTIVE
-    assert audit() == []
+    assert audit_entries() == []
 
 
 def test_all_matching_the_filters_applies_with_the_same_shape(api_as, made):
@@ -61,8 +51,8 @@ def test_all_matching_the_filters_applies_with_the_same_shape(api_as, made):
     assert (body["dryRun"], body["selected"], body["changed"], body["skipped"]) == (
         False, 2, 2, [])
     assert status_of(made["Alpha Slack"]) == status_of(made["Gamma Jira"]) == S.PENDING_DELETION
-    assert {e.target_object for e in audit("INTEGRATION_REMOVE")} == {"Alpha Slack", "Gamma Jira"}
-    (bulk,) = audit("INTEGRATION_BULK_UNINSTALL")
+    assert {e.target_object for e in audit_entries("INTEGRATION_REMOVE")} == {"Alpha Slack", "Gamma Jira"}
+    (bulk,) = audit_entries("INTEGRATION_BULK_UNINSTALL")
     assert bulk.id == body["auditEntryId"]
     assert bulk.data["filters"] == "q=a&provider_key=slack&provider_key=jira"
 
@@ -97,7 +87,7 @@ def test_an_id_of_another_org_is_404_and_nothing_changes(api_as, org, made):
     assert response.status_code == 404
     assert response.get_json() == {"detail": "Integration not found"}
     assert status_of(made["Alpha Slack"]) == status_of(theirs) == S.ACTIVE
-    assert audit() == []
+    assert audit_entries() == []
 
 
 def test_it_is_all_or_nothing(api_as, made, monkeypatch):
@@ -109,7 +99,7 @@ def test_it_is_all_or_nothing(api_as, made, monkeypatch):
     assert response.status_code == 409
     db.session.expire_all()
     assert status_of(made["Alpha Slack"]) == S.ACTIVE
-    assert audit() == []
+    assert audit_entries() == []
 
 
 @pytest.mark.parametrize("body, errors", [
@@ -141,4 +131,4 @@ def test_bad_input_is_400_with_field_errors_and_changes_nothing(api_as, made, bo
     response = api_as("admin").post(URL, json=body)
     assert response.status_code == 400
     assert response.get_json() == errors
-    assert audit() == []
+    assert audit_entries() == []

@@ -6,24 +6,13 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from tests import factories
-from tests.integrations.helpers import bulk_install, seed, soup
+from tests.integrations.helpers import audit_entries, bulk_install, seed, soup, status_of
 from webapp.extensions import db
-from webapp.models import AuditLogEntry, ObjectStatus, OrganizationIntegration
+from webapp.models import ObjectStatus, OrganizationIntegration
 
 S = ObjectStatus
 BULK = "/settings/acme/integrations/bulk/"
 LIST = "/settings/acme/integrations/"
-
-
-def status_of(oi) -> int:
-    return db.session.scalar(select(OrganizationIntegration.status)
-                             .where(OrganizationIntegration.id == oi.id))
-
-
-def audit(prefix=""):
-    db.session.expire_all()
-    return db.session.scalars(select(AuditLogEntry).where(AuditLogEntry.event.startswith(prefix))
-                              .order_by(AuditLogEntry.id)).all()
 
 
 def apply_fields(page):
@@ -53,7 +42,7 @@ def test_the_confirmation_lists_what_changes_and_what_is_skipped_and_why(client,
                        "Vercel installations cannot be disabled here; uninstall it instead.": "1"}
     assert page.find("button", string="Disable 2 installations")
     assert status_of(made["Alpha Slack"]) == S.ACTIVE
-    assert audit() == []
+    assert audit_entries() == []
 
 
 def test_applying_changes_them_in_one_go_and_the_result_says_how_many(client, login_as, org):
@@ -69,8 +58,8 @@ def test_applying_changes_them_in_one_go_and_the_result_says_how_many(client, lo
     assert soup(result).h1.get_text(strip=True) == "2 disabled, 1 skipped"
     assert "Already disabled." in text
     assert status_of(made["Alpha Slack"]) == status_of(made["Iota Teams"]) == S.DISABLED
-    assert [e.target_object for e in audit("INTEGRATION_DISABLE")] == ["Alpha Slack", "Iota Teams"]
-    assert len(audit("INTEGRATION_BULK_DISABLE")) == 1
+    assert [e.target_object for e in audit_entries("INTEGRATION_DISABLE")] == ["Alpha Slack", "Iota Teams"]
+    assert len(audit_entries("INTEGRATION_BULK_DISABLE")) == 1
 
 
 def test_all_matching_the_filters_reaches_across_pages_and_counts_as_the_list(client, login_as, org):
@@ -121,7 +110,7 @@ def test_export_csv_of_the_chosen_rows(client, login_as, org):
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0].startswith("integration_id,provider,")
     assert [line.split(",")[3] for line in lines[1:]] == ["Alpha Slack", "Beta GitHub"]
-    (entry,) = audit("EXPORT_CSV")
+    (entry,) = audit_entries("EXPORT_CSV")
     assert entry.data["filters"] == {"ids": [made["Beta GitHub"].integration_id,
                                              made["Alpha Slack"].integration_id]}
 
@@ -134,7 +123,7 @@ def test_members_are_refused_and_nothing_changes(client, login_as, org):
     assert client.get(BULK + "?action=disable&ids=1").status_code == 403
     assert client.post(BULK + "apply/", data=MultiDict(data)).status_code == 403
     assert status_of(made["Alpha Slack"]) == S.ACTIVE
-    assert audit() == []
+    assert audit_entries() == []
 
 
 def test_another_orgs_id_is_a_404_for_the_whole_request(client, login_as, org):
@@ -150,7 +139,7 @@ def test_another_orgs_id_is_a_404_for_the_whole_request(client, login_as, org):
     assert client.post(BULK, data=MultiDict([("action", "export"), ("ids", str(theirs.integration_id))])
                        ).status_code == 404
     assert status_of(made["Alpha Slack"]) == status_of(theirs) == S.ACTIVE
-    assert audit() == []
+    assert audit_entries() == []
 
 
 def test_bad_input_is_a_400_with_the_message_beside_its_field(client, login_as, org):
@@ -175,7 +164,7 @@ def test_bad_input_is_a_400_with_the_message_beside_its_field(client, login_as, 
     assert response.status_code == 400
     assert "The confirmation is incomplete" in soup(response).get_text()
     assert status_of(made["Alpha Slack"]) == S.ACTIVE
-    assert audit() == []
+    assert audit_entries() == []
 
 
 def test_the_result_page_of_another_org_is_not_found(client, login_as, org):

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.integrations.helpers import bulk_install, parse_filters, seed
+from tests.integrations.helpers import audit_entries, bulk_install, parse_filters, seed, status_of
 from webapp.extensions import db
-from webapp.models import AuditLogEntry, ObjectStatus, OrganizationIntegration
+from webapp.models import ObjectStatus, OrganizationIntegration
 from webapp.models.integration_counts import OrganizationIntegrationCount
 from webapp.services.errors import Forbidden, NotFound, ValidationFailed
 from webapp.services.integrations import list_installations
@@ -33,16 +33,6 @@ def access_for(org, role="admin"):
     factories.make_member(org, user, role)
     db.session.commit()
     return get_org_access(user, org.slug)
-
-
-def status_of(oi) -> int:
-    return db.session.scalar(select(OrganizationIntegration.status)
-                             .where(OrganizationIntegration.id == oi.id))
-
-
-def events(prefix=""):
-    return db.session.scalars(select(AuditLogEntry).where(AuditLogEntry.event.startswith(prefix))
-                              .order_by(AuditLogEntry.id)).all()
 
 
 def counts_are_exact(org_id):
@@ -85,7 +75,7 @@ def test_plan_by_ids_says_what_changes_and_what_is_skipped_and_writes_nothing(or
     }
     assert [r.name for r in plan.rows if r.reason is None] == ["Alpha Slack", "Beta GitHub"]
     assert status_of(rows["Alpha Slack"]) == S.ACTIVE
-    assert events() == []
+    assert audit_entries() == []
 
 
 def test_apply_changes_the_planned_rows_with_an_audit_entry_each_and_one_for_the_action(org, rows):
@@ -99,9 +89,9 @@ def test_apply_changes_the_planned_rows_with_an_audit_entry_each_and_one_for_the
     assert status_of(rows["Alpha Slack"]) == status_of(rows["Beta GitHub"]) == S.DISABLED
     db.session.refresh(rows["Alpha Slack"])
     assert rows["Alpha Slack"].version == version + 1
-    per_row = events("INTEGRATION_DISABLE")
+    per_row = audit_entries("INTEGRATION_DISABLE")
     assert sorted(e.target_object for e in per_row) == ["Alpha Slack", "Beta GitHub"]
-    (bulk,) = events("INTEGRATION_BULK_DISABLE")
+    (bulk,) = audit_entries("INTEGRATION_BULK_DISABLE")
     assert all(e.data["changes"] == {"status": {"before": "active", "after": "disabled"}}
                and e.data["bulk"] == bulk.data["bulk"] and e.ip_address == "10.0.0.1"
                and e.actor_id == admin.user.id and e.organization_id == org.id
@@ -129,7 +119,7 @@ def test_a_row_changed_after_the_plan_is_skipped_as_stale_never_overwritten(org,
     assert result.changed == 1
     assert [(s.reason, s.count) for s in result.skipped] == [(STALE_REASON, 1)]
     assert status_of(rows["Beta GitHub"]) == S.ACTIVE
-    assert [e.target_object for e in events("INTEGRATION_DISABLE")] == ["Alpha Slack"]
+    assert [e.target_object for e in audit_entries("INTEGRATION_DISABLE")] == ["Alpha Slack"]
 
 
 def test_all_matching_skips_rows_changed_after_the_plan(org, rows):
@@ -156,7 +146,7 @@ def test_an_id_of_another_org_is_not_found_for_the_whole_request_and_nothing_cha
         apply_bulk(admin, "disable", mixed)
     db.session.rollback()
     assert status_of(rows["Alpha Slack"]) == S.ACTIVE
-    assert events() == []
+    assert audit_entries() == []
     unknown = Selection(ids=(999_999,))
     with pytest.raises(NotFound):
         apply_bulk(admin, "disable", unknown)
@@ -213,7 +203,7 @@ def test_apply_changes_exactly_what_the_plan_says_for_every_rule(org, action, po
     result = apply_bulk(owner, action, plan.selection, plan.expected)
     db.session.commit()
     assert (result.changed, result.skipped) == (plan.changes, plan.skipped)
-    assert len(events(get_action(action).event)) == plan.changes
+    assert len(audit_entries(get_action(action).event)) == plan.changes
     assert counts_are_exact(org.id)
 
 
