@@ -19,43 +19,21 @@ Run by hand on a quiet machine (`uptime` load < 2), never in the test suite.
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import PG_HOST, flask, psql  # noqa: E402
+from bench.run import drop_database, prepare_database  # noqa: E402
 
 ORG = "demo"
-OWNER = "owner@demo.example"
 URL = f"/api/0/organizations/{ORG}/integrations/bulk/"
+LABEL = "-bulk"  # its own databases: bench_1000_bulk, bench/results/instance-sqlite-1000-bulk
 
 
-def prepare(kind: str, scale: int, instance: Path) -> tuple[dict, float]:
-    """A migrated, seeded database; (environment, seconds seed-demo took)."""
-    env = dict(os.environ, WEBAPP_INSTANCE_PATH=str(instance), FLASK_SECRET_KEY="bench-secret",
-               FLASK_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
-    if kind == "pg":
-        name = f"bench_bulk_{scale}"
-        psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        psql(f"CREATE DATABASE {name}")
-        env["DATABASE_URL"] = f"postgresql+psycopg://postgres@{PG_HOST}:5432/{name}"
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{instance}/bench.sqlite3"
-    flask(env, "db", "upgrade", capture=True)
-    started = time.perf_counter()
-    flask(env, "seed-demo", "--scale", str(scale), capture=True)
-    seeded = time.perf_counter() - started
-    if kind == "pg":
-        psql("VACUUM ANALYZE", database=f"bench_bulk_{scale}")
-    return env, seeded
-
-
-def measure(env: dict) -> dict:
+def measure(env: dict, token: str) -> dict:
     """Dry run and apply through the API, in this process, on the database of `env`."""
     from sqlalchemy import event, func, select
 
@@ -65,8 +43,6 @@ def measure(env: dict) -> dict:
     from webapp.models import OrganizationIntegration as OI
     from webapp.models.integration_counts import OrganizationIntegrationCount as Counts
 
-    token = flask(env, "create-token", OWNER, "--name", "bench-bulk",
-                  capture=True).stdout.strip().splitlines()[-1]
     os.environ.update(env)
     app = create_app()
     statements: list[str] = []
@@ -106,26 +82,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dbs", default="sqlite,pg", help="sqlite, pg or both (default)")
     parser.add_argument("--scale", type=int, default=1000, help="seed-demo scale (1000 ≈ 100k)")
-    parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the databases afterwards (bench_<scale>_bulk, "
+                             "bench/results/instance-<db>-<scale>-bulk)")
     args = parser.parse_args()
     kinds = [kind.strip() for kind in args.dbs.split(",") if kind.strip()]
     rows = []
     for kind in kinds:
         if kind not in ("sqlite", "pg"):
             sys.exit(f"unknown database kind: {kind}")
-        instance = Path(tempfile.mkdtemp(prefix=f"bench-bulk-{kind}-"))
+        print(f"{kind}: seeding scale {args.scale} …", file=sys.stderr)
         try:
-            print(f"{kind}: seeding scale {args.scale} …", file=sys.stderr)
-            env, seeded = prepare(kind, args.scale, instance)
-            result = measure(env)
-            rows.append((kind, seeded, result))
+            prepared = prepare_database(kind, args.scale, LABEL)
+            result = measure(prepared["env"], prepared["token"])
+            rows.append((kind, prepared["seed_seconds"], result))
         finally:
             if not args.keep:
-                shutil.rmtree(instance, ignore_errors=True)
-                if kind == "pg":
-                    psql(f"DROP DATABASE IF EXISTS bench_bulk_{args.scale} WITH (FORCE)")
-            else:
-                print(f"{kind}: kept {instance}", file=sys.stderr)
+                drop_database(kind, args.scale, LABEL)
     print("| db | installations | step | selected | changed | skipped | time (s) | SQL statements | counts exact |")
     print("|---|---|---|---|---|---|---|---|---|")
     for kind, _seeded, result in rows:
