@@ -94,14 +94,15 @@ def owner_password(seed_output: str) -> str:
     sys.exit("could not find the owner's password in seed-demo output:\n" + seed_output)
 
 
-def prepare_database(db_kind: str, scale: int) -> dict:
-    instance = RESULTS / f"instance-{db_kind}-{scale}"
+def prepare_database(db_kind: str, scale: int, label: str = "") -> dict:
+    """A fresh, seeded database (`label` tells apart another script's, e.g. "-bulk")."""
+    instance = RESULTS / f"instance-{db_kind}-{scale}{label}"
     shutil.rmtree(instance, ignore_errors=True)
     instance.mkdir(parents=True)
     env = dict(os.environ, WEBAPP_INSTANCE_PATH=str(instance), FLASK_SECRET_KEY="bench-secret",
                FLASK_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
     if db_kind == "pg":
-        name = f"bench_{scale}"
+        name = f"bench_{scale}{label.replace('-', '_')}"
         psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         psql(f"CREATE DATABASE {name}")
         env["DATABASE_URL"] = f"postgresql+psycopg://postgres@{PG_HOST}:5432/{name}"
@@ -115,18 +116,18 @@ def prepare_database(db_kind: str, scale: int) -> dict:
     token = flask(env, "create-token", OWNER, "--name", "bench",
                   capture=True).stdout.strip().splitlines()[-1]
     if db_kind == "pg":
-        psql("VACUUM ANALYZE", database=f"bench_{scale}")
+        psql("VACUUM ANALYZE", database=name)
     password = owner_password(out)
     (instance / "owner-password").write_text(password)  # for bench/ab.py on a --keep database
     return {"env": env, "password": password, "token": token,
             "seed_seconds": seed_seconds, "seed_summary": summary}
 
 
-def drop_database(db_kind: str, scale: int) -> None:
+def drop_database(db_kind: str, scale: int, label: str = "") -> None:
     if db_kind == "pg":
-        psql(f"DROP DATABASE IF EXISTS bench_{scale} WITH (FORCE)")
+        psql(f"DROP DATABASE IF EXISTS bench_{scale}{label.replace('-', '_')} WITH (FORCE)")
     else:
-        shutil.rmtree(RESULTS / f"instance-{db_kind}-{scale}", ignore_errors=True)
+        shutil.rmtree(RESULTS / f"instance-{db_kind}-{scale}{label}", ignore_errors=True)
 
 
 def login_cookie(base: str, password: str) -> str:

@@ -23,6 +23,7 @@ BLUEPRINT_MODULES = (
     "webapp.blueprints.directory",
     "webapp.blueprints.plugins",
     "webapp.blueprints.requests",
+    "webapp.blueprints.policy",
     "webapp.blueprints.audit",
     "webapp.blueprints.saved_views",
     "webapp.blueprints.api",

@@ -64,6 +64,7 @@ NAV_ITEMS = (
     ("Directory", "directory.index", True, False, False),
     ("Plugins", "plugins.index", True, False, False),
     ("Install requests", "requests.index", True, False, False),
+    ("Integration policy", "policy.edit", True, False, False),
     ("Audit log", "audit.index", True, False, True),
     ("Doc integrations", "doc_integrations.index", False, True, False),
 )

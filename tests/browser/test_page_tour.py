@@ -244,6 +244,20 @@ def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     owner.submit(page.get_by_role("button", name="Save settings"), "plugin-settings-error", 400)
     expect(page.locator("#error-summary")).to_be_visible()
 
+    # Bulk actions (issue 23): a plain link to the confirmation, its button, the result.
+    page = owner.visit("/settings/demo/integrations/bulk/?action=disable&all_matching=1"
+                       "&filters=provider_key%3Dslack", "bulk-confirm")
+    owner.submit(page.locator("form[action$='/bulk/apply/'] button[type=submit]"), "bulk-result")
+    expect(page.locator("h1")).to_contain_text("disabled")
+    owner.visit("/settings/demo/integrations/bulk/?action=nope&ids=1", "bulk-bad-input", 400)
+    page = owner.visit("/settings/demo/integration-policy/", "policy")
+    page.get_by_label("Block the providers chosen below").check()
+    owner.submit(page.get_by_role("button", name="Save policy"), "policy-error", 400)
+    expect(page.locator("#error-summary")).to_be_visible()
+    page.get_by_label("Reason shown to members").fill("Tour: under review.")
+    page.get_by_role("group", name="Integrations").get_by_label("Jira", exact=True).check()
+    owner.submit(page.get_by_role("button", name="Save policy"), "policy-saved")
+    owner.visit("/settings/demo/integrations/?policy=blocked", "integrations-blocked-by-policy")
     page = owner.visit("/settings/demo/integration-requests/", "requests-queue")
     owner.submit(page.get_by_role("link", name="Dismiss…").first, "requests-dismiss-confirm")
     owner.visit("/settings/demo/integration-requests/?kind=plugin", "requests-queue-filtered")
@@ -294,6 +308,10 @@ def test_every_page_as_owner_member_and_staff(browser, live_server, app):
     member.visit(f"/settings/demo/plugins/trello/projects/{ids['project']}/", "member-plugin-settings")
     member.visit(f"/settings/demo/sentry-apps/{ids['sentry_app']}/", "member-sentry-app")
     member.visit("/settings/demo/directory/?category=plugin", "member-directory-filtered")
+    page = member.visit("/settings/demo/integration-policy/", "member-policy")
+    expect(page.get_by_text("Only owners and managers can change the integration policy.")).to_be_visible()
+    member.visit("/settings/demo/directory/?q=jira", "member-directory-blocked")
+    member.visit("/settings/demo/integrations/bulk/?action=disable&ids=1", "member-bulk-403", 403)
     member.close()
 
     # -- staff ----------------------------------------------------------------------------

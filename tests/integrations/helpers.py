@@ -3,13 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from tests import factories
 from webapp.blueprints.integrations.forms import IntegrationFilterForm
 from webapp.catalog.providers import PROVIDERS
 from webapp.extensions import db
-from webapp.models import Integration, ObjectStatus, OrganizationIntegration
+from webapp.models import AuditLogEntry, Integration, ObjectStatus, OrganizationIntegration
 from webapp.services.errors import ValidationFailed
 from webapp.services.integrations import IntegrationFilters
 
@@ -101,3 +102,17 @@ def parse_filters(raw: dict) -> IntegrationFilters:
     if not form.validate():
         raise ValidationFailed(dict(form.errors))
     return form.filters()
+
+
+def status_of(oi) -> int:
+    """The installation's status as stored now (not the session's copy)."""
+    return db.session.scalar(select(OrganizationIntegration.status)
+                             .where(OrganizationIntegration.id == oi.id))
+
+
+def audit_entries(prefix: str = "") -> list[AuditLogEntry]:
+    """Audit entries whose event starts with `prefix`, oldest first, as stored now."""
+    db.session.expire_all()
+    return list(db.session.scalars(select(AuditLogEntry)
+                                   .where(AuditLogEntry.event.startswith(prefix))
+                                   .order_by(AuditLogEntry.id)))

@@ -304,7 +304,7 @@ def test_disable_twice_or_enable_an_active_one_is_409_and_changes_nothing(client
     login_as("admin")
     response = client.post(url(slack, "enable/"))
     assert response.status_code == 409
-    assert "Only a disabled installation can be enabled." in response.get_data(as_text=True)
+    assert "Already active: only a disabled installation can be enabled." in response.get_data(as_text=True)
     assert audit("INTEGRATION_ENABLE") == []
 
 

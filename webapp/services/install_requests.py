@@ -26,6 +26,7 @@ from webapp.services.directory import FIRST_PARTY, PLUGIN, SENTRY_APP, page_path
 from webapp.services.errors import Conflict, ValidationFailed
 from webapp.services.mail import send_email
 from webapp.services.permissions import Capability, OrgAccess
+from webapp.services.policy import get_policy
 
 log = logging.getLogger(__name__)
 
@@ -158,19 +159,27 @@ def create_install_request(
     """Anyone in the org: ask the owners and managers to install a provider.
 
     Answers "you can install it yourself" to users who can install, whatever they name
-    (nothing stored; as Sentry, the permission check comes before the lookup), validates
-    (ValidationFailed), refuses a second open request by the same user for the same
+    (nothing stored; as Sentry, the permission check comes before the lookup) unless the
+    org's provider policy blocks a provider it names; validates (ValidationFailed; a
+    blocked provider too, with the policy's reason), refuses a second open request by the same user for the same
     provider (AlreadyRequested), else stores the request with an INTEGRATION_REQUEST audit
     entry, COMMITS, and only then emails the owners and managers (`base_url`, e.g.
     "https://admin.example/", makes the email's links absolute).
     """
     actor_access.require(Capability.REQUEST_INSTALL)
+    policy = get_policy(actor_access.organization)
     if actor_access.can(Capability.MANAGE_INTEGRATIONS):
         provider_type, provider_slug = _text(provider_type), _text(provider_slug)
-        return RequestOutcome(provider_type, provider_slug,
-                              get_provider_name(provider_type, provider_slug), None,
+        known_name = get_provider_name(provider_type, provider_slug)
+        blocked = known_name and policy.refusal(provider_type, provider_slug, known_name)
+        if blocked:  # the org's provider policy (issue 23) holds for installers too
+            raise ValidationFailed({"provider_slug": [blocked]})
+        return RequestOutcome(provider_type, provider_slug, known_name, None,
                               user_can_install=True)
     provider_type, provider_slug, name, message = _validate(provider_type, provider_slug, message)
+    blocked = policy.refusal(provider_type, provider_slug, name)
+    if blocked:  # the org's provider policy (issue 23): refused with its reason
+        raise ValidationFailed({"provider_slug": [blocked]})
 
     org = actor_access.organization
     user = actor_access.user

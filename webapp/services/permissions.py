@@ -19,6 +19,7 @@ class Capability(enum.StrEnum):
     MANAGE_INTEGRATIONS = "manage_integrations"  # config, enable/disable, uninstall, plugins
     RESOLVE_REQUESTS = "resolve_requests"
     VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_POLICY = "manage_policy"  # the org's provider policy (owners and managers)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -36,6 +37,7 @@ REASONS: dict[Capability, str] = {
     Capability.MANAGE_INTEGRATIONS: "Only owners, managers and admins can change this installation.",
     Capability.RESOLVE_REQUESTS: "Only owners and managers can resolve install requests.",
     Capability.VIEW_AUDIT_LOG: "Only owners, managers and admins can view the audit log.",
+    Capability.MANAGE_POLICY: "Only owners and managers can change the integration policy.",
 }
 
 ROLE_ORDER = [Role.MEMBER, Role.ADMIN, Role.MANAGER, Role.OWNER]

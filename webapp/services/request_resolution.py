@@ -28,6 +28,7 @@ from webapp.services.install_requests import (
 )
 from webapp.services.mail import send_email
 from webapp.services.permissions import Capability, OrgAccess
+from webapp.services.policy import ProviderBlocked, get_policy
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,8 @@ def resolve_request(
     (`base_url` makes the email's links absolute).
 
     ValidationFailed for a bad status or reason (nothing written); NotFound for a request of
-    another org; AlreadyResolved when it is no longer open.
+    another org; AlreadyResolved when it is no longer open; ProviderBlocked when marking
+    done a provider the org's policy blocks.
     """
     actor_access.require(Capability.RESOLVE_REQUESTS)
     if status not in RESOLVED_STATUSES:
@@ -105,6 +107,12 @@ def resolve_request(
         message = already_resolved_message(request)
         db.session.rollback()
         raise AlreadyResolved(message)
+    if status == "done":  # the org's provider policy may block what was asked for since
+        blocked = get_policy(org).refusal(request.provider_type, request.provider_slug,
+                                          request.provider_name)
+        if blocked:
+            db.session.rollback()
+            raise ProviderBlocked(f"{blocked} The request cannot be marked done; dismiss it instead.")
     request.status = status
     request.resolved_by_id = actor_access.user.id
     request.date_resolved = utcnow()

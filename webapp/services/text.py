@@ -26,3 +26,8 @@ def has_unstorable_text(value) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+def has_control_characters(text: str, allowed: str = "\t\n\r") -> bool:
+    """NUL and other control characters (PostgreSQL refuses NUL in text and JSON)."""
+    return any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in text)

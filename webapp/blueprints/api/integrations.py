@@ -42,8 +42,8 @@ def org_integrations(org: str):
         if form.integration_type.errors:  # Sentry answers this one with a detail
             raise ApiError(400, "Invalid integration type")
         raise ValidationFailed(form.errors)
-    filters = form.filters()
     organization = access.organization
+    filters = svc.resolve_policy(organization, form.filters())
     facets = svc.result_counts(organization, filters)
 
     def page(offset: int, limit: int):
@@ -66,13 +66,13 @@ def _detail_response(oi, status: int = 200):
     return with_etag(response, oi.version)
 
 
-@bp.get("/organizations/<org>/integrations/<integration_id>/")
+@bp.get("/organizations/<org>/integrations/<installation:integration_id>/")
 def org_integration_detail(org: str, integration_id: str):
     """Members: one installation with its config; the ETag is its version."""
     return _detail_response(_installation(org, integration_id, Capability.VIEW))
 
 
-@bp.post("/organizations/<org>/integrations/<integration_id>/")
+@bp.post("/organizations/<org>/integrations/<installation:integration_id>/")
 def org_integration_update(org: str, integration_id: str):
     """Admins and up: merge the body's schema fields into the config (INTEGRATION_EDIT).
 
@@ -86,7 +86,7 @@ def org_integration_update(org: str, integration_id: str):
     return _detail_response(oi)
 
 
-@bp.delete("/organizations/<org>/integrations/<integration_id>/")
+@bp.delete("/organizations/<org>/integrations/<installation:integration_id>/")
 def org_integration_delete(org: str, integration_id: str):
     """Admins and up: uninstall (pending deletion; `run-deletions` finishes it). 204, also
     when the installation is already pending deletion (as Sentry)."""

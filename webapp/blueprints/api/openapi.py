@@ -24,6 +24,8 @@ from webapp.models import ObjectStatus
 from webapp.services import doc_integrations as doc_svc
 from webapp.services import install_requests as request_svc
 from webapp.services import integrations as integration_svc
+from webapp.services.ids import MAX_ID
+from webapp.services.integrations import bulk as bulk_svc
 
 JSON = "application/json"
 API_VERSION = "0"
@@ -467,6 +469,70 @@ def _schemas() -> dict[str, Any]:
                  }},
             ],
         },
+        "BulkActionInput": {
+            "type": "object", "required": ["action"], "additionalProperties": False,
+            "oneOf": [{"required": ["ids"]}, {"required": ["filters"]}],
+            "description": "Give `ids` or `filters`, not both.",
+            "properties": {
+                "action": {"type": "string", "enum": list(bulk_svc.STATUS_ACTIONS)},
+                "ids": {"type": "array", "minItems": 1, "maxItems": bulk_svc.MAX_IDS,
+                        "items": {"anyOf": [{"type": "string", "pattern": "^[0-9]{1,9}$"},
+                                            {"type": "integer", "minimum": 0, "maximum": MAX_ID}]},
+                        "description": "Integration ids (the `id` of a list row). One of "
+                                       "another organization, unknown or not shown: 404, "
+                                       "nothing changed."},
+                "filters": {
+                    "type": "object", "additionalProperties": False,
+                    "description": "Every installation matching the list's filters (the list's "
+                                   "query names and values; `provider_key` and "
+                                   "`integration_type` work too). `{}`: every installation.",
+                    "properties": {
+                        "q": text(integration_svc.Q_MAX_LENGTH, pattern=NO_CONTROL_CHARACTERS),
+                        "providerKey": string_list(list(PROVIDERS)),
+                        "features": string_list([str(f.value) for f in IntegrationFeatures]),
+                        "integrationType": {"type": "string", "enum": list(DOMAINS)},
+                        "status": string_list([s.label for s in integration_svc.FILTER_STATUSES]),
+                        "policy": {"type": "string", "enum": list(integration_svc.POLICY_FILTERS),
+                                   "description": "`blocked`: installations of providers the "
+                                                  "organization's policy blocks."},
+                    },
+                },
+                "dryRun": {"type": "boolean",
+                           "description": "true: answer what would happen; nothing changes."},
+                "versions": {"type": "object", "propertyNames": {"pattern": "^[0-9]{1,9}$"},
+                             "additionalProperties": {"type": "integer", "minimum": 1,
+                                                      "maximum": MAX_ID},
+                             "description": "The `versions` of a dry run by ids: a row whose "
+                                            "version moved since is skipped."},
+                "plannedAt": {"type": "string", "format": "date-time",
+                              "description": "The `plannedAt` of a dry run: a row changed "
+                                             "after it is skipped."},
+            },
+            "example": {"action": "disable", "filters": {"providerKey": ["slack"],
+                                                         "status": ["active"]}},
+        },
+        "BulkResult": {
+            "type": "object",
+            "required": ["action", "dryRun", "selected", "changed", "skipped", "plannedAt",
+                         "versions", "auditEntryId"],
+            "properties": {
+                "action": {"type": "string", "enum": list(bulk_svc.STATUS_ACTIONS)},
+                "dryRun": {"type": "boolean"},
+                "selected": {"type": "integer", "description": "Installations selected."},
+                "changed": {"type": "integer",
+                            "description": "Changed (a dry run: would change)."},
+                "skipped": {
+                    "type": "array", "description": "Skipped rows per reason, most first.",
+                    "items": {"type": "object", "required": ["reason", "count"],
+                              "properties": {"reason": {"type": "string"},
+                                             "count": {"type": "integer"}}},
+                },
+                "plannedAt": {"type": ["string", "null"], "format": "date-time"},
+                "versions": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "auditEntryId": {"type": ["integer", "null"],
+                                 "description": "The bulk action's audit entry (null: a dry run)."},
+            },
+        },
         "FeatureCatalogEntry": {
             "type": "object", "required": ["featureId", "featureGate", "description"],
             "properties": {
@@ -609,6 +675,28 @@ def _paths() -> dict[str, Any]:
                                "as INTEGRATION_REMOVE); `flask --app webapp run-deletions` "
                                "finishes it. 204 also when it is already pending deletion.",
                 "responses": {"204": {"description": "Uninstalling."}, **_errors(401, 403, 404, 409)},
+            },
+        },
+        "/api/0/organizations/{org}/integrations/bulk/": {
+            "parameters": [_param("Org")],
+            "post": {
+                "operationId": "bulkOrganizationIntegrations",
+                "tags": ["Installed integrations"],
+                "summary": "Disable, enable or uninstall many installations",
+                "description": "Owners, managers and admins. The chosen `ids`, or every "
+                               "installation matching `filters`, in one transaction; what the "
+                               "rules refuse is skipped and counted with its reason (e.g. "
+                               "\"Already disabled.\", a provider that cannot be disabled, one "
+                               "the organization's policy blocks). Each changed installation "
+                               "is audited as on its own page (INTEGRATION_DISABLE, …_ENABLE, "
+                               "INTEGRATION_REMOVE), the action as INTEGRATION_BULK_<ACTION>. "
+                               "`dryRun` answers the plan; send its `plannedAt` (and `versions`) "
+                               "back to skip rows changed since. An id of another "
+                               "organization is 404 and nothing changes.",
+                "requestBody": _body("BulkActionInput"),
+                "responses": {**_ok("What changed (or would), what was skipped and why.",
+                                    ref("BulkResult")),
+                              **_errors(400, 401, 403, 404, 413)},
             },
         },
         "/api/0/doc-integrations/": {

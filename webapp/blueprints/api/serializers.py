@@ -248,3 +248,20 @@ def serialize_install_request(request: IntegrationRequest) -> dict[str, Any]:
         "status": request.status,
         "dateAdded": iso(request.date_added),
     }
+
+
+def serialize_bulk(action: str, *, dry_run: bool, selected: int, changed: int,
+                   skipped: Iterable[Any], planned_at: datetime | None = None,
+                   versions: Mapping[int, int] | None = None,
+                   audit_entry_id: int | None = None) -> dict[str, Any]:
+    """A bulk action's plan (`dry_run`) or result: the same shape for both."""
+    return {
+        "action": action,
+        "dryRun": dry_run,
+        "selected": selected,
+        "changed": changed,
+        "skipped": [{"reason": skip.reason, "count": skip.count} for skip in skipped],
+        "plannedAt": iso(planned_at),
+        "versions": {str(iid): version for iid, version in sorted((versions or {}).items())},
+        "auditEntryId": audit_entry_id,
+    }

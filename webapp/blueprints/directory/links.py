@@ -64,11 +64,13 @@ class NextStep:
     primary: bool = False
 
 
-def next_step(entry: DirectoryEntry, org_slug: str, can_install: bool) -> NextStep:
-    """Installed entries and doc integrations open their page; a member asks for one not
-    installed; who may install it learns how (a plugin: on its project table)."""
+def next_step(entry: DirectoryEntry, org_slug: str, can_install: bool,
+              blocked: bool = False) -> NextStep:
+    """Installed entries, doc integrations and providers the org's policy blocks open their
+    page; a member asks for one not installed; who may install it learns how (a plugin: on
+    its project table)."""
     page = entry_url(entry.kind, org_slug, entry.slug)
-    if entry.installed is not False or not entry.requestable:
+    if entry.installed is not False or not entry.requestable or blocked:
         return NextStep("Open", page, entry.name)
     if not can_install:
         return NextStep("Request installation", request_url(org_slug, entry.kind, entry.slug),

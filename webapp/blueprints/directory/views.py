@@ -10,6 +10,7 @@ from webapp.blueprints.listing import ListView, Page
 from webapp.services.directory import SENTRY_APP, directory_entries, get_sentry_app, install_hint
 from webapp.services.install_requests import open_request_for
 from webapp.services.permissions import Capability, OrgAccess
+from webapp.services.policy import get_policy
 
 
 @bp.route("/settings/<org_slug>/directory/")
@@ -27,12 +28,19 @@ def index(access: OrgAccess):
     view = ListView(form, Page(result.entries, result.total, result.page, result.per_page))
     org_slug = access.organization.slug
     can_install = access.can(Capability.MANAGE_INTEGRATIONS)
+    policy = get_policy(access.organization)
+
+    def policy_refusal(entry):
+        return policy.refusal(entry.kind, entry.slug, entry.name) if entry.requestable else None
+
     return render_template(
         "directory/index.html",
         view=view,
         can_install=can_install,
+        policy_refusal=policy_refusal,
         entry_url=lambda entry: entry_url(entry.kind, org_slug, entry.slug),
-        next_step=lambda entry: next_step(entry, org_slug, can_install),
+        next_step=lambda entry: next_step(entry, org_slug, can_install,
+                                             bool(policy_refusal(entry))),
         clear_href=url_for("directory.index", org_slug=org_slug),
     ), view.status
 

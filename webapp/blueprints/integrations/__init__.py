@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("integrations", __name__, url_prefix="/settings")
 
-from webapp.blueprints.integrations import views  # noqa: E402,F401
+from webapp.blueprints.integrations import bulk_views, views  # noqa: E402,F401

@@ -3,6 +3,7 @@ parser of its query string, for the page, the CSV export and the API) and the
 per-provider config form."""
 
 from functools import cache
+from urllib.parse import parse_qsl
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
@@ -22,6 +23,8 @@ from webapp.blueprints.filters import ChoicesFilterField, FilterForm, ListFilter
 from webapp.catalog.features import parse_integration_feature
 from webapp.catalog.providers import DOMAINS, PROVIDERS, Provider
 from webapp.models import ObjectStatus
+from webapp.services.errors import ValidationFailed
+from webapp.services.ids import parse_id
 from webapp.services.integrations import (
     DEFAULT_SORT,
     FILTER_STATUSES,
@@ -29,7 +32,9 @@ from webapp.services.integrations import (
     SORTS,
     IntegrationFilters,
 )
-from webapp.services.integrations.lifecycle import has_control_characters
+from webapp.services.integrations.bulk import Expected, Selection, clean_ids, parse_planned_at
+from webapp.services.integrations.filters import POLICY_FILTERS
+from webapp.services.text import has_control_characters
 
 # The API's spellings of the list's arguments (Sentry's camelCase).
 API_ALIASES = {"providerKey": "provider_key", "integrationType": "integration_type",
@@ -130,6 +135,11 @@ def _show_or_hide(form, field) -> None:
         raise ValidationError("Must be 1 (show) or 0 (hide).")
 
 
+def _known_policy(form, field) -> None:
+    if field.data and field.data not in POLICY_FILTERS:
+        raise ValidationError(f"Unknown policy filter: {field.data}. Use: {', '.join(POLICY_FILTERS)}.")
+
+
 def _known_sort(form, field) -> None:
     if field.data and field.data not in SORTS:
         raise ValidationError(messages.unknown("sort", field.data, SORTS))
@@ -152,6 +162,10 @@ class IntegrationFilterForm(FilterForm):
         "Config column", choices=[SelectChoice("1", "Show"), SelectChoice("0", "Hide")],
         validators=[_show_or_hide])
     sort = LastValueField(widget=HiddenInput(), validators=[_known_sort])
+    policy = LastValueSelectField(
+        "Policy", choices=[SelectChoice("", "Any"),
+                           *(SelectChoice(value, label) for value, label in POLICY_FILTERS.items())],
+        validators=[_known_policy])
 
     @classmethod
     def prepare_args(cls, args):
@@ -172,6 +186,7 @@ class IntegrationFilterForm(FilterForm):
                                          if status is not None)),
             include_config=(self.include_config.data or "1").lower() not in HIDE,
             sort=self.sort.data or DEFAULT_SORT,
+            policy=self.policy.data or "",
         )
 
 
@@ -216,3 +231,80 @@ def config_form_class(provider: Provider) -> type[FlaskForm]:
         else:
             attrs[field.name] = StringField(field.label, description=field.help)
     return type(f"{provider.key.title().replace('_', '')}ConfigForm", (FlaskForm,), attrs)
+
+
+# -- bulk actions (issue 23) ------------------------------------------------------------------
+
+BULK_ACTIONS = [SelectChoice("disable", "Disable"), SelectChoice("enable", "Enable"),
+                SelectChoice("uninstall", "Uninstall"), SelectChoice("export", "Export CSV")]
+EXPORT = "export"
+
+
+def parse_filter_pairs(pairs) -> IntegrationFilters:
+    """The list's filters from (name, value) pairs, parsed by the list's own form (the API's
+    spellings too; paging and unknown names are ignored, as the list ignores them);
+    ValidationFailed with the form's errors by field name otherwise."""
+    form = IntegrationFilterForm.from_args(MultiDict(list(pairs)))
+    if not form.validate():
+        raise ValidationFailed(dict(form.errors))
+    return form.filters()
+
+
+def _one_of_bulk_actions(form, field) -> None:
+    if field.data not in {choice.value for choice in BULK_ACTIONS}:
+        raise ValidationError("Choose an action: Disable, Enable, Uninstall or Export CSV.")
+
+
+class BulkActionForm(FlaskForm):
+    """A bulk action on the installed-integrations list: `action`, and either the chosen
+    Integration `ids` (repeatable) or, with `all_matching=1`, every row matching `filters`
+    (the list's query string). The list posts it; GET links may carry it too."""
+
+    action = SelectField("Action", choices=BULK_ACTIONS, validate_choice=False,
+                         validators=[_one_of_bulk_actions])
+    ids = SelectMultipleField("Installations", choices=[], validate_choice=False)
+    all_matching = HiddenField()
+    filters = HiddenField("Filters")
+    next = HiddenField()
+
+    def selection(self) -> Selection:
+        """The chosen rows; ValidationFailed under `ids` or `filters` when they are wrong."""
+        if self.all_matching.data == "1":
+            try:
+                filters = parse_filter_pairs(parse_qsl(self.filters.data or "", keep_blank_values=True))
+            except ValidationFailed as exc:
+                raise ValidationFailed({"filters": [
+                    message for messages in exc.field_errors.values() for message in messages]}
+                ) from None
+            return Selection(filters=filters)
+        if not self.ids.data:
+            raise ValidationFailed({"ids": ["Choose at least one installation, or all "
+                                            "matching the filters."]})
+        return Selection(ids=clean_ids(self.ids.data))
+
+    def filter_query(self) -> str:
+        """The list's query string of an "all matching" selection ("" otherwise)."""
+        return (self.filters.data or "") if self.all_matching.data == "1" else ""
+
+
+class BulkApplyForm(BulkActionForm):
+    """The confirmation's form: the same selection, plus what the plan saw (`versions` of
+    rows chosen by id as "id:version,…", and `planned_at`) for the stale check."""
+
+    versions = HiddenField()
+    planned_at = HiddenField()
+
+    def expected(self) -> Expected:
+        """What the plan saw; ValidationFailed under `planned_at` when the form is damaged."""
+        planned_at = parse_planned_at(self.planned_at.data)
+        versions: dict[int, int] = {}
+        for pair in filter(None, (self.versions.data or "").split(",")):
+            iid, _, version = pair.partition(":")
+            if parse_id(iid) is None or not parse_id(version):
+                planned_at = None
+                break
+            versions[int(iid)] = int(version)
+        if planned_at is None:
+            raise ValidationFailed({"planned_at": [
+                "The confirmation is incomplete; go back to the list and try again."]})
+        return Expected(versions, planned_at)

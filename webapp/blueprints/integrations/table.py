@@ -2,7 +2,7 @@
 rows, each cell computed once in Python (as Django admin's `items_for_result` does) so that
 templates print plain, autoescaped values. The markup is in templates/integrations/."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
@@ -106,11 +106,19 @@ class ListRow(NamedTuple):
     date_added: str
     grace_period_end: datetime | None
     config: str | None
+    # The org's provider policy blocks this provider: the row's "Blocked by policy" badge.
+    policy_badge: Badge | None = None
+
+
+POLICY_BADGE = Badge("Blocked by policy", "text-bg-warning")
 
 
 def list_rows(rows: Iterable[InstallationRow], list_url: str, next_url: str,
-              include_config: bool) -> list[ListRow]:
-    """The table's rows; each links to its installation's page, which returns to `next_url`."""
+              include_config: bool,
+              blocked_providers: Collection[str] | None = None) -> list[ListRow]:
+    """The table's rows; each links to its installation's page, which returns to `next_url`.
+    `blocked_providers`: the provider keys the org's policy blocks (their rows get a badge)."""
+    blocked = blocked_providers or ()
     next_arg = quote(next_url, safe="/")
     return [
         ListRow(
@@ -124,6 +132,7 @@ def list_rows(rows: Iterable[InstallationRow], list_url: str, next_url: str,
             date_added=row.date_added.strftime("%Y-%m-%d"),
             grace_period_end=row.grace_period_end,
             config=config_summary(row.config) if include_config else None,
+            policy_badge=POLICY_BADGE if row.provider in blocked else None,
         )
         for row in rows
     ]

@@ -6,8 +6,6 @@
 - …/<id>/disable/, …/<id>/uninstall/, …/<id>/restore/ (GET confirm, POST); …/<id>/enable/ (POST)
 """
 
-import json
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms import SelectChoice  # type: ignore[attr-defined]  # not in types-WTForms 3.2
@@ -15,12 +13,12 @@ from wtforms import SelectChoice  # type: ignore[attr-defined]  # not in types-W
 from webapp import messages
 from webapp.blueprints.common import (
     client_ip,
-    csv_response,
     org_view,
     safe_next,
     save_form,
 )
 from webapp.blueprints.integrations import bp, table
+from webapp.blueprints.integrations.export import export_csv
 from webapp.blueprints.integrations.forms import (
     ConfirmForm,
     IntegrationFilterForm,
@@ -31,12 +29,13 @@ from webapp.blueprints.listing import Chip, ListView, Page, url_with_args, value
 from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import DOMAIN_LABELS, DOMAINS, PROVIDERS, get_provider
 from webapp.extensions import db
-from webapp.models import ObjectStatus, Organization
+from webapp.models import ObjectStatus
 from webapp.services import integrations as svc
-from webapp.services.audit import list_target_history, record_export
+from webapp.services.audit import list_target_history
 from webapp.services.errors import Conflict
 from webapp.services.ids import parse_id
 from webapp.services.permissions import Capability, OrgAccess
+from webapp.services.policy import get_policy
 from webapp.services.saved_views import list_saved_views
 
 STATUS_LABELS = {status.label: messages.status_words(status.label) for status in svc.FILTER_STATUSES}
@@ -94,6 +93,8 @@ def _chips(filters: svc.IntegrationFilters) -> list[Chip]:
                           url_with_args(integration_type=None, integrationType=None, page=None)))
     chips += value_chips("Status", "status", [s.label for s in filters.statuses],
                          lambda label: STATUS_LABELS[label])
+    if filters.policy:
+        chips.append(Chip(svc.POLICY_FILTERS[filters.policy], url_with_args(policy=None, page=None)))
     return chips
 
 
@@ -108,9 +109,10 @@ def index(access: OrgAccess):
         _filter_choices(form, None)
         view = ListView(form, None, saved_views=saved_views)
         return render_template("integrations/index.html", view=view, filters=None), view.status
-    filters = form.filters()
+    # The policy's blocked providers: the `policy` filter and the rows' badges (one query).
+    filters = svc.resolve_policy(org, form.filters(), always=True)
     if request.args.get("format") == "csv":
-        return _export_csv(access, filters)
+        return export_csv(access, filters)
     facets = svc.facet_counts(org, filters)
     result = svc.list_installations(org, filters, form.page_number, form.page_size, facets)
     _filter_choices(form, facets)
@@ -118,40 +120,9 @@ def index(access: OrgAccess):
                     sort=filters.sort, default_sort=svc.DEFAULT_SORT, chips=_chips(filters),
                     saved_views=saved_views)
     rows = table.list_rows(result.items, url_for("integrations.index", org_slug=org.slug),
-                           request.full_path.rstrip("?"), filters.include_config)
+                           request.full_path.rstrip("?"), filters.include_config,
+                           filters.blocked_providers)
     return render_template("integrations/index.html", view=view, filters=filters, rows=rows)
-
-
-def _export_csv(access: OrgAccess, filters: svc.IntegrationFilters):
-    """Every matching row (all pages) as CSV; the export is audit-logged first."""
-    org = access.organization
-    org_slug, org_id = org.slug, org.id
-    record_export(actor=current_user, organization=org, list_name="integrations",
-                  filters=filters.as_dict(), ip_address=client_ip())
-    db.session.commit()
-    header = ["integration_id", "provider", "provider_name", "name", "external_id", "status",
-              "integration_status", "date_added", "grace_period_end", "domain_name",
-              "account_type"]
-    if filters.include_config:
-        header.append("config")
-
-    def rows():
-        # Streaming runs after the request's session is gone: reload the org in this one.
-        for row in svc.iter_installations(db.session.get(Organization, org_id), filters):
-            provider = PROVIDERS.get(row.provider)
-            metadata = row.metadata or {}
-            line = [
-                row.integration_id, row.provider, provider.name if provider else "",
-                row.name, row.external_id, ObjectStatus.label_of(row.status),
-                ObjectStatus.label_of(row.integration_status), row.date_added.isoformat(),
-                row.grace_period_end.isoformat() if row.grace_period_end else "",
-                metadata.get("domain_name", ""), metadata.get("account_type", ""),
-            ]
-            if filters.include_config:
-                line.append(json.dumps(row.config or {}, sort_keys=True))
-            yield line
-
-    return csv_response(f"{org_slug}-integrations.csv", header, rows())
 
 
 @bp.route("/<org_slug>/integrations/<provider_key>/")
@@ -222,6 +193,8 @@ def _render_detail(access: OrgAccess, oi, form, status: int = 200):
         history=list_target_history(svc.TARGET_TYPE, oi.id),
         manage_reason=reason,
         disable_reason=svc.disable_reason(oi),
+        enable_reason=svc.enable_reason(oi, get_policy(access.organization))
+        if oi.status == int(ObjectStatus.DISABLED) else None,
         action_form=ConfirmForm(formdata=None, next=_returning_next(access) or ""),
         back=back,
         status_label=ObjectStatus.label_of(oi.status),

@@ -34,6 +34,7 @@ from webapp.services.install_requests import (
     list_requests,
 )
 from webapp.services.permissions import REASONS, Capability, OrgAccess
+from webapp.services.policy import ProviderBlocked
 from webapp.services.request_resolution import (
     AlreadyResolved,
     ResolveOutcome,
@@ -169,10 +170,11 @@ def _queue_url(access: OrgAccess) -> str:
     return safe_next(url_for("requests.index", org_slug=access.organization.slug))
 
 
-def _resolved(back: str, result: ResolveOutcome | AlreadyResolved) -> tuple[str, str, str]:
+def _resolved(back: str, result: ResolveOutcome | AlreadyResolved | ProviderBlocked
+              ) -> tuple[str, str, str]:
     """save_form's `done` of Mark done and Dismiss: the flash, and the queue to go back to.
-    A request someone resolved first is a warning."""
-    if isinstance(result, AlreadyResolved):
+    A request someone resolved first, or one the provider policy blocks, is a warning."""
+    if isinstance(result, AlreadyResolved | ProviderBlocked):
         return result.message, back, "warning"
     resolved = result.request
     who = resolved.requester.display_name if resolved.requester else "a former member"
@@ -191,7 +193,7 @@ def _resolve(access: OrgAccess, request_id: int, status: str, reason: str | None
     try:
         return resolve_request(access, request_id, status, client_ip(), reason=reason,
                                base_url=request.url_root)
-    except AlreadyResolved as exc:
+    except (AlreadyResolved, ProviderBlocked) as exc:
         return exc
 
 

@@ -265,7 +265,10 @@ class _Seeder:
             rows.append({"organization_id": self.orgs[org_slug], "integration_id": integration_id,
                          "config": self._config(provider), "status": int(status),
                          "grace_period_end": grace, "date_added": added,
-                         "date_updated": added + timedelta(days=self.rng.randint(0, 20)),
+                         # never after now: a change "in the future" would look like one
+                         # made after any bulk action's confirmation (stale, skipped)
+                         "date_updated": min(added + timedelta(days=self.rng.randint(0, 20)),
+                                             self.now),
                          "version": 1})
         insert_rows(OrganizationIntegration, rows)
         self.count("installations", len(rows))

@@ -25,6 +25,7 @@ from webapp.models import (
     OrganizationMember,
     Project,
     ProjectPluginOption,
+    ProviderPolicy,
     SentryApp,
     User,
 )
@@ -140,6 +141,12 @@ def _export_organizations() -> list[dict]:
         orgs[org_id]["plugin_options"].append(
             {"project": project, "plugin": plugin, "key": key, "value": value}
         )
+    for org_id, mode, reason, providers in db.session.execute(
+        select(ProviderPolicy.organization_id, ProviderPolicy.mode, ProviderPolicy.reason,
+               ProviderPolicy.providers)
+    ):
+        orgs[org_id]["provider_policy"] = {"mode": mode, "reason": reason,
+                                           "providers": sorted(providers or ())}
     for org in orgs.values():
         org["members"].sort(key=lambda r: (r["email"].lower(), r["email"]))
         org["projects"].sort(key=lambda r: r["slug"])

@@ -29,6 +29,7 @@ from webapp.models import (
     OrganizationMember,
     Project,
     ProjectPluginOption,
+    ProviderPolicy,
     SentryApp,
     User,
     utcnow,
@@ -38,6 +39,9 @@ from webapp.services.audit import diff_values, record_audit
 from webapp.services.datafile.plan import Entry, OrgPlan, Plan
 from webapp.services.datafile.schema import TABLES, iso_datetime
 from webapp.services.datafile.validation import validate_data
+from webapp.services.policy import AUDIT_EVENT as POLICY_EVENT
+from webapp.services.policy import TARGET_TYPE as POLICY_TARGET
+from webapp.services.policy import Policy
 
 AUDIT_SOURCE = "load-data"
 
@@ -305,6 +309,37 @@ class _Writer:
                 self.summary.created("project_plugin_option")
             elif _assign(option.existing, "value", values["value"]):
                 self.summary.updated("project_plugin_option")
+
+        if plan.policy is not None:
+            self._provider_policy(org, plan.policy)
+
+    def _provider_policy(self, org: Organization, entry: Entry[ProviderPolicy]) -> None:
+        """Create or update the org's provider policy; audited as the page audits it."""
+        values, row = entry.values, entry.existing
+        before = (Policy().as_values() if row is None else
+                  {"mode": row.mode, "reason": row.reason, "providers": sorted(row.providers or ())})
+        changes = diff_values(before, values)
+        if row is None:
+            db.session.flush()  # a new organization's id
+            row = ProviderPolicy(organization_id=org.id, mode=values["mode"],
+                                 reason=values["reason"], providers=values["providers"])
+            db.session.add(row)
+            self.summary.created("provider_policy")
+        elif changes:
+            for name in ("mode", "reason", "providers"):
+                _assign(row, name, values[name])
+            self.summary.updated("provider_policy")
+        if not changes:
+            return
+        policy_row = row
+
+        def write() -> None:
+            record_audit(event=POLICY_EVENT, actor=None, organization=org,
+                         target_type=POLICY_TARGET, target_id=policy_row.id,
+                         target_object="Integration policy",
+                         data={"changes": changes, "source": AUDIT_SOURCE})
+
+        self.audits.append(write)
 
     def _org_integration(self, org: Organization, entry: Entry[OrganizationIntegration]) -> None:
         values, link = entry.values, entry.existing

@@ -21,6 +21,7 @@ from webapp.models import (
     OrganizationMember,
     Project,
     ProjectPluginOption,
+    ProviderPolicy,
     SentryApp,
     User,
 )
@@ -49,6 +50,8 @@ class OrgPlan:
     integrations: list[Entry[OrganizationIntegration]] = field(default_factory=list)
     plugin_options: list[Entry[ProjectPluginOption]] = field(default_factory=list)
     existing_projects: dict[str, Project] = field(default_factory=dict)
+    # The file's provider policy (cleaned), and the org's stored one; None: not in the file.
+    policy: Entry[ProviderPolicy] | None = None
 
 
 @dataclass

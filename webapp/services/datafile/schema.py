@@ -23,6 +23,7 @@ ROOT_KEYS = ("users", "sentry_apps", "integrations", "doc_integrations", "organi
 TABLES = (
     "user", "sentry_app", "integration", "doc_integration", "organization",
     "organization_member", "project", "organization_integration", "project_plugin_option",
+    "provider_policy",
 )
 STATUS_LABELS = tuple(status.label for status in ObjectStatus)
 SENTRY_APP_STATUSES = ("unpublished", "published", "internal")
@@ -200,7 +201,10 @@ ORGANIZATION_FIELDS = {
     "projects": (None, OPTIONAL),
     "integrations": (None, OPTIONAL),
     "plugin_options": (None, OPTIONAL),
+    "provider_policy": (None, OPTIONAL),
 }
+# An organization's provider policy: checked by services.policy.clean_policy, as the page does.
+PROVIDER_POLICY_KEYS = ("mode", "reason", "providers")
 MEMBER_FIELDS = {
     "email": (_email, KEY),
     "role": (_choice(ROLES), CREATE),

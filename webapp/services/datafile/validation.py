@@ -22,6 +22,7 @@ from webapp.models import (
     OrganizationMember,
     Project,
     ProjectPluginOption,
+    ProviderPolicy,
     SentryApp,
     User,
 )
@@ -34,10 +35,13 @@ from webapp.services.datafile.schema import (
     ORGANIZATION_FIELDS,
     PLUGIN_OPTION_FIELDS,
     PROJECT_FIELDS,
+    PROVIDER_POLICY_KEYS,
     ROOT_KEYS,
     SENTRY_APP_FIELDS,
     USER_FIELDS,
 )
+from webapp.services.errors import ValidationFailed
+from webapp.services.policy import KINDS, clean_policy, provider_choices
 
 
 class DataFileInvalid(Exception):
@@ -266,6 +270,50 @@ class _Validator(DocIntegrationChecks):
                            f"no project {key[0]!r} in this organization (in the file or the database)")
                 continue
             plan.plugin_options.append(Entry(sub, cleaned, current_options.get(key), {"key": key}))
+
+        if "provider_policy" in item:
+            self._provider_policy(plan, item["provider_policy"], f"{path}.provider_policy", org)
+
+    def _provider_policy(self, plan: OrgPlan, raw, path: str, org: Organization | None) -> None:
+        """The org's provider policy: {"mode", "reason", "providers": ["<kind>:<slug>", …]},
+        checked by the page's own rule (services.policy.clean_policy); a sentry app may be one
+        of the file's."""
+        if not isinstance(raw, dict):
+            self.error(path, "must be an object")
+            return
+        for key in raw:
+            if key not in PROVIDER_POLICY_KEYS:
+                self.error(f"{path}.{key}", f"unknown field (allowed: {', '.join(PROVIDER_POLICY_KEYS)})")
+        if "mode" not in raw:
+            self.error(f"{path}.mode", "required")
+            return
+        listed = raw.get("providers", [])
+        if not isinstance(listed, list) or not all(isinstance(p, str) for p in listed):
+            self.error(f"{path}.providers", "must be a list of \"<kind>:<slug>\" strings")
+            return
+        by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}
+        for key in listed:
+            kind, _, slug = key.partition(":")
+            if kind not in KINDS or not slug:
+                self.error(f"{path}.providers", f"{key!r} is not \"<kind>:<slug>\" with a kind of: "
+                                                f"{', '.join(KINDS)}")
+                return
+            by_kind[kind].append(slug)
+        known = {kind: [slug for slug, _ in choices] for kind, choices in provider_choices().items()}
+        known["sentry_app"] += [entry.values["slug"] for entry in self.plan.sentry_apps]
+        try:
+            cleaned = clean_policy(raw["mode"], raw.get("reason", ""), by_kind, known)
+        except ValidationFailed as exc:
+            for name, messages in exc.field_errors.items():
+                field_path = f"{path}.{name}" if name in ("mode", "reason") else f"{path}.providers"
+                for message in messages:
+                    self.error(field_path, message)
+            return
+        existing = None
+        if org is not None:
+            existing = db.session.scalar(select(ProviderPolicy)
+                                         .where(ProviderPolicy.organization_id == org.id))
+        plan.policy = Entry(path, cleaned.as_values(), existing)
 
 
 def validate_data(data: object) -> Plan:

@@ -7,6 +7,7 @@ installation. Plain functions over `db.session`, shared by the HTML pages and th
 - listing.py    InstallationRow, the page, the CSV stream, the plain sorted query
 - lifecycle.py  one installation: config, disable/enable, uninstall, restore, the
                 deletion job
+- bulk.py       one action over many installations (ids, or all matching the filters)
 """
 
 from webapp.services.integrations.counts import (
@@ -18,11 +19,13 @@ from webapp.services.integrations.counts import (
 from webapp.services.integrations.filters import (
     DEFAULT_SORT,
     FILTER_STATUSES,
+    POLICY_FILTERS,
     Q_MAX_LENGTH,
     SORTS,
     IntegrationFilters,
     allowed_providers,
     providers_with_features,
+    resolve_policy,
 )
 from webapp.services.integrations.lifecycle import (
     TARGET_TYPE,
@@ -32,6 +35,7 @@ from webapp.services.integrations.lifecycle import (
     disable_integration,
     disable_reason,
     enable_integration,
+    enable_reason,
     extra_config,
     get_org_integration,
     provider_of,
@@ -54,12 +58,13 @@ from webapp.services.integrations.listing import (
 )
 
 __all__ = [
-    "DEFAULT_SORT", "FILTER_STATUSES", "Q_MAX_LENGTH", "SORTS", "TARGET_TYPE", "Facets",
-    "InstallationPage", "InstallationRow", "IntegrationFilters", "RestorePlan", "UninstallImpact",
+    "DEFAULT_SORT", "FILTER_STATUSES", "POLICY_FILTERS", "Q_MAX_LENGTH", "SORTS", "TARGET_TYPE",
+    "Facets", "InstallationPage", "InstallationRow", "IntegrationFilters", "RestorePlan",
+    "UninstallImpact",
     "allowed_providers", "config_values", "count_installations", "disable_integration",
-    "disable_reason", "enable_integration", "extra_config", "facet_counts",
+    "disable_reason", "enable_integration", "enable_reason", "extra_config", "facet_counts",
     "get_org_integration", "installation_rows", "installations_query", "iter_installations",
     "list_installations", "provider_installations", "provider_of", "providers_with_features",
-    "restore_integration", "restore_plan", "result_counts", "run_deletions", "schema_values",
-    "uninstall_impact", "uninstall_integration", "update_integration_config",
+    "resolve_policy", "restore_integration", "restore_plan", "result_counts", "run_deletions",
+    "schema_values", "uninstall_impact", "uninstall_integration", "update_integration_config",
 ]

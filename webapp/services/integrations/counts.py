@@ -29,9 +29,11 @@ from webapp.services.integrations.filters import (
     allowed_providers,
     allowed_statuses,
     like_pattern,
+    policy_providers,
     providers_allowed_by,
     providers_in_domain,
     providers_with_features,
+    resolve_policy,
 )
 
 OI = OrganizationIntegration
@@ -51,6 +53,8 @@ class Facets:
     statuses: dict[str, int] = field(default_factory=dict)
     integration_types: dict[str, int] = field(default_factory=dict)
     features: dict[str, int] = field(default_factory=dict)
+    # {"blocked": rows} when the org's policy-blocked providers were read (resolve_policy)
+    policy: dict[str, int] = field(default_factory=dict)
     total: int = 0
     matrix: Matrix = field(default_factory=dict, repr=False)
 
@@ -93,7 +97,9 @@ def matching_groups(matrix: Matrix, filters: IntegrationFilters) -> Matrix:
 
 
 def result_counts(org: OrgRef, filters: IntegrationFilters) -> Facets:
-    """The matrix and the total, without per-choice counts (the API); one statement."""
+    """The matrix and the total, without per-choice counts (the API); one statement (and
+    one more for the `policy` filter, unless resolve_policy has read the policy)."""
+    filters = resolve_policy(org, filters)
     matrix = status_matrix(org, filters)
     return Facets(matrix=matrix, total=sum(matching_groups(matrix, filters).values()))
 
@@ -105,6 +111,7 @@ def count_installations(org: OrgRef, filters: IntegrationFilters) -> int:
 
 def facet_counts(org: OrgRef, filters: IntegrationFilters) -> Facets:
     """Facet counts for the filter form and the exact result count, in one statement."""
+    filters = resolve_policy(org, filters)
     facets = result_counts(org, filters)
     statuses = {int(s) for s in allowed_statuses(filters)}
     per_provider: dict[str, int] = {}  # rows per provider, of the statuses the filters allow
@@ -116,29 +123,35 @@ def facet_counts(org: OrgRef, filters: IntegrationFilters) -> Facets:
         return sum(n for p, n in per_provider.items() if allowed is None or p in allowed)
 
     keys, features, kind = filters.provider_keys, filters.features, filters.integration_type
+    policy = policy_providers(filters)
 
-    others = providers_allowed_by((), features, kind)
+    others = providers_allowed_by((), features, kind, policy)
     facets.providers = {key: rows_of({key} if others is None else {key} & others)
                         for key in PROVIDERS}
 
-    allowed = providers_allowed_by(keys, features, kind)
+    allowed = providers_allowed_by(keys, features, kind, policy)
     facets.statuses = {
         status.label: sum(n for (p, s), n in facets.matrix.items()
                           if s == int(status) and (allowed is None or p in allowed))
         for status in FILTER_STATUSES
     }
 
-    others = providers_allowed_by(keys, features, None)
+    others = providers_allowed_by(keys, features, None, policy)
     facets.integration_types = {
         domain: rows_of(providers_in_domain(domain) if others is None
                         else providers_in_domain(domain) & others)
         for domain in DOMAINS
     }
 
-    others = providers_allowed_by(keys, (), kind)
+    others = providers_allowed_by(keys, (), kind, policy)
     facets.features = {
         str(feature.value): rows_of(providers_with_features([feature]) if others is None
                                     else providers_with_features([feature]) & others)
         for feature in IntegrationFeatures
     }
+
+    if filters.blocked_providers is not None:
+        others = providers_allowed_by(keys, features, kind)
+        blocked = set(filters.blocked_providers)
+        facets.policy = {"blocked": rows_of(blocked if others is None else blocked & others)}
     return facets

@@ -11,11 +11,13 @@ filter and the facet arithmetic both use `allowed_providers`.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import PROVIDERS
 from webapp.models import VISIBLE_STATUSES, ObjectStatus
+from webapp.services.actors import OrgRef
+from webapp.services.policy import get_policy
 
 SORTS: tuple[str, ...] = (
     "name", "-name", "provider", "-provider", "status", "-status", "date_added", "-date_added",
@@ -23,6 +25,9 @@ SORTS: tuple[str, ...] = (
 DEFAULT_SORT = "name"
 FILTER_STATUSES: tuple[ObjectStatus, ...] = tuple(VISIBLE_STATUSES)
 Q_MAX_LENGTH = 200
+# The `policy` filter's one value: installations of providers the org's policy blocks.
+POLICY_BLOCKED = "blocked"
+POLICY_FILTERS: dict[str, str] = {POLICY_BLOCKED: "Blocked by policy"}
 
 
 @dataclass(frozen=True)
@@ -36,11 +41,15 @@ class IntegrationFilters:
     statuses: tuple[ObjectStatus, ...] = ()
     include_config: bool = True
     sort: str = DEFAULT_SORT
+    policy: str = ""
+    # The org's policy-blocked provider keys, once `resolve_policy` has read them (the
+    # `policy` filter needs them; the list's "blocked by policy" badges use them too).
+    blocked_providers: frozenset[str] | None = None
 
     def is_filtered(self) -> bool:
         """True when a filter narrows the list (sort and include_config do not)."""
         return bool(self.q or self.provider_keys or self.features or self.integration_type
-                    or self.statuses)
+                    or self.statuses or self.policy)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready (audit entries of exports)."""
@@ -52,6 +61,7 @@ class IntegrationFilters:
             "statuses": [s.label for s in self.statuses],
             "include_config": self.include_config,
             "sort": self.sort,
+            "policy": self.policy,
         }
 
 
@@ -75,14 +85,35 @@ def providers_in_domain(domain: str) -> set[str]:
     return set(_PROVIDERS_IN_DOMAIN.get(domain, ()))
 
 
+def resolve_policy(org: OrgRef, filters: IntegrationFilters, *,
+                   always: bool = False) -> IntegrationFilters:
+    """`filters` with the org's policy-blocked providers read (one query) when the `policy`
+    filter needs them, or `always` (the list page shows badges); else `filters` itself."""
+    if filters.blocked_providers is not None or not (filters.policy or always):
+        return filters
+    return replace(filters, blocked_providers=get_policy(org).blocked_provider_keys())
+
+
+def policy_providers(filters: IntegrationFilters) -> set[str] | None:
+    """The provider keys the `policy` filter allows; None without that filter."""
+    if not filters.policy:
+        return None
+    if filters.blocked_providers is None:
+        raise ValueError("the policy filter is not resolved: call resolve_policy(org, filters)")
+    return set(filters.blocked_providers)
+
+
 def allowed_providers(filters: IntegrationFilters) -> set[str] | None:
     """The provider keys the provider-ish filters allow; None when they allow every provider."""
-    return providers_allowed_by(filters.provider_keys, filters.features, filters.integration_type)
+    return providers_allowed_by(filters.provider_keys, filters.features, filters.integration_type,
+                                policy_providers(filters))
 
 
 def providers_allowed_by(provider_keys: Iterable[str], features: Iterable[IntegrationFeatures],
-                         integration_type: str | None) -> set[str] | None:
-    """allowed_providers of these three filters (each facet leaves out its own filter)."""
+                         integration_type: str | None,
+                         policy: set[str] | None = None) -> set[str] | None:
+    """allowed_providers of these filters (each facet leaves out its own filter); `policy`:
+    the `policy` filter's providers (policy_providers)."""
     allowed: set[str] | None = set(provider_keys) or None
     features = tuple(features)
     if features:
@@ -91,6 +122,8 @@ def providers_allowed_by(provider_keys: Iterable[str], features: Iterable[Integr
     if integration_type:
         in_domain = providers_in_domain(integration_type)
         allowed = in_domain if allowed is None else allowed & in_domain
+    if policy is not None:
+        allowed = set(policy) if allowed is None else allowed & policy
     return allowed
 
 

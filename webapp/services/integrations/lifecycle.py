@@ -24,18 +24,17 @@ from webapp.models import (
 )
 from webapp.services.actors import OrgRef, UserLike
 from webapp.services.audit import diff_values, record_audit
+from webapp.services.directory import FIRST_PARTY
 from webapp.services.errors import Conflict, NotFound, StaleEdit, ValidationFailed
 from webapp.services.ids import parse_id
+from webapp.services.policy import Policy, get_policy
+from webapp.services.text import has_control_characters
 
 TARGET_TYPE = "organization_integration"
 TEXT_MAX_LENGTH = 1000
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
-
-def has_control_characters(text: str, allowed: str = "\t\n\r") -> bool:
-    """NUL and other control characters (PostgreSQL refuses NUL in text and JSON)."""
-    return any((ord(c) < 32 or ord(c) == 127) and c not in allowed for c in text)
 
 def get_org_integration(org: OrgRef, integration_id: int | str) -> OrganizationIntegration:
     """The org's installation of Integration `integration_id` (the id in Sentry's URLs).
@@ -191,9 +190,65 @@ def update_integration_config(
     return changes
 
 
-def _status_change(actor, oi, new_status: ObjectStatus, event: str, ip_address) -> None:
-    before = ObjectStatus(oi.status).label
-    oi.status = int(new_status)
+@dataclass(frozen=True)
+class StatusAction:
+    """A change of an installation's org-level status: its name, the status it sets, its
+    audit event and the word for a result ("12 disabled")."""
+
+    name: str
+    to: ObjectStatus
+    event: str
+    done: str
+
+
+DISABLE = StatusAction("disable", ObjectStatus.DISABLED, "INTEGRATION_DISABLE", "disabled")
+ENABLE = StatusAction("enable", ObjectStatus.ACTIVE, "INTEGRATION_ENABLE", "enabled")
+UNINSTALL = StatusAction("uninstall", ObjectStatus.PENDING_DELETION, "INTEGRATION_REMOVE",
+                         "uninstalled")
+STATUS_ACTIONS: dict[str, StatusAction] = {a.name: a for a in (DISABLE, ENABLE, UNINSTALL)}
+
+
+def action_refusal(action: StatusAction, status: int, provider_key: str,
+                   policy: Policy | None = None) -> str | None:
+    """Why `action` cannot change an installation of `provider_key` in `status`, or None
+    when it can. The one rule for the installation page, the API and bulk actions (which
+    judge each (provider, status) group of their selection with it). `policy`: the org's
+    provider policy, which refuses enabling a blocked provider."""
+    provider = get_provider(provider_key)
+    if action is DISABLE:
+        if status == int(ObjectStatus.DISABLED):
+            return "Already disabled."
+        if status != int(ObjectStatus.ACTIVE):
+            return "Pending deletion: only an active installation can be disabled."
+        if provider is not None and not provider.can_disable:
+            return f"{provider.name} installations cannot be disabled here; uninstall it instead."
+    elif action is ENABLE:
+        if status == int(ObjectStatus.ACTIVE):
+            return "Already active: only a disabled installation can be enabled."
+        if status != int(ObjectStatus.DISABLED):
+            return "Pending deletion: only a disabled installation can be enabled."
+        if policy is not None:
+            return policy.refusal(FIRST_PARTY, provider_key, provider.name if provider else None)
+    elif action is UNINSTALL:
+        if status == int(ObjectStatus.PENDING_DELETION):
+            return "Already pending deletion."
+        if status not in (int(ObjectStatus.ACTIVE), int(ObjectStatus.DISABLED)):
+            return "This installation is already being uninstalled."
+    return None
+
+
+def _status_change(actor, oi, action: StatusAction, ip_address, policy: Policy | None = None) -> None:
+    """Apply `action` to one installation (Conflict with the rule's reason when it may not)."""
+    reason = action_refusal(action, oi.status, oi.integration.provider, policy)
+    if reason:
+        raise Conflict(reason)
+    _set_status(actor, oi, action.to, action.event, ip_address)
+
+
+def _set_status(actor, oi, to: ObjectStatus, event: str, ip_address) -> None:
+    """Set one installation's status with its audit entry (the rules are the caller's)."""
+    before = ObjectStatus.label_of(oi.status)
+    oi.status = int(to)
     record_audit(
         event=event,
         actor=actor,
@@ -201,7 +256,7 @@ def _status_change(actor, oi, new_status: ObjectStatus, event: str, ip_address) 
         target_type=TARGET_TYPE,
         target_id=oi.id,
         target_object=oi.integration.name,
-        data={"changes": {"status": {"before": before, "after": new_status.label}},
+        data={"changes": {"status": {"before": before, "after": to.label}},
               "provider": oi.integration.provider, "integration_id": oi.integration_id},
         ip_address=ip_address,
     )
@@ -210,38 +265,33 @@ def _status_change(actor, oi, new_status: ObjectStatus, event: str, ip_address) 
 
 def disable_reason(oi: OrganizationIntegration) -> str | None:
     """Why this installation cannot be disabled now, or None when it can."""
-    provider = provider_of(oi)
-    if oi.status != int(ObjectStatus.ACTIVE):
-        return "Only an active installation can be disabled."
-    if provider is not None and not provider.can_disable:
-        return f"{provider.name} installations cannot be disabled here; uninstall it instead."
-    return None
+    return action_refusal(DISABLE, oi.status, oi.integration.provider)
+
+
+def enable_reason(oi: OrganizationIntegration, policy: Policy) -> str | None:
+    """Why this installation cannot be enabled now (e.g. the org's policy blocks its
+    provider), or None when it can."""
+    return action_refusal(ENABLE, oi.status, oi.integration.provider, policy)
 
 
 def disable_integration(actor: UserLike | None, oi: OrganizationIntegration,
                         ip_address: str | None = None) -> None:
     """Admins and up: set the org-level status to disabled (INTEGRATION_DISABLE)."""
-    reason = disable_reason(oi)
-    if reason:
-        raise Conflict(reason)
-    _status_change(actor, oi, ObjectStatus.DISABLED, "INTEGRATION_DISABLE", ip_address)
+    _status_change(actor, oi, DISABLE, ip_address)
 
 
 def enable_integration(actor: UserLike | None, oi: OrganizationIntegration,
                        ip_address: str | None = None) -> None:
-    """Admins and up: set a disabled installation back to active (INTEGRATION_ENABLE)."""
-    if oi.status != int(ObjectStatus.DISABLED):
-        raise Conflict("Only a disabled installation can be enabled.")
-    _status_change(actor, oi, ObjectStatus.ACTIVE, "INTEGRATION_ENABLE", ip_address)
+    """Admins and up: set a disabled installation back to active (INTEGRATION_ENABLE),
+    unless the org's provider policy blocks its provider."""
+    _status_change(actor, oi, ENABLE, ip_address, get_policy(oi.organization))
 
 
 def uninstall_integration(actor: UserLike | None, oi: OrganizationIntegration,
                           ip_address: str | None = None) -> None:
     """Admins and up: mark an active or disabled installation pending deletion
     (INTEGRATION_REMOVE); `run_deletions()` finishes the job."""
-    if oi.status not in (int(ObjectStatus.ACTIVE), int(ObjectStatus.DISABLED)):
-        raise Conflict("This installation is already being uninstalled.")
-    _status_change(actor, oi, ObjectStatus.PENDING_DELETION, "INTEGRATION_REMOVE", ip_address)
+    _status_change(actor, oi, UNINSTALL, ip_address)
 
 
 @dataclass(frozen=True)
@@ -288,7 +338,7 @@ def restore_integration(actor: UserLike | None, oi: OrganizationIntegration,
     if oi.status != int(ObjectStatus.PENDING_DELETION):
         raise Conflict("Only an installation pending deletion can be restored.")
     plan = restore_plan(oi)
-    _status_change(actor, oi, plan.status, "INTEGRATION_RESTORE", ip_address)
+    _set_status(actor, oi, plan.status, "INTEGRATION_RESTORE", ip_address)
     return plan
 
 

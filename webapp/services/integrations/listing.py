@@ -10,7 +10,7 @@ produce the same row type, and the API has one serializer for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -29,6 +29,7 @@ from webapp.services.integrations.filters import (
     allowed_providers,
     allowed_statuses,
     like_pattern,
+    resolve_policy,
 )
 from webapp.services.integrations.planner import plan_page
 
@@ -78,15 +79,26 @@ class InstallationPage:
     per_page: int
 
 
-def _terms(providers: tuple[str, ...] | None, statuses: tuple[int, ...], has_q: bool) -> list:
-    """WHERE terms on organization_integration alone: the org (bound as `org_id`), the
-    statuses and providers, and `q` (bound as `q_pattern`)."""
-    terms = [OI.organization_id == bindparam("org_id"), OI.status.in_(statuses)]
+def _terms(providers: tuple[str, ...] | None, statuses: tuple[int, ...], has_q: bool,
+           org_id: Any = None, q_pattern: Any = None) -> list:
+    """WHERE terms on organization_integration alone: the org (`org_id`, else bound as
+    `org_id`), the statuses and providers, and `q` (`q_pattern`, else bound as `q_pattern`)."""
+    terms = [OI.organization_id == (bindparam("org_id") if org_id is None else org_id),
+             OI.status.in_(statuses)]
     if providers is not None:
         terms.append(OI.integration_provider.in_(providers))
     if has_q:
-        terms.append(q_condition(bindparam("q_pattern")))
+        terms.append(q_condition(bindparam("q_pattern") if q_pattern is None else q_pattern))
     return terms
+
+
+def matching_terms(org: OrgRef, filters: IntegrationFilters) -> list:
+    """WHERE terms on organization_integration alone, values included, for the org's rows
+    that match `filters`: the list's own terms, for statements over "all matching" (bulk
+    actions)."""
+    filters = resolve_policy(org, filters)
+    return _terms(*_shape(filters), bool(filters.q), org.id,
+                  like_pattern(filters.q) if filters.q else None)
 
 
 def _shape(filters: IntegrationFilters, providers: tuple[str, ...] | None = None,
@@ -127,15 +139,19 @@ def _order_by(sort: str) -> list:
     return [c.desc() if sort.startswith("-") else c.asc() for c in columns]
 
 
-def installations_query(org: OrgRef, filters: IntegrationFilters) -> Select:
-    """The org's installations matching `filters`, sorted, as rows: the one definition of
-    the list (the CSV export streams it; pages read the same rows through the planner).
-    Never returns deletion_in_progress rows or other orgs' rows."""
-    return (select(*ROW_COLUMNS)
-            .join(Integration, Integration.id == OI.integration_id)
-            .where(*_terms(*_shape(filters), bool(filters.q)))
-            .order_by(*_order_by(filters.sort))
-            .params(**_params(org, filters)))
+def installations_query(org: OrgRef, filters: IntegrationFilters,
+                        ids: Sequence[int] = ()) -> Select:
+    """The org's installations matching `filters` (and among the Integration `ids`, when
+    given), sorted, as rows: the one definition of the list (the CSV export streams it;
+    pages read the same rows through the planner). Never returns deletion_in_progress rows
+    or other orgs' rows."""
+    filters = resolve_policy(org, filters)
+    query = (select(*ROW_COLUMNS)
+             .join(Integration, Integration.id == OI.integration_id)
+             .where(*_terms(*_shape(filters), bool(filters.q)))
+             .order_by(*_order_by(filters.sort))
+             .params(**_params(org, filters)))
+    return query.where(OI.integration_id.in_(ids)) if ids else query
 
 
 def _union(parts: list[Select]):
@@ -211,6 +227,7 @@ def installation_rows(org: OrgRef, filters: IntegrationFilters, offset: int, lim
                       facets: Facets | None = None) -> list[InstallationRow]:
     """Rows offset … offset + limit of the filtered, sorted list (`facets`: the counts of
     the same filters, when the caller has them)."""
+    filters = resolve_policy(org, filters)
     if facets is None:
         facets = result_counts(org, filters)
     if offset >= facets.total or limit <= 0:
@@ -225,6 +242,7 @@ def list_installations(org: OrgRef, filters: IntegrationFilters, page: int = 1,
     one when `facets` (facet_counts of the same filters) is given. A page past the end
     shows the last page (a shared link still lands on rows)."""
     per_page = max(1, min(int(per_page), 100))
+    filters = resolve_policy(org, filters)
     if facets is None:
         facets = result_counts(org, filters)
     pages = max(1, -(-facets.total // per_page))
@@ -233,10 +251,11 @@ def list_installations(org: OrgRef, filters: IntegrationFilters, page: int = 1,
     return InstallationPage(items=rows, total=facets.total, page=page, per_page=per_page)
 
 
-def iter_installations(org: OrgRef, filters: IntegrationFilters,
-                       batch: int = 500) -> Iterator[InstallationRow]:
-    """Every matching row in order, streamed in batches (the CSV export of all pages)."""
-    query = installations_query(org, filters).execution_options(yield_per=batch)
+def iter_installations(org: OrgRef, filters: IntegrationFilters, batch: int = 500,
+                       ids: Sequence[int] = ()) -> Iterator[InstallationRow]:
+    """Every matching row (among `ids`, when given) in order, streamed in batches (the CSV
+    export of all pages)."""
+    query = installations_query(org, filters, ids).execution_options(yield_per=batch)
     for row in db.session.execute(query):
         yield InstallationRow._make(row)
 

@@ -1,0 +1,271 @@
+"""The provider policy (issue 23): its page (owners and managers change it, members read it,
+errors beside the fields, audited diffs, stale edits), and where it is enforced — install
+requests (page and API), the request queue, the directory, enabling an installation — and
+the installed list's "blocked by policy" filter."""
+
+import pytest
+from bs4 import BeautifulSoup
+from flask import g
+from sqlalchemy import select
+
+from tests import factories
+from tests.integrations.helpers import parse_filters, seed
+from webapp.blueprints.integrations.table import list_rows
+from webapp.extensions import db
+from webapp.models import (
+    AuditLogEntry,
+    IntegrationRequest,
+    ObjectStatus,
+    OrganizationIntegration,
+    ProviderPolicy,
+    SentryApp,
+)
+from webapp.services import integrations as svc
+from webapp.services.errors import ValidationFailed
+from webapp.services.permissions import get_org_access
+from webapp.services.policy import Policy, clean_policy, get_policy, update_policy
+
+URL = "/settings/acme/integration-policy/"
+REQUESTS = "/settings/acme/integration-requests/"
+REASON = "Security review pending."
+
+
+def soup(response):
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def log_in(client, user):
+    g.pop("_login_user", None)
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)
+        session["_fresh"] = True
+
+
+def member_of(org, role):
+    user = factories.make_user()
+    factories.make_member(org, user, role)
+    db.session.commit()
+    return user
+
+
+def set_policy(org, mode, reason=REASON, **providers):
+    owner = member_of(org, "owner")
+    update_policy(get_org_access(owner, org.slug), mode, reason, providers, None)
+    db.session.commit()
+
+
+def post_policy(client, version="0", **fields):
+    data = {"mode": "block", "reason": REASON, "version": version, **fields}
+    return client.post(URL, data=data)
+
+
+def audit(event):
+    return db.session.scalars(select(AuditLogEntry).where(AuditLogEntry.event == event)
+                              .order_by(AuditLogEntry.id)).all()
+
+
+def error_beside(page, name):
+    return page.find(id=f"{name}-error").get_text(" ", strip=True)
+
+
+# -- the page --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["owner", "manager"])
+def test_owners_and_managers_save_a_policy_audited_with_its_diff(client, login_as, org, role):
+    user = login_as(role)
+    response = post_policy(client, first_party=["slack", "jira"], plugin=["trello"])
+    assert response.status_code == 302
+    page = soup(client.get(URL))
+    assert "Saved the integration policy." in page.get_text()
+    assert "The providers listed below are blocked." in page.get_text()
+    assert page.find("input", attrs={"name": "first_party", "value": "slack"}).has_attr("checked")
+    policy = get_policy(org)
+    assert (policy.mode, policy.reason, policy.version) == ("block", REASON, 1)
+    assert policy.providers == {"first_party:slack", "first_party:jira", "plugin:trello"}
+    (entry,) = audit("PROVIDER_POLICY_EDIT")
+    assert entry.actor_id == user.id and entry.organization_id == org.id
+    assert entry.data["changes"] == {
+        "mode": {"before": "allow_all", "after": "block"},
+        "reason": {"before": "", "after": REASON},
+        "providers": {"before": [], "after": ["first_party:jira", "first_party:slack",
+                                              "plugin:trello"]},
+    }
+    assert "PROVIDER_POLICY_EDIT" in page.find(id="history-title").find_parent("section").get_text()
+    # Saving the same values again changes and audits nothing.
+    post_policy(client, version="1", first_party=["slack", "jira"], plugin=["trello"])
+    assert len(audit("PROVIDER_POLICY_EDIT")) == 1
+
+
+@pytest.mark.parametrize("role", ["member", "admin"])
+def test_others_read_the_policy_and_are_refused_a_change(client, login_as, org, role):
+    set_policy(org, "block", first_party=["slack"])
+    login_as(role)
+    page = soup(client.get(URL))
+    assert "Only owners and managers can change the integration policy." in page.get_text()
+    assert page.find("form", class_="policy-form").fieldset.has_attr("disabled")
+    assert REASON in page.get_text()
+    assert post_policy(client, version="1", first_party=["jira"]).status_code == 403
+    assert get_policy(org).providers == {"first_party:slack"}
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ({"mode": "open"}, "mode", "Choose one of: allow all, allow only these, block these."),
+    ({"mode": "allow_only"}, "mode", "Choose at least one provider to allow, or allow all."),
+    ({"first_party": ["slack"], "reason": ""}, "reason", "Give the reason members will see."),
+    ({"first_party": ["slack"], "reason": "x" * 501}, "reason",
+     "The reason must be at most 500 characters (it has 501)."),
+    ({"first_party": ["slack"], "reason": "bad\x07bell"}, "reason",
+     "The reason cannot contain control characters."),
+    ({"plugin": ["trello", "nope"]}, "plugin", "Unknown provider: nope"),
+    ({"sentry_app": ["ghost"]}, "sentry_app", "Unknown provider: ghost"),
+])
+def test_bad_input_is_400_with_the_message_beside_its_field(client, login_as, org, fields,
+                                                            field, message):
+    login_as("owner")
+    response = post_policy(client, **fields)
+    assert response.status_code == 400
+    assert message in error_beside(soup(response), field)
+    assert db.session.scalar(select(ProviderPolicy)) is None
+    assert audit("PROVIDER_POLICY_EDIT") == []
+
+
+def test_a_stale_version_is_refused_with_409_and_nothing_is_saved(client, login_as, org):
+    set_policy(org, "block", first_party=["slack"])
+    login_as("owner")
+    response = post_policy(client, version="0", first_party=["jira"])
+    assert response.status_code == 409
+    page = soup(response)
+    assert "Someone else changed the policy since you opened it" in page.get_text()
+    assert page.find("input", attrs={"name": "version"})["value"] == "1"
+    assert get_policy(org).providers == {"first_party:slack"}
+    missing = client.post(URL, data={"mode": "allow_all"})
+    assert missing.status_code == 400
+    assert "missing its version" in missing.get_data(as_text=True)
+
+
+def test_the_page_points_at_installations_of_blocked_providers(client, login_as, org):
+    seed(org)
+    set_policy(org, "allow_only", first_party=["github", "jira"])
+    login_as("owner")
+    page = soup(client.get(URL))
+    summary = page.find(class_="policy-summary").get_text(" ", strip=True)
+    assert "6 installed integrations are of providers the policy blocks." in summary
+    assert page.find("a", string="See them")["href"] == "/settings/acme/integrations/?policy=blocked"
+    bulk = page.find("a", string="Uninstall them…")["href"]
+    confirm = soup(client.get(bulk))
+    assert confirm.h1.get_text(strip=True) == "Uninstall 5 installations?"  # 1 already pending
+
+
+# -- enforcement -----------------------------------------------------------------------------
+
+
+def test_a_member_cannot_request_a_blocked_provider(client, org):
+    set_policy(org, "block", first_party=["slack"])
+    log_in(client, member_of(org, "member"))
+    response = client.post(REQUESTS, data={"provider_type": "first_party",
+                                           "provider_slug": "slack", "message": "please"})
+    assert response.status_code == 400
+    assert error_beside(soup(response), "provider_slug") == (
+        f"Slack is blocked by this organization’s integration policy: {REASON}")
+    assert db.session.scalar(select(IntegrationRequest)) is None
+    assert client.post(REQUESTS, data={"provider_type": "first_party",
+                                       "provider_slug": "jira"}).status_code == 302
+
+
+def test_the_api_refuses_a_blocked_provider_with_400_even_for_admins(client, org, api_as):
+    db.session.add(SentryApp(slug="acme-app", name="Acme App", status="published"))
+    db.session.commit()
+    set_policy(org, "allow_only", first_party=["slack"])
+    for role in ("member", "admin"):
+        response = api_as(role).post("/api/0/organizations/acme/integration-requests/",
+                                     json={"providerType": "sentry_app", "providerSlug": "acme-app"})
+        assert response.status_code == 400
+        assert response.get_json() == {
+            "detail": f"Acme App is blocked by this organization’s integration policy: {REASON}"}
+    assert db.session.scalar(select(IntegrationRequest)) is None
+
+
+def test_the_queue_refuses_marking_a_blocked_request_done(client, org):
+    requester = member_of(org, "member")
+    request = IntegrationRequest(organization_id=org.id, requester_id=requester.id,
+                                 provider_type="plugin", provider_slug="trello",
+                                 provider_name="Trello", message="", status="open")
+    db.session.add(request)
+    db.session.commit()
+    set_policy(org, "block", plugin=["trello"])
+    log_in(client, member_of(org, "manager"))
+    response = client.post(f"{REQUESTS}{request.id}/done/", follow_redirects=True)
+    assert ("Trello is blocked by this organization’s integration policy: Security review "
+            "pending. The request cannot be marked done; dismiss it instead.") in soup(response).get_text()
+    db.session.expire_all()
+    assert db.session.get(IntegrationRequest, request.id).status == "open"
+    assert audit("INTEGRATION_REQUEST_RESOLVE") == []
+    client.post(f"{REQUESTS}{request.id}/dismiss/")
+    db.session.expire_all()
+    assert db.session.get(IntegrationRequest, request.id).status == "dismissed"
+
+
+def test_the_directory_marks_blocked_providers_with_the_reason(client, org):
+    set_policy(org, "block", first_party=["slack"], plugin=["trello"])
+    log_in(client, member_of(org, "member"))
+    page = soup(client.get("/settings/acme/directory/?q=slack"))
+    row = page.find("tr", attrs={"data-kind": "first_party", "data-slug": "slack"})
+    assert "Blocked by policy" in row.get_text()
+    assert f"Slack is blocked by this organization’s integration policy: {REASON}" in row.get_text()
+    assert "Request installation" not in row.get_text()
+    other = page.find("tr", attrs={"data-kind": "plugin", "data-slug": "slack"})
+    assert "Blocked by policy" not in other.get_text()
+    assert "Request installation" in other.get_text()
+
+
+def test_enabling_an_installation_of_a_blocked_provider_is_refused(client, login_as, org):
+    made = seed(org)
+    set_policy(org, "block", first_party=["jira"])
+    login_as("admin")
+    gamma = made["Gamma Jira"]
+    base = f"/settings/acme/integrations/jira/{gamma.integration_id}/"
+    page = soup(client.get(base))
+    assert page.find("button", string="Enable").has_attr("disabled")
+    assert f"Jira is blocked by this organization’s integration policy: {REASON}" in page.get_text()
+    assert client.post(base + "enable/").status_code == 409
+    assert db.session.scalar(select(OrganizationIntegration.status).where(
+        OrganizationIntegration.id == gamma.id)) == ObjectStatus.DISABLED
+
+
+def test_the_list_filters_installations_blocked_by_policy(client, login_as, org):
+    seed(org)
+    set_policy(org, "block", first_party=["slack", "jira", "gitlab"])
+    login_as("member")
+    page = soup(client.get("/settings/acme/integrations/?policy=blocked"))
+    names = [a.get_text(strip=True) for a in page.select("tbody a")]
+    assert sorted(n for n in names if n) == ["Alpha Slack", "Gamma Jira", "Zeta GitLab"]
+    assert "Blocked by policy" in [a.contents[0].strip() for a in page.select("a.filter-chip")]
+    filters = svc.resolve_policy(org, parse_filters({}), always=True)
+    facets = svc.facet_counts(org, filters)
+    assert facets.policy == {"blocked": 3}
+    rows = list_rows(svc.list_installations(org, filters).items, "/l/", "/l/", False,
+                     filters.blocked_providers)
+    assert {r.name for r in rows if r.policy_badge} == {"Alpha Slack", "Gamma Jira", "Zeta GitLab"}
+    assert client.get("/settings/acme/integrations/?policy=maybe").status_code == 400
+
+
+# -- the rule itself -------------------------------------------------------------------------
+
+
+def test_allow_only_blocks_everything_not_listed_of_every_kind():
+    policy = Policy("allow_only", "Only approved tools.", frozenset({"first_party:slack"}))
+    assert policy.refusal("first_party", "slack", "Slack") is None
+    assert policy.refusal("plugin", "trello", "Trello") == (
+        "Trello is blocked by this organization’s integration policy: Only approved tools.")
+    assert policy.blocks("sentry_app", "anything")
+    assert "slack" not in policy.blocked_provider_keys() and "github" in policy.blocked_provider_keys()
+    assert not Policy("allow_all", "", frozenset({"first_party:slack"})).blocks("first_party", "slack")
+
+
+def test_clean_policy_refuses_what_is_not_a_list_of_known_slugs():
+    known = {"first_party": ["slack"], "plugin": [], "sentry_app": []}
+    with pytest.raises(ValidationFailed) as exc:
+        clean_policy("block", "Why", {"first_party": "slack", "desktop": ["x"]}, known)
+    assert exc.value.field_errors == {"first_party": ["Must be a list of providers."],
+                                      "__all__": ["Unknown provider type: desktop."]}
