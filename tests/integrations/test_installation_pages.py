@@ -295,7 +295,7 @@ def test_disable_confirmation_of_a_disabled_one_says_why_not(client, login_as, s
     db.session.commit()
     login_as("admin")
     page = soup(client.get(url(slack, "disable/")))
-    assert "Only an active installation can be disabled." in page.get_text()
+    assert "Already disabled." in page.get_text()
     assert page.find("main").find("form", attrs={"method": "post"}) is None
     assert page.find("a", string="Back to the installation")["href"] == url(slack)
 

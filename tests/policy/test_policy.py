@@ -91,7 +91,7 @@ def test_owners_and_managers_save_a_policy_audited_with_its_diff(client, login_a
         "providers": {"before": [], "after": ["first_party:jira", "first_party:slack",
                                               "plugin:trello"]},
     }
-    assert "PROVIDER_POLICY_EDIT" in page.find(id="history-title").find_parent("section").get_text()
+    assert "Integration policy changed" in page.find(id="history-title").find_parent("section").get_text()
     # Saving the same values again changes and audits nothing.
     post_policy(client, version="1", first_party=["slack", "jira"], plugin=["trello"])
     assert len(audit("PROVIDER_POLICY_EDIT")) == 1

@@ -113,6 +113,15 @@ EVENT_LABELS: dict[str, str] = {
     "DOC_INTEGRATION_LOGO": "Doc integration logo uploaded",
     "DOC_INTEGRATION_REMOVE": "Doc integration deleted",
     "EXPORT_CSV": "CSV exported",
+    "INTEGRATION_BULK_DISABLE": "Integrations disabled in bulk",
+    "INTEGRATION_BULK_ENABLE": "Integrations enabled in bulk",
+    "INTEGRATION_BULK_UNINSTALL": "Integrations uninstalled in bulk",
+    "PROVIDER_POLICY_EDIT": "Integration policy changed",
+    "USER_ADD": "User added",
+    "USER_EDIT": "User changed",
+    "MEMBER_ADD": "Member added",
+    "MEMBER_EDIT": "Member role changed",
+    "MEMBER_REMOVE": "Member removed",
 }
 
 
