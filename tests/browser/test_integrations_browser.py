@@ -147,7 +147,7 @@ def test_disable_restore_and_revoke_ask_first_in_chromium(page, live_server, bro
     page.screenshot(path=str(SHOTS / "integrations-confirm-restore.png"), full_page=True)
     page.get_by_role("main").get_by_role("button", name="Restore").click()
     expect(page.get_by_text("Alpha Slack is restored: it is disabled, as before the uninstall.")).to_be_visible()
-    expect(page.locator("table.history")).to_contain_text("INTEGRATION_RESTORE", use_inner_text=True)
+    expect(page.locator("table.history")).to_contain_text("Integration restored", use_inner_text=True)
 
     # An API token: Revoke opens a page naming the token; the token works until confirmed.
     page.goto(f"{live_server}/account/tokens/")
