@@ -104,6 +104,18 @@ def org_pages(auditor: Auditor, ids: dict, *, can_admin: bool, can_see_audit: bo
     a.audit(f"/settings/demo/integrations/{ids['disabled'][1]}/{ids['disabled'][0]}/",
             "installation-disabled")
     a.audit(slack + "uninstall/", "uninstall-confirm", 200 if can_admin else 403)
+    a.audit(slack + "disable/", "disable-confirm", 200 if can_admin else 403)
+    a.audit(f"/settings/demo/integrations/{ids['pending'][1]}/{ids['pending'][0]}/",
+            "installation-pending-deletion")
+    a.audit(f"/settings/demo/integrations/{ids['pending'][1]}/{ids['pending'][0]}/restore/",
+            "restore-confirm", 200 if can_admin else 403)
+    a.audit("/settings/demo/integrations/bulk/?action=disable&all_matching=1&filters=provider_key%3Dslack",
+            "bulk-confirm", 200 if can_admin else 403)
+    a.audit("/settings/demo/integration-policy/", "integration-policy")
+    a.audit("/settings/demo/integration-requests/?state=all", "requests-all")
+    a.audit("/settings/demo/audit-log/?date_from=2020-01-01&date_to=2030-01-01", "audit-log-dates",
+            200 if can_see_audit else 403)
+    a.audit("/account/", "account")
     a.audit("/settings/demo/directory/", "directory")
     a.audit("/settings/demo/directory/?category=plugin&installed=no", "directory-filtered")
     a.audit(f"/settings/demo/sentry-apps/{ids['sentry_app']}/", "sentry-app")
