@@ -12,10 +12,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from tests.browser.conftest import demo_ids, login_with_form
 from webapp.commands.demo import seed_demo
 from webapp.extensions import db
+from webapp.models import User
+from webapp.services.permissions import get_org_access
+from webapp.services.policy import update_policy
 
 AXE_JS = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_PATH = "/__test-only/axe.min.js"  # answered by the test's route, never by the app
@@ -163,6 +167,18 @@ def owner_pages(owner: Auditor, ids: dict):
     page.get_by_label("Trello organization").fill("acme-boards")
     page.get_by_label("Enabled for this project").check()
     owner.submit(page.get_by_role("button", name="Save settings"), "plugin-settings-error", 400)
+    # The list's bulk form with the whole page ticked (the all-matching offer shown), and
+    # the rows of a provider the policy blocks, with their badge and the filter chosen.
+    owner.audit("/settings/demo/integrations/", "integrations-bulk-ticked",
+                before=lambda page: page.get_by_label("Select all on this page").check())
+    user = db.session.scalar(select(User).where(User.email == "owner@demo.example"))
+    update_policy(get_org_access(user, "demo"), "block", "Security review pending.",
+                  {"first_party": ["slack"]}, None)
+    db.session.commit()
+    page = owner.audit("/settings/demo/integrations/?provider_key=slack", "integrations-policy-badges")
+    assert page.locator("td .policy-badge").count() == page.locator("tbody tr").count() > 0
+    owner.audit("/settings/demo/integrations/?policy=blocked&provider_key=github",
+                "integrations-policy-none-blocked")
 
 
 def member_pages(member: Auditor, ids: dict):

@@ -19,7 +19,7 @@ LIST = "/settings/acme/integrations/"
 
 
 def table_names(page):
-    return page.locator("table.integrations-table tbody tr td:nth-child(2)")
+    return page.locator("table.integrations-table tbody tr td.col-name")
 
 
 def member_page(browser, live_server, org, **context_args):

@@ -19,7 +19,7 @@ SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 
 def table_names(page):
     """The name cells of the installed-integrations table (a locator: expect() waits on it)."""
-    return page.locator("table.integrations-table tbody tr td:nth-child(2)")
+    return page.locator("table.integrations-table tbody tr td.col-name")
 
 
 def filtered(url: str) -> bool:

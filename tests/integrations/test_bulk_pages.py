@@ -201,3 +201,94 @@ def test_with_csrf_on_the_apply_needs_the_confirmation_token(app_factory):
         assert client.post(BULK + "apply/", data=fields).status_code == 302
         assert status_of(made["Alpha Slack"]) == S.DISABLED
         db.session.remove()
+
+
+# -- the list's bulk form --------------------------------------------------------------------
+
+
+def bulk_form(page):
+    return page.find("form", id="bulk-form")
+
+
+def list_post(page, *, ticked=(), action="disable", all_matching=False):
+    """What the browser posts from the list's bulk form: its hidden fields, the chosen
+    action, the ticked rows' checkboxes (by their labels) and the clicked submit button."""
+    form = bulk_form(page)
+    data = MultiDict([(i["name"], i.get("value", "")) for i in form.find_all("input", type="hidden")])
+    data.add("action", action)
+    for name in ticked:
+        label = page.find("label", string=f"Select {name}")
+        data.add("ids", page.find(id=label["for"])["value"])
+    if all_matching:
+        button = form.find("button", attrs={"name": "all_matching"})
+        data.add(button["name"], button["value"])
+    return form["action"], data
+
+
+def test_members_see_no_checkboxes_and_no_action_bar(client, login_as, org):
+    seed(org)
+    login_as("member")
+    page = soup(client.get(LIST))
+    assert len(page.select("table.integrations-table tbody tr")) == 8
+    assert bulk_form(page) is None
+    assert page.find("input", type="checkbox", attrs={"name": "ids"}) is None
+    assert "Apply to chosen" not in page.get_text()
+
+
+def test_admins_get_a_labelled_checkbox_per_row_and_the_action_bar(client, login_as, org):
+    made = seed(org)
+    login_as("admin")
+    page = soup(client.get(LIST + "?sort=-name"))
+    form = bulk_form(page)
+    assert form["method"] == "post" and form["action"] == BULK
+    assert [o.get_text(strip=True) for o in form.find("select", attrs={"name": "action"}).find_all("option")] == [
+        "Disable", "Enable", "Uninstall", "Export CSV"]
+    assert page.find("label", attrs={"for": "bulk-action"}).get_text(strip=True) == "Action on the chosen rows"
+    assert form.find("input", attrs={"name": "csrf_token"}) is not None
+    assert form.find("input", attrs={"name": "next"})["value"] == LIST + "?sort=-name"
+    boxes = page.select("table.integrations-table tbody input[type=checkbox][name=ids]")
+    assert len(boxes) == 8 and all(box["form"] == "bulk-form" for box in boxes)
+    labels = [page.find("label", attrs={"for": box["id"]}).get_text() for box in boxes]
+    assert labels[0] == "Select Zeta GitLab" and labels[-1] == "Select Alpha Slack"
+    assert boxes[0]["value"] == str(made["Zeta GitLab"].integration_id)
+
+
+def test_the_lists_form_posts_the_ticked_rows_to_the_confirmation(client, login_as, org):
+    made = seed(org)
+    login_as("admin")
+    action, data = list_post(soup(client.get(LIST)), ticked=("Alpha Slack", "Iota Teams"))
+    assert "all_matching" not in data
+    confirm = soup(client.post(action, data=data))
+    assert confirm.h1.get_text(strip=True) == "Disable 2 installations?"
+    assert confirm.find("a", string="Cancel")["href"] == LIST
+    response = client.post(BULK + "apply/", data=apply_fields(confirm))
+    assert soup(client.get(response.headers["Location"])).h1.get_text(strip=True) == "2 disabled, 0 skipped"
+    assert status_of(made["Alpha Slack"]) == status_of(made["Iota Teams"]) == S.DISABLED
+    assert status_of(made["Beta GitHub"]) == S.ACTIVE
+
+
+def test_apply_to_all_matching_carries_the_filters_and_the_exact_count(client, login_as, org):
+    bulk_install(org, 60, providers=("slack", "github"), statuses=(S.ACTIVE, S.DISABLED))
+    login_as("owner")
+    page = soup(client.get(LIST + "?status=active&provider_key=slack&page=2&sort=-name"))
+    assert "Showing 26–30 of 30 installations" in page.find(class_="result-count").get_text(" ", strip=True)
+    button = bulk_form(page).find("button", attrs={"name": "all_matching"})
+    assert button.get_text(strip=True) == "Apply to all 30 matching this filter"
+    action, data = list_post(page, action="uninstall", all_matching=True, ticked=["Bulk 00004"])
+    assert data["filters"] == "provider_key=slack&status=active"
+    confirm = soup(client.post(action, data=data))
+    assert confirm.h1.get_text(strip=True) == "Uninstall 30 installations?"
+    assert confirm.find("a", string="Cancel")["href"] == LIST + "?status=active&provider_key=slack&page=2&sort=-name"
+    unfiltered = bulk_form(soup(client.get(LIST))).find("button", attrs={"name": "all_matching"})
+    assert unfiltered.get_text(strip=True) == "Apply to all 60 installations"
+
+
+def test_export_csv_from_the_list_of_all_matching(client, login_as, org):
+    seed(org)
+    login_as("admin")
+    action, data = list_post(soup(client.get(LIST + "?status=disabled")), action="export",
+                             all_matching=True)
+    response = client.post(action, data=data)
+    assert response.mimetype == "text/csv"
+    assert [line.split(",")[3] for line in response.get_data(as_text=True).splitlines()[1:]] == [
+        "Gamma Jira", "Zeta GitLab"]

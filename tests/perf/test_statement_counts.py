@@ -56,6 +56,14 @@ def test_list_page_statements_do_not_grow_and_stay_within_six(client, login_as, 
     assert small == large <= 5, (query, small, large)
 
 
+def test_the_bulk_form_of_an_owner_costs_no_statement(client, login_as, org, count_queries):
+    """An owner's list has a checkbox per row and the bulk bar: the same statements as a
+    member's (the role is in the org access already read)."""
+    login_as("owner")
+    small, large = counts_at_two_sizes(org, lambda: statements(client, count_queries, URL + "?status=active"))
+    assert small == large <= 5
+
+
 def test_api_list_statements_do_not_grow(client, org, login_as, count_queries):
     user = login_as("member")
     _, token = create_token(user, "perf")

@@ -250,6 +250,28 @@ def test_the_list_filters_installations_blocked_by_policy(client, login_as, org)
     assert client.get("/settings/acme/integrations/?policy=maybe").status_code == 400
 
 
+def test_the_list_shows_the_policy_filter_and_badges_and_says_when_nothing_is_blocked(client, login_as, org):
+    seed(org)
+    set_policy(org, "block", first_party=["slack", "jira"])
+    login_as("member")
+    page = soup(client.get("/settings/acme/integrations/?status=active"))
+    select_ = page.find("select", attrs={"name": "policy"})
+    assert page.find("label", attrs={"for": select_["id"]}).get_text(strip=True) == "Policy"
+    # the count is the facet's: the rows the filter would give with the other filters kept
+    assert [o.get_text(strip=True) for o in select_.find_all("option")] == ["Any", "Blocked by policy (1)"]
+    badged = {tr.select_one("td.col-name").get_text(strip=True)
+              for tr in page.select("table.integrations-table tbody tr") if tr.select_one(".policy-badge")}
+    assert badged == {"Alpha Slack"}
+    assert page.select_one(".policy-badge").get_text(strip=True) == "Blocked by policy"
+    chosen = soup(client.get("/settings/acme/integrations/?policy=blocked"))
+    assert chosen.find("select", attrs={"name": "policy"}).find("option", selected=True)["value"] == "blocked"
+    empty = soup(client.get("/settings/acme/integrations/?policy=blocked&provider_key=github"))
+    assert empty.find("table") is None
+    assert empty.h2.get_text(strip=True) == "No installations blocked by policy"
+    assert ("No installation matching these filters is of a provider that the integration policy "
+            "of Acme Corp blocks.") in empty.get_text()
+
+
 # -- the rule itself -------------------------------------------------------------------------
 
 

@@ -96,6 +96,7 @@ def config_summary(config: dict[str, Any] | None, limit: int = 3) -> str:
 class ListRow(NamedTuple):
     """One row of the installed-integrations table, every cell ready to print."""
 
+    integration_id: int  # the bulk form's `ids` value
     detail_url: str
     provider_name: str
     icon: Badge
@@ -122,6 +123,7 @@ def list_rows(rows: Iterable[InstallationRow], list_url: str, next_url: str,
     next_arg = quote(next_url, safe="/")
     return [
         ListRow(
+            integration_id=row.integration_id,
             detail_url=f"{list_url}{quote(row.provider, safe='')}/{row.integration_id}/?next={next_arg}",
             provider_name=provider_name(row.provider),
             icon=provider_badge(row.provider),

@@ -34,6 +34,7 @@ from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history
 from webapp.services.errors import Conflict
 from webapp.services.ids import parse_id
+from webapp.services.integrations.bulk import filters_query
 from webapp.services.permissions import Capability, OrgAccess
 from webapp.services.policy import get_policy
 from webapp.services.saved_views import list_saved_views
@@ -78,6 +79,10 @@ def _filter_choices(form: IntegrationFilterForm, facets: svc.Facets | None) -> N
     form.integration_type.choices = [SelectChoice("", "Any type")] + [
         SelectChoice(d, DOMAIN_LABELS[d] if types is None else f"{DOMAIN_LABELS[d]} ({types.get(d, 0):,})")
         for d in DOMAINS]
+    policy = facets.policy if facets is not None else {}
+    form.policy.choices = [SelectChoice("", "Any")] + [
+        SelectChoice(value, f"{label} ({policy[value]:,})" if value in policy else label)
+        for value, label in svc.POLICY_FILTERS.items()]
 
 
 def _chips(filters: svc.IntegrationFilters) -> list[Chip]:
@@ -119,10 +124,15 @@ def index(access: OrgAccess):
     view = ListView(form, Page(result.items, result.total, result.page, result.per_page),
                     sort=filters.sort, default_sort=svc.DEFAULT_SORT, chips=_chips(filters),
                     saved_views=saved_views)
+    here = request.full_path.rstrip("?")
     rows = table.list_rows(result.items, url_for("integrations.index", org_slug=org.slug),
-                           request.full_path.rstrip("?"), filters.include_config,
-                           filters.blocked_providers)
-    return render_template("integrations/index.html", view=view, filters=filters, rows=rows)
+                           here, filters.include_config, filters.blocked_providers)
+    # Admins and up get the bulk form: a checkbox per row, the action bar, "all N matching"
+    # (its `filters` are the list's own, in the list's query-string spelling).
+    can_manage = access.can(Capability.MANAGE_INTEGRATIONS)
+    return render_template("integrations/index.html", view=view, filters=filters, rows=rows,
+                           can_manage=can_manage, here=here,
+                           bulk_filters=filters_query(filters) if can_manage else "")
 
 
 @bp.route("/<org_slug>/integrations/<provider_key>/")
