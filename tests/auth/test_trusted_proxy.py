@@ -213,3 +213,27 @@ def test_wrong_settings_stop_the_app_at_start_with_the_setting_named(app_factory
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")
                        .replace("?", r"\?").replace("+", r"\+")):
         app_factory(**settings)
+
+
+def test_two_first_logins_at_once_make_one_user_not_a_500(app, monkeypatch):
+    """The second of two simultaneous first logins finds no user, inserts, hits the unique
+    email index: it takes the row the first one created instead of failing."""
+    from webapp.models import AuthSource
+    from webapp.services import external_accounts
+    from webapp.services.external_accounts import ExternalAccount, GroupRoles, sign_in_external
+
+    first = factories.make_user(email=EMAIL)
+    db.session.commit()
+    calls = []  # the second login's first lookup ran before the first one committed
+    real = external_accounts.get_user_by_email
+
+    def lookup(email):
+        calls.append(email)
+        return None if len(calls) == 1 else real(email)
+
+    monkeypatch.setattr(external_accounts, "get_user_by_email", lookup)
+    user = sign_in_external(ExternalAccount(EMAIL, "Pat Proxy", (), AuthSource.PROXY),
+                            GroupRoles({}))
+    db.session.commit()
+    assert user is not None and user.id == first.id
+    assert db.session.scalars(select(User).where(User.email == EMAIL)).all() == [first]

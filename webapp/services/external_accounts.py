@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ldap3.core.exceptions import LDAPInvalidDnError
 from ldap3.utils.dn import parse_dn
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import AuthSource, Organization, OrganizationMember, Role, User, utcnow
@@ -153,11 +154,19 @@ def sign_in_external(account: ExternalAccount, mapping: GroupRoles,
         log.warning("%s login refused: %r is not a usable email", account.source, account.email)
         return None
     user = get_user_by_email(account.email)
+    created = False
     if user is None:
         user = User(email=account.email, name=account.name[:NAME_LENGTH] or
                     account.email.split("@")[0], auth_source=account.source.value)
-        db.session.add(user)
-        db.session.flush()
+        try:  # two first logins at once (two proxy requests): the second finds the first's row
+            with db.session.begin_nested():
+                db.session.add(user)
+            created = True
+        except IntegrityError:
+            user = get_user_by_email(account.email)
+            if user is None:
+                raise
+    if created:
         record_audit(event="USER_ADD", actor=None, target_type="user", target_id=user.id,
                      target_object=user.email, ip_address=ip_address,
                      data={"source": SOURCE_LABELS[account.source]})
