@@ -10,6 +10,8 @@ from tests.integrations.helpers import soup
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, ObjectStatus, OrganizationIntegration
 from webapp.services import integrations as svc
+from webapp.services.permissions import get_org_access
+from webapp.services.policy import update_policy
 
 
 @pytest.fixture
@@ -129,7 +131,7 @@ def test_restore_of_an_installation_not_pending_deletion_is_refused(client, logi
     assert page.find("main").find("form", attrs={"method": "post"}) is None
     response = client.post(url(slack, "restore/"))
     assert response.status_code == 409
-    assert "Only an installation pending deletion can be restored." in text(response)
+    assert "This installation is not pending deletion: there is nothing to restore." in text(response)
     assert reload(slack).status == int(ObjectStatus.ACTIVE)
     assert audit("INTEGRATION_RESTORE") == []
 
@@ -169,3 +171,25 @@ def test_restore_loses_to_a_deletion_run_that_started_after_the_page_loaded(app,
     db.session.rollback()
     assert reload(slack).status == int(ObjectStatus.DELETION_IN_PROGRESS)
     assert audit("INTEGRATION_RESTORE") == []
+
+
+def test_restore_does_not_get_around_a_policy_that_blocks_the_provider_now(client, login_as, org,
+                                                                          slack):
+    """Active before the uninstall, but the org's policy blocks Slack since: it comes back
+    disabled, as enabling it would be refused, and the page and the message say why."""
+    login_as("admin")
+    client.post(url(slack, "uninstall/"))
+    owner = factories.make_user()
+    factories.make_member(org, owner, "owner")
+    update_policy(get_org_access(owner, org.slug), "block", "Slack is being retired.",
+                  {"first_party": ["slack"]}, None)
+    db.session.commit()
+    body = text(client.get(url(slack, "restore/")))
+    assert "Pending deletion → Disabled (it was active before the uninstall, but it comes back disabled: Slack is blocked" in body
+    response = client.post(url(slack, "restore/"), follow_redirects=True)
+    assert response.status_code == 200
+    assert ("Acme Workspace is restored: it is disabled, not active: Slack is blocked by this "
+            "organization’s integration policy: Slack is being retired.") in text(response)
+    assert reload(slack).status == int(ObjectStatus.DISABLED)
+    entry = audit("INTEGRATION_RESTORE")[0]
+    assert entry.data["changes"]["status"] == {"before": "pending_deletion", "after": "disabled"}

@@ -12,6 +12,7 @@ services.integrations.bulk.
 
 from flask import redirect, render_template, request, url_for
 
+from webapp import messages
 from webapp.blueprints.common import apply_field_errors, client_ip, org_view, safe_next, save_form
 from webapp.blueprints.integrations import bp
 from webapp.blueprints.integrations.export import export_csv
@@ -28,8 +29,6 @@ from webapp.services.integrations.bulk import (
     require_ids,
 )
 from webapp.services.permissions import Capability, OrgAccess
-
-STATUS_WORDS = {"active": "Active", "disabled": "Disabled", "pending_deletion": "Pending deletion"}
 
 
 def result_summary(result: BulkResult) -> str:
@@ -50,7 +49,7 @@ def describe_filters(filters: svc.IntegrationFilters) -> list[str]:
     if filters.integration_type:
         items.append(f"Type: {DOMAIN_LABELS.get(filters.integration_type, filters.integration_type)}")
     if filters.statuses:
-        items.append("Status: " + ", ".join(STATUS_WORDS[s.label] for s in filters.statuses))
+        items.append("Status: " + ", ".join(messages.status_words(s.label) for s in filters.statuses))
     if filters.policy:
         items.append(svc.POLICY_FILTERS[filters.policy])
     return items

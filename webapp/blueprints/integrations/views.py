@@ -268,7 +268,7 @@ def _confirmed_action(access: OrgAccess, provider_key: str, integration_id: int,
                       done, confirm: str | None = None, refusal=None, context=None):
     """A status change of one installation. GET (routes with a `confirm` template) shows
     the confirmation page — what happens, or `refusal(oi)`, why it cannot — and changes
-    nothing; POST (CSRF) calls `action(user, oi, ip)`, commits and flashes `done(oi)`. A
+    nothing; POST (CSRF) calls `action(user, oi, ip)`, commits and flashes `done(oi, result)` (what `action` returned). A
     refused change (a second click, a stale page) says why on the installation page (409)."""
     oi = _load(access, provider_key, integration_id)
     form = ConfirmForm(next=_returning_next(access) or "")
@@ -281,13 +281,13 @@ def _confirmed_action(access: OrgAccess, provider_key: str, integration_id: int,
     if not form.validate_on_submit():
         abort(400)
     try:
-        action(current_user, oi, client_ip())
+        result = action(current_user, oi, client_ip())
     except Conflict as exc:  # e.g. a second click on Disable: say so on the page
         db.session.rollback()
         flash(exc.message, "error")
         return _render_detail(access, oi, _config_form(oi), 409)
     db.session.commit()
-    message, target = done(oi)
+    message, target = done(oi, result)
     flash(message, "success")
     return redirect(target)
 
@@ -300,7 +300,7 @@ def disable(access: OrgAccess, provider_key: str, integration_id: int):
     installation (INTEGRATION_DISABLE)."""
     return _confirmed_action(
         access, provider_key, integration_id, svc.disable_integration,
-        done=lambda oi: (f"{oi.integration.name} is disabled.",
+        done=lambda oi, _: (f"{oi.integration.name} is disabled.",
                          _detail_url(oi, _returning_next(access))),
         confirm="integrations/confirm_disable.html", refusal=svc.disable_reason,
         context=lambda oi: {"impact": svc.uninstall_impact(oi)})
@@ -312,14 +312,8 @@ def enable(access: OrgAccess, provider_key: str, integration_id: int):
     """Admins and up: enable a disabled installation (nothing is lost by it: no confirmation)."""
     return _confirmed_action(
         access, provider_key, integration_id, svc.enable_integration,
-        done=lambda oi: (f"{oi.integration.name} is enabled again.",
+        done=lambda oi, _: (f"{oi.integration.name} is enabled again.",
                          _detail_url(oi, _returning_next(access))))
-
-
-def _not_pending(oi) -> str | None:
-    if oi.status != int(ObjectStatus.PENDING_DELETION):
-        return "This installation is not pending deletion: there is nothing to restore."
-    return None
 
 
 @bp.route("/<org_slug>/integrations/<provider_key>/<int:integration_id>/restore/",
@@ -328,14 +322,16 @@ def _not_pending(oi) -> str | None:
 def restore(access: OrgAccess, provider_key: str, integration_id: int):
     """Admins and up: GET says what restoring gives back; POST takes back the uninstall of
     an installation pending deletion, until the deletion run (INTEGRATION_RESTORE)."""
-    def restored(oi) -> tuple[str, str]:
+    def restored(oi, plan: svc.RestorePlan) -> tuple[str, str]:
         state = STATUS_LABELS[ObjectStatus.label_of(oi.status)].lower()
-        return (f"{oi.integration.name} is restored: it is {state}, as before the uninstall.",
+        how = (f"it is {state}, not active: {plan.blocked}" if plan.blocked
+               else f"it is {state}, as before the uninstall.")
+        return (f"{oi.integration.name} is restored: {how}",
                 _detail_url(oi, _returning_next(access)))
 
     return _confirmed_action(
         access, provider_key, integration_id, svc.restore_integration, done=restored,
-        confirm="integrations/confirm_restore.html", refusal=_not_pending,
+        confirm="integrations/confirm_restore.html", refusal=svc.restore_reason,
         context=lambda oi: {"plan": svc.restore_plan(oi), "impact": svc.uninstall_impact(oi),
                             "status_labels": STATUS_LABELS})
 
@@ -346,16 +342,10 @@ def restore(access: OrgAccess, provider_key: str, integration_id: int):
 def uninstall(access: OrgAccess, provider_key: str, integration_id: int):
     """Admins and up: GET shows what goes with the installation; POST marks it for deletion
     (INTEGRATION_REMOVE); it can be restored until the deletion run."""
-    def pending(oi) -> str | None:
-        if oi.status == int(ObjectStatus.PENDING_DELETION):
-            return ("This installation is already pending deletion; the next deletion run "
-                    "removes it.")
-        return None
-
     return _confirmed_action(
         access, provider_key, integration_id, svc.uninstall_integration,
-        done=lambda oi: (f"{oi.integration.name} will be uninstalled: it is pending deletion "
+        done=lambda oi, _: (f"{oi.integration.name} will be uninstalled: it is pending deletion "
                          "and is removed by the next deletion run. Until then it can be "
                          "restored from its page.", safe_next(_list_url(access))),
-        confirm="integrations/confirm_uninstall.html", refusal=pending,
+        confirm="integrations/confirm_uninstall.html", refusal=svc.uninstall_reason,
         context=lambda oi: {"impact": svc.uninstall_impact(oi)})

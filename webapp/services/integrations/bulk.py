@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from typing import cast as type_cast
@@ -274,6 +274,14 @@ class BulkResult:
         return sum(skip.count for skip in self.skipped)
 
 
+def _with_policy(org: OrgRef, selection: Selection, policy: Policy) -> Selection:
+    """The selection with its filters' `policy` filter resolved from the policy the action
+    judges by (one read of the policy for both)."""
+    if selection.filters is None:
+        return selection
+    return replace(selection, filters=resolve_policy(org, selection.filters, policy=policy))
+
+
 def _selection_terms(org: OrgRef, selection: Selection) -> list[ColumnElement[bool]]:
     """WHERE terms of the selected rows (shown statuses only, this org only)."""
     if selection.filters is not None:
@@ -298,9 +306,10 @@ def plan_bulk(access: OrgAccess, action: str, selection: Selection) -> BulkPlan:
     status_action = get_action(action)
     org = access.organization
     policy = get_policy(org)
+    selection = _with_policy(org, selection, policy)
     planned_at = utcnow()
     if selection.filters is not None:
-        filters = resolve_policy(org, selection.filters)
+        filters = selection.filters
         counts = matching_groups(result_counts(org, filters).matrix, filters)  # the list's
         groups = [Group(p, s, n, action_refusal(status_action, s, p, policy))
                   for (p, s), n in sorted(counts.items())]
@@ -406,6 +415,7 @@ def apply_bulk(access: OrgAccess, action: str, selection: Selection,
     expected = expected or Expected()
     org = access.organization
     policy = get_policy(org)
+    selection = _with_policy(org, selection, policy)
     now = utcnow()
     selected = _selection_terms(org, selection)
     if selection.ids:

@@ -17,7 +17,7 @@ from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import PROVIDERS
 from webapp.models import VISIBLE_STATUSES, ObjectStatus
 from webapp.services.actors import OrgRef
-from webapp.services.policy import get_policy
+from webapp.services.policy import Policy, get_policy
 
 SORTS: tuple[str, ...] = (
     "name", "-name", "provider", "-provider", "status", "-status", "date_added", "-date_added",
@@ -85,13 +85,15 @@ def providers_in_domain(domain: str) -> set[str]:
     return set(_PROVIDERS_IN_DOMAIN.get(domain, ()))
 
 
-def resolve_policy(org: OrgRef, filters: IntegrationFilters, *,
-                   always: bool = False) -> IntegrationFilters:
-    """`filters` with the org's policy-blocked providers read (one query) when the `policy`
-    filter needs them, or `always` (the list page shows badges); else `filters` itself."""
+def resolve_policy(org: OrgRef, filters: IntegrationFilters, *, always: bool = False,
+                   policy: Policy | None = None) -> IntegrationFilters:
+    """`filters` with the org's policy-blocked providers read (one query, none when the
+    caller has the `policy`) when the `policy` filter needs them, or `always` (the list page
+    shows badges); else `filters` itself."""
     if filters.blocked_providers is not None or not (filters.policy or always):
         return filters
-    return replace(filters, blocked_providers=get_policy(org).blocked_provider_keys())
+    policy = policy or get_policy(org)
+    return replace(filters, blocked_providers=policy.blocked_provider_keys())
 
 
 def policy_providers(filters: IntegrationFilters) -> set[str] | None:

@@ -296,19 +296,37 @@ def uninstall_integration(actor: UserLike | None, oi: OrganizationIntegration,
 
 @dataclass(frozen=True)
 class RestorePlan:
-    """What restoring an installation pending deletion does: the status it goes back to
-    (its status before the uninstall) and who uninstalled it when (None: not recorded)."""
+    """What restoring an installation pending deletion does: the status it goes back to,
+    who uninstalled it when (None: not recorded), and `blocked`: the org's policy's reason
+    when the installation was active before but its provider is blocked now (it comes back
+    disabled instead)."""
 
     status: ObjectStatus
     removed_at: datetime | None
     removed_by: User | None
+    blocked: str | None = None
 
 
-def restore_plan(oi: OrganizationIntegration) -> RestorePlan:
-    """The status before the uninstall, read from its INTEGRATION_REMOVE entry (one query).
+def uninstall_reason(oi: OrganizationIntegration) -> str | None:
+    """Why this installation cannot be uninstalled now, or None when it can."""
+    return action_refusal(UNINSTALL, oi.status, oi.integration.provider)
+
+
+def restore_reason(oi: OrganizationIntegration) -> str | None:
+    """Why this installation cannot be restored now, or None when it can."""
+    if oi.status != int(ObjectStatus.PENDING_DELETION):
+        return "This installation is not pending deletion: there is nothing to restore."
+    return None
+
+
+def restore_plan(oi: OrganizationIntegration, policy: Policy | None = None) -> RestorePlan:
+    """The status before the uninstall, read from its INTEGRATION_REMOVE entry (one query),
+    unless the org's provider `policy` (read when not given) now blocks the provider.
 
     An installation that came in pending deletion (load-data) has no such entry: it comes
-    back disabled, so nothing starts working again until an admin enables it.
+    back disabled, so nothing starts working again until an admin enables it. One the
+    policy blocks comes back disabled too: restoring must not get around the refusal to
+    enable it.
     """
     entry = db.session.scalars(
         select(AuditLogEntry)
@@ -321,22 +339,31 @@ def restore_plan(oi: OrganizationIntegration) -> RestorePlan:
     before = ((entry.data or {}).get("changes", {}).get("status", {}).get("before")
               if entry is not None else None)
     status = ObjectStatus.ACTIVE if before == ObjectStatus.ACTIVE.label else ObjectStatus.DISABLED
+    blocked = None
+    if status == ObjectStatus.ACTIVE:
+        provider = get_provider(oi.integration.provider)
+        blocked = (policy or get_policy(oi.organization)).refusal(
+            FIRST_PARTY, oi.integration.provider, provider.name if provider else None)
+        if blocked:
+            status = ObjectStatus.DISABLED
     if entry is None:
-        return RestorePlan(status, None, None)
-    return RestorePlan(status, entry.datetime, entry.actor)
+        return RestorePlan(status, None, None, blocked)
+    return RestorePlan(status, entry.datetime, entry.actor, blocked)
 
 
 def restore_integration(actor: UserLike | None, oi: OrganizationIntegration,
                         ip_address: str | None = None) -> RestorePlan:
     """Admins and up: take back an uninstall before the deletion job has run; the
-    installation returns to its status before the uninstall (INTEGRATION_RESTORE).
+    installation returns to its status before the uninstall, or disabled when the org's
+    policy blocks its provider now (INTEGRATION_RESTORE).
 
     Not pending deletion → Conflict. Once the job has started, the row is gone from
     `get_org_integration` (NotFound); a job that starts between loading and saving bumps the
     row's version, so the save fails as a concurrent change (StaleDataError, 409).
     """
-    if oi.status != int(ObjectStatus.PENDING_DELETION):
-        raise Conflict("Only an installation pending deletion can be restored.")
+    reason = restore_reason(oi)
+    if reason:
+        raise Conflict(reason)
     plan = restore_plan(oi)
     _set_status(actor, oi, plan.status, "INTEGRATION_RESTORE", ip_address)
     return plan
