@@ -291,3 +291,44 @@ def test_clean_policy_refuses_what_is_not_a_list_of_known_slugs():
         clean_policy("block", "Why", {"first_party": "slack", "desktop": ["x"]}, known)
     assert exc.value.field_errors == {"first_party": ["Must be a list of providers."],
                                       "__all__": ["Unknown provider type: desktop."]}
+
+
+def test_two_first_saves_at_once_give_the_second_a_409_not_a_500(client, login_as, org,
+                                                                 monkeypatch):
+    """Two owners save the org's first policy at once: both read "no policy stored", so
+    neither has a row to lock; the second insert hits the one-policy-per-org index and is
+    answered as a stale edit (409, the first one's values kept), not an IntegrityError."""
+    from webapp.services import policy as policy_service
+
+    set_policy(org, "block", first_party=["slack"])  # the first save, committed
+    real = policy_service._stored_policy_for_update
+    calls = []
+
+    def read_before_the_first_commit(organization):
+        calls.append(organization.id)
+        return None if len(calls) == 1 else real(organization)
+
+    monkeypatch.setattr(policy_service, "_stored_policy_for_update", read_before_the_first_commit)
+    login_as("owner")
+    response = post_policy(client, version="0", first_party=["jira"])
+    assert response.status_code == 409
+    assert "Someone else changed the policy since you opened it" in soup(response).get_text()
+    assert get_policy(org).providers == {"first_party:slack"}
+    assert len(audit("PROVIDER_POLICY_EDIT")) == 1
+
+
+def test_a_first_save_without_a_version_check_saves_over_a_concurrent_first_save(org,
+                                                                                  monkeypatch):
+    from webapp.services import policy as policy_service
+
+    set_policy(org, "block", first_party=["slack"])
+    real = policy_service._stored_policy_for_update
+    calls = []
+    monkeypatch.setattr(policy_service, "_stored_policy_for_update",
+                        lambda o: None if not calls.append(o.id) and len(calls) == 1 else real(o))
+    owner = member_of(org, "owner")
+    update_policy(get_org_access(owner, org.slug), "block", REASON, {"first_party": ["jira"]}, None)
+    db.session.commit()
+    assert get_policy(org).providers == {"first_party:jira"}
+    assert [e.data["changes"]["providers"]["after"] for e in audit("PROVIDER_POLICY_EDIT")] == [
+        ["first_party:slack"], ["first_party:jira"]]

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from webapp.catalog.plugins import PLUGINS
 from webapp.catalog.providers import PROVIDERS
@@ -173,35 +174,58 @@ def update_policy(access: OrgAccess, mode: object, reason: object,
                   ip_address: str | None = None) -> dict[str, dict[str, object]]:
     """Owners and managers: set the org's policy. ValidationFailed (nothing written) for bad
     values; StaleEdit when `expected_version` (None: no check) is not the stored one (0:
-    none stored). Writes PROVIDER_POLICY_EDIT with the before/after diff in the current
+    none stored), also when another first save of the org's policy wins the insert. Writes PROVIDER_POLICY_EDIT with the before/after diff in the current
     transaction; the caller commits. Returns the changes (empty: nothing changed)."""
     access.require(Capability.MANAGE_POLICY)
     known = {kind: [slug for slug, _ in choices] for kind, choices in provider_choices().items()}
     wanted = clean_policy(mode, reason, providers, known)
     org = access.organization
-    row = db.session.scalar(
-        select(ProviderPolicy).where(ProviderPolicy.organization_id == org.id).with_for_update()
-    )
+    row = _stored_policy_for_update(org)
     current = (Policy(row.mode, row.reason, frozenset(row.providers or ()), row.version)
                if row is not None else Policy())
     before, after = current.as_values(), wanted.as_values()
-    if expected_version is not None and int(expected_version) != current.version:
-        stale = {name: (after[name], before[name]) for name in after if after[name] != before[name]}
-        raise StaleEdit(stale or {"version": (int(expected_version), current.version)})
+    if expected_version is not None and expected_version != current.version:
+        raise StaleEdit(_stale_changes(before, after, expected_version, current.version))
     changes = diff_values(before, after)
     if not changes:
         return {}
     if row is None:
-        row = ProviderPolicy(organization_id=org.id)
-        db.session.add(row)
-    row.mode, row.reason, row.providers = wanted.mode, wanted.reason, sorted(wanted.providers)
-    row.updated_by_id = access.user.id
+        row = ProviderPolicy(organization_id=org.id, mode=wanted.mode, reason=wanted.reason,
+                             providers=sorted(wanted.providers), updated_by_id=access.user.id)
+        try:  # no row to lock: another first save of this org's policy may insert it too
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            stored = get_policy(org)
+            if stored.id is None:
+                raise
+            if expected_version is None:  # no check asked for: save over the other one
+                return update_policy(access, mode, reason, providers, None, ip_address)
+            raise StaleEdit(_stale_changes(stored.as_values(), after, 0, stored.version)) from None
+    else:
+        row.mode, row.reason, row.providers = wanted.mode, wanted.reason, sorted(wanted.providers)
+        row.updated_by_id = access.user.id
     db.session.flush()
     record_audit(event=AUDIT_EVENT, actor=access.user, organization=org,
                  target_type=TARGET_TYPE, target_id=row.id, target_object="Integration policy",
                  data={"changes": changes}, ip_address=ip_address)
     db.session.flush()
     return changes
+
+
+def _stored_policy_for_update(org: OrgRef) -> ProviderPolicy | None:
+    """The org's stored policy row, locked until the transaction ends (None: none stored)."""
+    return db.session.scalar(
+        select(ProviderPolicy).where(ProviderPolicy.organization_id == org.id).with_for_update()
+    )
+
+
+def _stale_changes(stored: dict[str, object], wanted: dict[str, object], expected_version: int,
+                   stored_version: int) -> dict[str, tuple[object, object]]:
+    """StaleEdit's changes: {field: (the submitted value, the stored one)} where they
+    differ, else the versions."""
+    differ = {name: (wanted[name], stored[name]) for name in wanted if wanted[name] != stored[name]}
+    return differ or {"version": (expected_version, stored_version)}
 
 
 def blocked_installation_count(org: OrgRef, policy: Policy) -> int:
