@@ -116,3 +116,14 @@ def audit_entries(prefix: str = "") -> list[AuditLogEntry]:
     return list(db.session.scalars(select(AuditLogEntry)
                                    .where(AuditLogEntry.event.startswith(prefix))
                                    .order_by(AuditLogEntry.id)))
+
+
+def audit(event: str) -> list[AuditLogEntry]:
+    """The audit entries of exactly `event`."""
+    return list(db.session.scalars(select(AuditLogEntry).where(AuditLogEntry.event == event)))
+
+
+def reload(oi) -> OrganizationIntegration | None:
+    """The installation as stored now (None once deleted)."""
+    db.session.expire_all()
+    return db.session.get(OrganizationIntegration, oi.id)

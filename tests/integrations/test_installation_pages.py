@@ -7,7 +7,7 @@ import pytest
 from flask import g
 
 from tests import factories
-from tests.integrations.helpers import soup
+from tests.integrations.helpers import audit, reload, soup
 from webapp.extensions import db
 from webapp.models import (
     AuditLogEntry,
@@ -35,15 +35,6 @@ def slack(org):
 
 def url(oi, suffix=""):
     return f"/settings/acme/integrations/{oi.integration.provider}/{oi.integration_id}/{suffix}"
-
-
-def audit(event):
-    return db.session.scalars(db.select(AuditLogEntry).where(AuditLogEntry.event == event)).all()
-
-
-def reload(oi):
-    db.session.expire_all()
-    return db.session.get(OrganizationIntegration, oi.id)
 
 
 def save(client, oi, version=None, **values):

@@ -6,9 +6,9 @@ from sqlalchemy import update
 from sqlalchemy.orm.exc import StaleDataError
 
 from tests import factories
-from tests.integrations.helpers import soup
+from tests.integrations.helpers import audit, reload, soup
 from webapp.extensions import db
-from webapp.models import AuditLogEntry, ObjectStatus, OrganizationIntegration
+from webapp.models import ObjectStatus, OrganizationIntegration
 from webapp.services import integrations as svc
 from webapp.services.permissions import get_org_access
 from webapp.services.policy import update_policy
@@ -25,15 +25,6 @@ def slack(org):
 
 def url(oi, suffix=""):
     return f"/settings/acme/integrations/slack/{oi.integration_id}/{suffix}"
-
-
-def audit(event):
-    return db.session.scalars(db.select(AuditLogEntry).where(AuditLogEntry.event == event)).all()
-
-
-def reload(oi):
-    db.session.expire_all()
-    return db.session.get(OrganizationIntegration, oi.id)
 
 
 def text(response) -> str:
