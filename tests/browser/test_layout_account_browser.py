@@ -115,7 +115,9 @@ def test_login_and_account_of_a_long_directory_user_fit(browser, live_server, si
     for name in ORG_NAMES:
         row = rows.filter(has=page.get_by_role("link", name=name, exact=True))
         expect(row.get_by_text("from directory")).to_be_visible()
+        # The whole row is on screen, not scrolled out of its box, even on a phone.
         assert_on_screen_across(row.get_by_role("link", name=name, exact=True), width)
+        assert_on_screen_across(row.get_by_text("from directory"), width)
     assert_on_screen_across(page.get_by_role("link", name="API tokens"), width)
     visitor.close()
 
