@@ -5,9 +5,10 @@ and 390×844: the demo data plus a long, unbroken or non-ASCII value in every ta
 On every page: the document is no wider than the window; whatever scrolls sideways is a
 table's own scroll box, focusable and named; every row's buttons and action links are on
 screen; and the long values can be read whole. Screenshots land in screenshots/layout-*.png
-(git-ignored) for a human look.
+(git-ignored; or in the folder LAYOUT_SHOTS names) for a human look.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from tests.browser.long_values import CALLBACK_URL, REQUEST_MESSAGE, seed_long_v
 from webapp.commands.demo import seed_demo
 from webapp.extensions import db
 
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+SHOTS = Path(os.environ.get("LAYOUT_SHOTS") or Path(__file__).resolve().parents[2] / "screenshots")
 VIEWPORTS = ((1366, 768), (390, 844))
 
 # One pass over the laid-out page: its width, every element that scrolls sideways, and the
@@ -78,7 +79,7 @@ class Visitor:
         for item in facts["offscreen"]:
             self.problems.append(f"{label}: row action off screen: {item}")
         self.actions_seen += facts["actions"]
-        SHOTS.mkdir(exist_ok=True)
+        SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"layout-{self.size[0]}-{name}.png"), full_page=True)
         return page
 
