@@ -19,6 +19,7 @@ from webapp.blueprints.requests.forms import (
 )
 from webapp.catalog.plugins import PLUGINS
 from webapp.catalog.providers import PROVIDERS
+from webapp.messages import requester_told
 from webapp.services.errors import ValidationFailed
 from webapp.services.install_requests import (
     DEFAULT_QUEUE_SORT,
@@ -33,6 +34,7 @@ from webapp.services.install_requests import (
     list_my_requests,
     list_requests,
 )
+from webapp.services.mail import mail_configured
 from webapp.services.permissions import REASONS, Capability, OrgAccess
 from webapp.services.policy import ProviderBlocked
 from webapp.services.request_resolution import (
@@ -116,6 +118,7 @@ def _render_index(access: OrgAccess, form, status: int = 200, can_install_notice
         age=humanize_age,
         page_url=lambda kind, slug, **query: entry_url(kind, org.slug, slug, **query),
         slug_suggestions=_slug_suggestions(),
+        mail_configured=mail_configured(),
     ), status
 
 
@@ -180,11 +183,8 @@ def _resolved(back: str, result: ResolveOutcome | AlreadyResolved | ProviderBloc
     who = resolved.requester.display_name if resolved.requester else "a former member"
     verb = "Marked as done" if resolved.status == "done" else "Dismissed"
     text = f"{verb}: the request for {resolved.provider_name} by {who}."
-    if result.emailed:
-        text += f" {who} was told by email."
-    elif result.emailed is False:
-        text += f" (The email to {who} could not be sent.)"
-    return text, back, "success"
+    told = requester_told(who, result.emailed, result.mail_configured)
+    return f"{text} {told}" if told else text, back, "success"
 
 
 def _resolve(access: OrgAccess, request_id: int, status: str, reason: str | None = None):
@@ -219,7 +219,7 @@ def dismiss(access: OrgAccess, request_id: int):
     nothing changes); POST dismisses it (audited; the requester is emailed the reason)."""
     item = get_request(access, request_id)
     back = _queue_url(access)
-    form = DismissForm(next=back)
+    form = DismissForm(next=back, mail_configured=mail_configured())
 
     def render(status: int):
         return render_template(
@@ -231,6 +231,7 @@ def dismiss(access: OrgAccess, request_id: int):
             type_labels=PROVIDER_TYPE_LABELS,
             age=humanize_age,
             page_url=lambda kind, slug: entry_url(kind, access.organization.slug, slug),
+            mail_configured=mail_configured(),
         ), status
 
     if request.method == "GET":
