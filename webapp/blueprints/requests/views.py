@@ -36,7 +36,7 @@ from webapp.services.install_requests import (
 )
 from webapp.services.mail import mail_configured
 from webapp.services.permissions import REASONS, Capability, OrgAccess
-from webapp.services.policy import ProviderBlocked
+from webapp.services.policy import ProviderBlocked, get_policy
 from webapp.services.request_resolution import (
     AlreadyResolved,
     ResolveOutcome,
@@ -102,10 +102,19 @@ def _render_index(access: OrgAccess, form, status: int = 200, can_install_notice
     if request.method == "GET" and form.provider_slug.data:
         prefill_name = get_provider_name(form.provider_type.data, form.provider_slug.data)
     queue = None
+    policy_refusal = None
     if access.can(Capability.RESOLVE_REQUESTS):
         queue = _queue(org)
         if queue.form.errors:
             status = 400
+        policy = get_policy(org)
+
+        def policy_refusal(item):
+            """An open request of a provider the policy blocks (since): why it cannot be
+            marked done; the row offers Dismiss only."""
+            if item.status != "open":
+                return None
+            return policy.refusal(item.provider_type, item.provider_slug, item.provider_name)
     return render_template(
         "requests/index.html",
         form=form,
@@ -113,6 +122,7 @@ def _render_index(access: OrgAccess, form, status: int = 200, can_install_notice
         can_install_notice=can_install_notice,
         my_requests=list_my_requests(access.user, org),
         queue=queue,
+        policy_refusal=policy_refusal,
         queue_reason=REASONS[Capability.RESOLVE_REQUESTS],
         type_labels=PROVIDER_TYPE_LABELS,
         age=humanize_age,
