@@ -151,3 +151,22 @@ def shown_value(value: object, field: str = "") -> str:
     if isinstance(value, str):
         return status_words(value) if field == "status" else value
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+# --- Who was told: the truth about notification emails ---------------------------------------
+
+MAIL_NOT_CONFIGURED = "no email was sent because mail is not configured"
+
+
+def requester_told(who: str, emailed: bool | None, mail_configured: bool) -> str:
+    """How the requester of a resolved install request learns of it, after "Dismissed: …":
+    by email only when one really went to an SMTP server; without MAIL_SERVER the email was
+    only logged, so they see it under "Your requests" and no email is claimed. "" when
+    there is nobody to tell (a former member or a deactivated user)."""
+    if emailed is None:
+        return ""
+    if not mail_configured:
+        return f"{who} will see it under “Your requests”; {MAIL_NOT_CONFIGURED}."
+    if emailed:
+        return f"{who} was told by email."
+    return f"(The email to {who} could not be sent.) {who} will see it under “Your requests”."

@@ -173,10 +173,15 @@ def owner_pages(owner: Auditor, ids: dict):
                 before=lambda page: page.get_by_label("Select all on this page").check())
     user = db.session.scalar(select(User).where(User.email == "owner@demo.example"))
     update_policy(get_org_access(user, "demo"), "block", "Security review pending.",
-                  {"first_party": ["slack"]}, None)
+                  {"first_party": ["slack", "msteams"]}, None)
     db.session.commit()
     page = owner.audit("/settings/demo/integrations/?provider_key=slack", "integrations-policy-badges")
     assert page.locator("td .policy-badge").count() == page.locator("tbody tr").count() > 0
+    # A blocked provider's own page, and the queue's open request for one (Dismiss only).
+    page = owner.audit("/settings/demo/integrations/slack/", "provider-blocked")
+    assert page.locator("main .policy-badge").count() == 1
+    page = owner.audit("/settings/demo/integration-requests/", "requests-queue-blocked")
+    assert page.locator("tr.queue-row .policy-badge").count() == 1
     owner.audit("/settings/demo/integrations/?policy=blocked&provider_key=github",
                 "integrations-policy-none-blocked")
 

@@ -63,11 +63,13 @@ def make_sample_data():
     """A small data set touching every section and field of the data file."""
     ann = factories.make_user(email="Ann@Example.com", name="Ann Owner")
     factories.make_user(email="sam@example.com", name="Sam Staff", is_staff=True)
-    bob = factories.make_user(email="bob@example.com", name="", is_active=False)
+    # Bob signs in with the company directory, whose groups gave him his Initech role.
+    bob = factories.make_user(email="bob@example.com", name="", is_active=False,
+                              auth_source="ldap")
     org = factories.make_org(slug="initech", name="Initech")
     other = factories.make_org(slug="umbrella", name="Umbrella Corp")
     factories.make_member(org, ann, "owner")
-    factories.make_member(org, bob, "member")
+    factories.make_member(org, bob, "member").role_source = "ldap"
     factories.make_member(other, ann, "admin")
     web = factories.make_project(org, slug="web", name="Web", platform="javascript-react")
     api = factories.make_project(org, slug="api", name="API", platform=None,

@@ -5,8 +5,10 @@ import base64
 import json
 
 import pytest
+from flask import g
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.cli.helpers import EmptyDatabase, make_sample_data
 from webapp.commands.demo import logo_png
 from webapp.extensions import db
@@ -313,7 +315,7 @@ def test_field_faults_are_reported_with_their_paths(runner, sample, tmp_path):
         "users[2].password_hash: must be a werkzeug password hash (scrypt:… or pbkdf2:…)",
         "users[2]: give either password or password_hash, not both",
         "users[3].pasword: unknown field (allowed: email, name, password, password_hash, "
-        "is_staff, is_superuser, is_active)",
+        "is_staff, is_superuser, is_active, auth_source)",
         "users[3].email: duplicate email (also at users[1].email)",
         "sentry_apps[0].slug: must be 1–64 characters: a-z, 0-9, '-' and '_'",
         "sentry_apps[0].status: must be one of: unpublished, published, internal",
@@ -432,3 +434,91 @@ def test_slugs_with_a_trailing_newline_are_refused(runner, sample, tmp_path):
     result = load(runner, tmp_path, data)
     assert result.exit_code == 1
     assert "organizations[0].slug: must be 1–50 characters: a-z, 0-9 and '-'" in result.output
+
+
+# -- directory and single-sign-on users (migration 0010) ---------------------------------------
+
+
+def test_sign_in_and_role_sources_are_exported(runner, sample):
+    data = json.loads(export_text(runner))
+    sources = {u["email"]: u["auth_source"] for u in data["users"]}
+    assert sources == {"Ann@Example.com": "local", "bob@example.com": "ldap",
+                       "sam@example.com": "local"}
+    members = {(o["slug"], m["email"]): m["role_source"]
+               for o in data["organizations"] for m in o["members"]}
+    assert members == {("initech", "Ann@Example.com"): None, ("initech", "bob@example.com"): "ldap",
+                       ("umbrella", "Ann@Example.com"): None}
+
+
+def test_sign_in_and_role_sources_are_loaded_and_updated(runner, sample, tmp_path):
+    data = {"users": [{"email": "dee@example.com", "name": "Dee", "auth_source": "proxy"},
+                      {"email": "Ann@Example.com", "auth_source": "ldap"}],
+            "organizations": [{"slug": "umbrella", "members": [
+                {"email": "dee@example.com", "role": "manager", "role_source": "proxy"},
+                {"email": "ann@example.com", "role": "admin", "role_source": "ldap"}]}]}
+    def ann_logs_in():
+        g.pop("_login_user", None)  # the test's app context is the requests' too
+        response = runner.app.test_client().post(
+            "/login/", data={"email": "Ann@Example.com", "password": factories.PASSWORD})
+        return response.status_code == 302
+
+    assert ann_logs_in()
+    result = load(runner, tmp_path, data)
+    assert result.exit_code == 0, result.output
+    counts = summary(result)
+    assert counts["user"] == (1, 1) and counts["organization_member"] == (1, 1)
+    db.session.expire_all()
+    users = {u.email: u.auth_source for u in db.session.scalars(select(User))}
+    assert users["dee@example.com"] == "proxy" and users["Ann@Example.com"] == "ldap"
+    umbrella = json.loads(export_text(runner))["organizations"][1]
+    assert umbrella["members"] == [
+        {"email": "Ann@Example.com", "role": "admin", "role_source": "ldap"},
+        {"email": "dee@example.com", "role": "manager", "role_source": "proxy"}]
+    # A directory user may not use a local password: the login form refuses Ann now.
+    assert not ann_logs_in()
+    # The same file again changes nothing.
+    assert set(summary(load(runner, tmp_path, data)).values()) == {(0, 0)}
+
+
+def test_an_older_file_without_the_sources_loads_as_local_and_set_by_hand(
+    runner, sample, tmp_path
+):
+    data = {"users": [{"email": "old@example.com", "name": "Old", "is_staff": False}],
+            "organizations": [{"slug": "initech", "members": [
+                {"email": "old@example.com", "role": "admin"},
+                {"email": "bob@example.com", "role": "manager"}]}]}
+    result = load(runner, tmp_path, data)
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    exported = json.loads(export_text(runner))
+    assert {u["email"]: u["auth_source"] for u in exported["users"]}["old@example.com"] == "local"
+    members = {m["email"]: m for m in exported["organizations"][0]["members"]}
+    assert members["old@example.com"] == {"email": "old@example.com", "role": "admin",
+                                          "role_source": None}
+    # Bob's role changed by the file, which does not name its source: set by hand now, as
+    # add-member does; his way of signing in, not in the file, stays the directory's.
+    assert members["bob@example.com"] == {"email": "bob@example.com", "role": "manager",
+                                          "role_source": None}
+    assert {u["email"]: u["auth_source"] for u in exported["users"]}["bob@example.com"] == "ldap"
+
+
+def test_bad_sources_are_clear_errors_and_nothing_is_written(runner, sample, tmp_path):
+    before = export_text(runner, "--with-secrets")
+    data = {"users": [{"email": "dee@example.com", "auth_source": "google"},
+                      {"email": "eve@example.com", "auth_source": None},
+                      {"email": "Ann@Example.com", "name": "Renamed", "auth_source": "local"}],
+            "organizations": [{"slug": "initech", "members": [
+                {"email": "Ann@Example.com", "role": "owner", "role_source": "local"},
+                {"email": "bob@example.com", "role": "member", "role_source": 1}]}]}
+    result = load(runner, tmp_path, data)
+    assert result.exit_code == 1
+    errors = result.stderr.strip().splitlines()
+    assert errors[:-1] == [
+        "users[0].auth_source: must be one of: local, ldap, proxy",
+        "users[1].auth_source: must be one of: local, ldap, proxy",
+        "organizations[0].members[0].role_source: must be null (set by hand) or one of: ldap, proxy",
+        "organizations[0].members[1].role_source: must be null (set by hand) or one of: ldap, proxy",
+    ]
+    assert errors[-1].endswith("4 errors; nothing was loaded.")
+    db.session.expire_all()
+    assert export_text(runner, "--with-secrets") == before

@@ -84,7 +84,7 @@ def test_unstorable_text_and_other_faults_all_reported_in_one_run(runner, tmp_pa
         "users[1].email: must be a valid email address",
         "users[1].is_staff: must be true or false",
         "users[1].na\\nme: unknown field (allowed: email, name, password, password_hash, "
-        "is_staff, is_superuser, is_active)",
+        "is_staff, is_superuser, is_active, auth_source)",
         "organizations[0].members[0].email: no user with this email in the file or the database",
         "organizations[0].projects[0].plat\\u0000form: unknown field (allowed: slug, name, "
         "platform, status)",

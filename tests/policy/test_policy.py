@@ -219,6 +219,81 @@ def test_the_directory_marks_blocked_providers_with_the_reason(client, org):
     assert "Request installation" in other.get_text()
 
 
+def blocked_state(page):
+    """(badge text, refusal text) of the one policy block on a page, or None."""
+    badges, refusals = page.select(".policy-badge"), page.select(".policy-refusal")
+    if not badges and not refusals:
+        return None
+    [badge], [refusal] = badges, refusals
+    return badge.get_text(strip=True), refusal.get_text(" ", strip=True)
+
+
+def test_the_sentry_app_page_shows_the_block_instead_of_a_request(client, org):
+    db.session.add_all([SentryApp(slug="acme-app", name="Acme App", status="published"),
+                        SentryApp(slug="other-app", name="Other App", status="published")])
+    db.session.commit()
+    set_policy(org, "block", sentry_app=["acme-app"])
+    log_in(client, member_of(org, "member"))
+    page = soup(client.get("/settings/acme/sentry-apps/acme-app/"))
+    assert blocked_state(page) == (
+        "Blocked by policy", f"Acme App is blocked by this organization’s integration policy: {REASON}")
+    assert "Request installation" not in page.get_text()
+    assert not page.select("a[href*='provider_slug=']")
+    # An app the policy allows still offers the request.
+    other = soup(client.get("/settings/acme/sentry-apps/other-app/"))
+    assert blocked_state(other) is None
+    assert other.find("a", string="Request installation")["href"] == (
+        f"{REQUESTS}?provider_type=sentry_app&provider_slug=other-app")
+
+
+@pytest.mark.parametrize("role", ["member", "admin"])
+def test_the_provider_page_shows_the_block_instead_of_a_request_or_install(client, org, role):
+    set_policy(org, "allow_only", first_party=["github"])
+    log_in(client, member_of(org, role))
+    page = soup(client.get("/settings/acme/integrations/slack/"))
+    assert blocked_state(page) == (
+        "Blocked by policy", f"Slack is blocked by this organization’s integration policy: {REASON}")
+    text = page.get_text(" ", strip=True)
+    assert "Request installation" not in text and "You can install Slack" not in text
+    allowed = soup(client.get("/settings/acme/integrations/github/"))
+    assert blocked_state(allowed) is None
+    expected = "Request installation" if role == "member" else "You can install GitHub"
+    assert expected in allowed.get_text(" ", strip=True)
+
+
+def actions(row):
+    """The labels of a queue row's buttons and links, as a screen reader reads them."""
+    return [control.get_text(" ", strip=True) for control in row.select(".row-actions a, .row-actions button")]
+
+
+def test_the_queue_shows_a_blocked_request_with_dismiss_only(client, org):
+    requester = member_of(org, "member")
+    requester.name = "Rae"
+    for slug, name in (("trello", "Trello"), ("asana", "Asana")):
+        db.session.add(IntegrationRequest(organization_id=org.id, requester_id=requester.id,
+                                          provider_type="plugin", provider_slug=slug,
+                                          provider_name=name, message="", status="open"))
+    db.session.commit()
+    set_policy(org, "block", plugin=["trello"])
+    log_in(client, member_of(org, "owner"))
+    page = soup(client.get(REQUESTS))
+    rows = {row.find("a").get_text(): row for row in page.select("tr.queue-row")}
+    assert blocked_state(rows["Trello"]) == (
+        "Blocked by policy", f"Trello is blocked by this organization’s integration policy: {REASON}")
+    assert actions(rows["Trello"]) == ["Dismiss… (request for Trello by Rae)"]
+    assert blocked_state(rows["Asana"]) is None
+    assert actions(rows["Asana"]) == ["Mark done (request for Asana by Rae)",
+                                      "Dismiss… (request for Asana by Rae)"]
+    # Resolved requests are history: no block shown on them.
+    set_policy(org, "block", plugin=["asana", "trello"])
+    asana = db.session.scalar(select(IntegrationRequest).where(IntegrationRequest.provider_slug == "asana"))
+    asana.status = "done"
+    db.session.commit()
+    done = soup(client.get(REQUESTS, query_string={"state": "done"}))
+    [row] = done.select("tr.queue-row")
+    assert blocked_state(row) is None
+
+
 def test_enabling_an_installation_of_a_blocked_provider_is_refused(client, login_as, org):
     made = seed(org)
     set_policy(org, "block", first_party=["jira"])

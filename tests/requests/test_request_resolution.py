@@ -163,7 +163,11 @@ def test_dismiss_get_names_the_request_and_changes_nothing(client, three_request
     page = soup(response)
     assert page.find("h1").get_text(" ", strip=True) == "Dismiss the request for Trello by Rita Requester?"
     assert "need trello" in page.find(class_="request-summary").get_text()
-    assert "Rita Requester is told by email" in page_text(response)
+    # No MAIL_SERVER in this app: the page does not promise an email it will not send.
+    text = page_text(response)
+    assert ("Rita Requester sees it under “Your requests”, with your reason if you give one; "
+            "no email is sent because mail is not configured.") in text
+    assert "told by email" not in text and "Emailed to the requester" not in text
     form = page.find("form", class_="dismiss-form")
     assert form.find("textarea", attrs={"name": "reason"}) is not None
     assert form.find("input", attrs={"name": "next"})["value"] == back
@@ -191,7 +195,9 @@ def test_dismiss_post_with_a_reason(client, three_requests):
         "status": {"before": "open", "after": "dismissed"},
     }
     text = page_text(client.get(back))
-    assert "Dismissed: the request for Trello by Rita Requester. Rita Requester was told by email." in text
+    assert ("Dismissed: the request for Trello by Rita Requester. Rita Requester will see it "
+            "under “Your requests”; no email was sent because mail is not configured.") in text
+    assert "told by email" not in text
 
 
 def test_a_reason_is_optional_and_mark_done_stays_one_click(client, three_requests):
@@ -384,6 +390,55 @@ def test_requester_is_emailed_the_reason_of_a_dismissal(mail_app, smtp_server):
     assert "Their reason:\n\n    We page through Opsgenie.\n    Ask in #ops.\n" in body
 
 
+def rae_asks_for_trello(app):
+    """Acme, Rae's open request for Trello and a client logged in as an owner → (client, id)."""
+    org = factories.make_org(slug="acme", name="Acme Corp")
+    requester = make_member(org, "member", name="Rae Requester", email="rae@example.com")
+    request_id = create_install_request(get_org_access(requester, "acme"), "plugin", "trello",
+                                        "", None).request.id
+    client = app.test_client()
+    log_in(client, make_member(org, "owner"))
+    return client, request_id
+
+
+def test_with_mail_configured_the_pages_promise_the_email(mail_app, smtp_server):
+    client, request_id = rae_asks_for_trello(mail_app)
+    queue = page_text(client.get(URL))
+    assert "either way the requester sees it under “Your requests” and is told by email." in queue
+    confirm = page_text(client.get(dismiss_url(request_id)))
+    assert ("Rae Requester is told by email, with your reason if you give one, and sees it "
+            "under “Your requests”.") in confirm
+    assert "Emailed to the requester and shown under their requests" in confirm
+    assert "mail is not configured" not in queue + confirm
+
+
+def test_without_mail_server_marking_done_says_no_email_was_sent(client, org, caplog):
+    """The email is only logged without MAIL_SERVER: the flash, the queue and the dismissal
+    page say the requester sees it under "Your requests", never that they were emailed."""
+    requester = make_member(org, "member", name="Rae Requester", email="rae@example.com")
+    ids = [create_install_request(get_org_access(requester, "acme"), "plugin", slug, "",
+                                  None).request.id for slug in ("trello", "asana")]
+    log_in(client, make_member(org, "owner"))
+    queue = page_text(client.get(URL))
+    assert ("either way the requester sees it under “Your requests” (no email is sent: mail "
+            "is not configured).") in queue
+    assert "told by email" not in queue
+    confirm = page_text(client.get(dismiss_url(ids[1])))
+    assert "Shown to the requester under their requests (no email: mail is not configured)" in confirm
+    with caplog.at_level(logging.INFO, logger="webapp.mail"):
+        response = client.post(f"{URL}{ids[0]}/done/", follow_redirects=True)
+    text = page_text(response)
+    assert ("Marked as done: the request for Trello by Rae Requester. Rae Requester will see it "
+            "under “Your requests”; no email was sent because mail is not configured.") in text
+    assert "told by email" not in text
+    # The email went to the log instead, and the requester does see the outcome.
+    logged = [r.getMessage() for r in caplog.records if r.name == "webapp.mail"]
+    assert any("Your request for Trello was marked done" in m for m in logged)
+    log_in(client, requester)
+    mine = soup(client.get(URL)).find("table", class_="my-requests")
+    assert "Trello" in mine.get_text() and mine.find("tr", attrs={"data-status": "done"})
+
+
 def test_a_dismissal_without_reason_is_emailed_too(mail_app, smtp_server):
     _, collector = smtp_server
     resolve_by_page(mail_app, "dismiss", "")
@@ -408,12 +463,7 @@ def test_a_deactivated_requester_is_not_emailed(mail_app, smtp_server):
 def test_smtp_down_keeps_the_resolution_and_says_the_email_failed(app_factory, caplog):
     app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_TIMEOUT=2)
     with app.app_context():
-        org = factories.make_org(slug="acme", name="Acme Corp")
-        requester = make_member(org, "member", name="Rae Requester", email="rae@example.com")
-        request_id = create_install_request(get_org_access(requester, "acme"), "plugin", "trello",
-                                            "", None).request.id
-        client = app.test_client()
-        log_in(client, make_member(org, "owner"))
+        client, request_id = rae_asks_for_trello(app)
         with caplog.at_level(logging.INFO, logger="webapp.mail"):
             response = client.post(dismiss_url(request_id), data={"reason": "Not now."},
                                    follow_redirects=True)

@@ -36,6 +36,12 @@ def build_message(recipient: str, subject: str, body: str, sender: str) -> Email
     return message
 
 
+def mail_configured() -> bool:
+    """Whether messages go to an SMTP server (MAIL_SERVER set) rather than only to the log,
+    so pages can say truthfully whether someone was emailed."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
 def send_email(recipients: Iterable[str], subject: str, body: str) -> bool:
     """Send one message per recipient (nobody sees the others' addresses).
 
@@ -47,8 +53,7 @@ def send_email(recipients: Iterable[str], subject: str, body: str) -> bool:
     messages = [build_message(to, subject, body, sender) for to in dict.fromkeys(recipients)]
     if not messages:
         return True
-    server = config.get("MAIL_SERVER")
-    if not server:
+    if not mail_configured():
         for message in messages:
             log.info(
                 "MAIL_SERVER is not set; email logged instead of sent:\n"
@@ -56,6 +61,7 @@ def send_email(recipients: Iterable[str], subject: str, body: str) -> bool:
                 message["From"], message["To"], message["Subject"], body,
             )
         return True
+    server: str = config["MAIL_SERVER"]
     port = int(config.get("MAIL_PORT") or 25)
     try:
         with smtplib.SMTP(server, port, timeout=float(config.get("MAIL_TIMEOUT") or 10)) as smtp:

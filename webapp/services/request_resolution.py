@@ -1,5 +1,6 @@
 """Resolving install requests (SPEC §7.4): an owner or manager marks an open request done
-or dismisses it, optionally with a reason, and the requester is told by email.
+or dismisses it, optionally with a reason, and the requester is told by email (without
+MAIL_SERVER the email is only logged, and the outcome says so).
 
 The resolution (status, who, when, reason) is stored on the request, audited as
 INTEGRATION_REQUEST_RESOLVE in the same transaction, and committed before the email goes
@@ -26,7 +27,7 @@ from webapp.services.install_requests import (
     queue_link,
     request_link,
 )
-from webapp.services.mail import send_email
+from webapp.services.mail import mail_configured, send_email
 from webapp.services.permissions import Capability, OrgAccess
 from webapp.services.policy import ProviderBlocked, get_policy
 
@@ -44,10 +45,12 @@ class AlreadyResolved(Conflict):
 class ResolveOutcome:
     """What `resolve_request` did: the resolved request, and whether the requester was
     emailed (None: nobody to email — a former member or a deactivated user; False: the
-    email could not be sent, which was logged)."""
+    email could not be sent, which was logged). `mail_configured` False: there is no
+    MAIL_SERVER, so an `emailed` True means the email was only written to the log."""
 
     request: IntegrationRequest
     emailed: bool | None
+    mail_configured: bool = True
 
 
 def clean_reason(reason) -> str:
@@ -134,7 +137,8 @@ def resolve_request(
         ip_address=ip_address,
     )
     db.session.commit()
-    return ResolveOutcome(request, notify_requester(request, actor_access.user.display_name, base_url))
+    emailed = notify_requester(request, actor_access.user.display_name, base_url)
+    return ResolveOutcome(request, emailed, mail_configured())
 
 
 def resolution_email(request: IntegrationRequest, resolver_name: str,

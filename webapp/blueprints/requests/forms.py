@@ -101,3 +101,11 @@ class DismissForm(FlaskForm):
         f"at most {REASON_MAX_LENGTH} characters.",
     )
     next = HiddenField()
+
+    def __init__(self, *args, mail_configured: bool = True, **kwargs):
+        """`mail_configured` False (no MAIL_SERVER): the reason is not emailed, only shown."""
+        super().__init__(*args, **kwargs)
+        if not mail_configured:
+            self.reason.description = (f"Shown to the requester under their requests (no email: "
+                                       f"mail is not configured); at most {REASON_MAX_LENGTH} "
+                                       f"characters.")

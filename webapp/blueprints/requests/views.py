@@ -19,6 +19,7 @@ from webapp.blueprints.requests.forms import (
 )
 from webapp.catalog.plugins import PLUGINS
 from webapp.catalog.providers import PROVIDERS
+from webapp.messages import requester_told
 from webapp.services.errors import ValidationFailed
 from webapp.services.install_requests import (
     DEFAULT_QUEUE_SORT,
@@ -33,8 +34,9 @@ from webapp.services.install_requests import (
     list_my_requests,
     list_requests,
 )
+from webapp.services.mail import mail_configured
 from webapp.services.permissions import REASONS, Capability, OrgAccess
-from webapp.services.policy import ProviderBlocked
+from webapp.services.policy import ProviderBlocked, get_policy
 from webapp.services.request_resolution import (
     AlreadyResolved,
     ResolveOutcome,
@@ -100,10 +102,19 @@ def _render_index(access: OrgAccess, form, status: int = 200, can_install_notice
     if request.method == "GET" and form.provider_slug.data:
         prefill_name = get_provider_name(form.provider_type.data, form.provider_slug.data)
     queue = None
+    policy_refusal = None
     if access.can(Capability.RESOLVE_REQUESTS):
         queue = _queue(org)
         if queue.form.errors:
             status = 400
+        policy = get_policy(org)
+
+        def policy_refusal(item):
+            """An open request of a provider the policy blocks (since): why it cannot be
+            marked done; the row offers Dismiss only."""
+            if item.status != "open":
+                return None
+            return policy.refusal(item.provider_type, item.provider_slug, item.provider_name)
     return render_template(
         "requests/index.html",
         form=form,
@@ -111,11 +122,13 @@ def _render_index(access: OrgAccess, form, status: int = 200, can_install_notice
         can_install_notice=can_install_notice,
         my_requests=list_my_requests(access.user, org),
         queue=queue,
+        policy_refusal=policy_refusal,
         queue_reason=REASONS[Capability.RESOLVE_REQUESTS],
         type_labels=PROVIDER_TYPE_LABELS,
         age=humanize_age,
         page_url=lambda kind, slug, **query: entry_url(kind, org.slug, slug, **query),
         slug_suggestions=_slug_suggestions(),
+        mail_configured=mail_configured(),
     ), status
 
 
@@ -180,11 +193,8 @@ def _resolved(back: str, result: ResolveOutcome | AlreadyResolved | ProviderBloc
     who = resolved.requester.display_name if resolved.requester else "a former member"
     verb = "Marked as done" if resolved.status == "done" else "Dismissed"
     text = f"{verb}: the request for {resolved.provider_name} by {who}."
-    if result.emailed:
-        text += f" {who} was told by email."
-    elif result.emailed is False:
-        text += f" (The email to {who} could not be sent.)"
-    return text, back, "success"
+    told = requester_told(who, result.emailed, result.mail_configured)
+    return f"{text} {told}" if told else text, back, "success"
 
 
 def _resolve(access: OrgAccess, request_id: int, status: str, reason: str | None = None):
@@ -219,7 +229,7 @@ def dismiss(access: OrgAccess, request_id: int):
     nothing changes); POST dismisses it (audited; the requester is emailed the reason)."""
     item = get_request(access, request_id)
     back = _queue_url(access)
-    form = DismissForm(next=back)
+    form = DismissForm(next=back, mail_configured=mail_configured())
 
     def render(status: int):
         return render_template(
@@ -231,6 +241,7 @@ def dismiss(access: OrgAccess, request_id: int):
             type_labels=PROVIDER_TYPE_LABELS,
             age=humanize_age,
             page_url=lambda kind, slug: entry_url(kind, access.organization.slug, slug),
+            mail_configured=mail_configured(),
         ), status
 
     if request.method == "GET":

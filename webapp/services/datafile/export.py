@@ -53,6 +53,7 @@ def export_data(*, with_secrets: bool = False) -> dict:
         row: dict[str, Any] = {
             "email": user.email, "name": user.name, "is_active": user.is_active,
             "is_staff": user.is_staff, "is_superuser": user.is_superuser,
+            "auth_source": user.auth_source,
         }
         if with_secrets and user.password_hash:
             row["password_hash"] = user.password_hash
@@ -111,11 +112,12 @@ def _export_organizations() -> list[dict]:
     ):
         orgs[org_id] = {"slug": slug, "name": name, "members": [], "projects": [],
                         "integrations": [], "plugin_options": []}
-    for org_id, email, role in db.session.execute(
-        select(OrganizationMember.organization_id, User.email, OrganizationMember.role)
+    for org_id, email, role, role_source in db.session.execute(
+        select(OrganizationMember.organization_id, User.email, OrganizationMember.role,
+               OrganizationMember.role_source)
         .join(User, User.id == OrganizationMember.user_id)
     ):
-        orgs[org_id]["members"].append({"email": email, "role": role})
+        orgs[org_id]["members"].append({"email": email, "role": role, "role_source": role_source})
     for org_id, slug, name, platform, status in db.session.execute(
         select(Project.organization_id, Project.slug, Project.name, Project.platform, Project.status)
     ):

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from webapp.extensions import db
 from webapp.models import (
+    AuthSource,
     DocIntegration,
     DocIntegrationLogo,
     Integration,
@@ -85,6 +86,18 @@ def _assign(obj, attr: str, value) -> bool:
     return True
 
 
+def _update_member(member: OrganizationMember, values: dict) -> bool:
+    """A membership's role and role_source from the file; True when either changed. A role
+    the file changes without naming its source is set by hand: its source becomes null, as
+    with `add-member` (the account page then credits an administrator, not the directory)."""
+    changed = "role" in values and _assign(member, "role", values["role"])
+    if "role_source" in values:
+        changed |= _assign(member, "role_source", values["role_source"])
+    elif changed:
+        _assign(member, "role_source", None)
+    return changed
+
+
 class _Writer:
     """Applies a validated plan in the current transaction; counts real changes."""
 
@@ -116,6 +129,7 @@ class _Writer:
                     is_active=values.get("is_active", True),
                     is_staff=values.get("is_staff", False),
                     is_superuser=values.get("is_superuser", False),
+                    auth_source=values.get("auth_source", AuthSource.LOCAL.value),
                 )
                 if "password" in values:
                     user.set_password(values["password"])
@@ -125,7 +139,8 @@ class _Writer:
                 self.summary.created("user")
             else:
                 changed = False
-                for name in ("name", "is_active", "is_staff", "is_superuser", "password_hash"):
+                for name in ("name", "is_active", "is_staff", "is_superuser", "auth_source",
+                             "password_hash"):
                     if name in values:
                         changed |= _assign(user, name, values[name])
                 if "password" in values and not user.check_password(values["password"]):
@@ -274,9 +289,10 @@ class _Writer:
             user = self.plan.users_by_email[member.extra["key"]]
             if member.existing is None:
                 db.session.add(OrganizationMember(organization=org, user=user,
-                                                  role=member.values["role"]))
+                                                  role=member.values["role"],
+                                                  role_source=member.values.get("role_source")))
                 self.summary.created("organization_member")
-            elif "role" in member.values and _assign(member.existing, "role", member.values["role"]):
+            elif _update_member(member.existing, member.values):
                 self.summary.updated("organization_member")
 
         projects = dict(plan.existing_projects)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from webapp.catalog.features import FEATURES
 from webapp.catalog.plugins import PLUGINS
 from webapp.catalog.providers import PROVIDERS
-from webapp.models import ObjectStatus, Role
+from webapp.models import AuthSource, ObjectStatus, Role
 from webapp.services.accounts import EMAIL_RE
 
 ROOT_KEYS = ("users", "sentry_apps", "integrations", "doc_integrations", "organizations")
@@ -28,6 +28,10 @@ TABLES = (
 STATUS_LABELS = tuple(status.label for status in ObjectStatus)
 SENTRY_APP_STATUSES = ("unpublished", "published", "internal")
 ROLES = tuple(role.value for role in Role)
+# How a user signs in (migration 0010); where a membership's role comes from: null when set
+# by hand, else the source whose group mapping set it (never "local").
+AUTH_SOURCES = tuple(source.value for source in AuthSource)
+ROLE_SOURCES = tuple(source.value for source in AuthSource if source != AuthSource.LOCAL)
 
 ORG_SLUG_RE = re.compile(r"^[a-z0-9-]{1,50}$")
 PROJECT_SLUG_RE = re.compile(r"^[a-z0-9_-]{1,100}$")
@@ -176,6 +180,7 @@ USER_FIELDS = {
     "is_staff": (_boolean, OPTIONAL),
     "is_superuser": (_boolean, OPTIONAL),
     "is_active": (_boolean, OPTIONAL),
+    "auth_source": (_choice(AUTH_SOURCES), OPTIONAL),
 }
 SENTRY_APP_FIELDS = {
     "slug": (_pattern(APP_SLUG_RE, "must be 1–64 characters: a-z, 0-9, '-' and '_'"), KEY),
@@ -208,6 +213,8 @@ PROVIDER_POLICY_KEYS = ("mode", "reason", "providers")
 MEMBER_FIELDS = {
     "email": (_email, KEY),
     "role": (_choice(ROLES), CREATE),
+    "role_source": (_nullable(_choice(ROLE_SOURCES, "must be null (set by hand) or one of")),
+                    OPTIONAL),
 }
 PROJECT_FIELDS = {
     "slug": (_pattern(PROJECT_SLUG_RE, "must be 1–100 characters: a-z, 0-9, '-' and '_'"), KEY),
