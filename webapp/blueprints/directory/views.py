@@ -62,4 +62,6 @@ def sentry_app(access: OrgAccess, slug):
         open_request=open_request,
         request_href=request_url(access.organization.slug, SENTRY_APP, app.slug),
         install_hint=install_hint(SENTRY_APP, app.name),
+        # The org's policy refuses it: a badge and the reason instead of "Request installation".
+        blocked=get_policy(access.organization).refusal(SENTRY_APP, app.slug, app.name),
     )

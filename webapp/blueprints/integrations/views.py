@@ -32,6 +32,7 @@ from webapp.extensions import db
 from webapp.models import ObjectStatus
 from webapp.services import integrations as svc
 from webapp.services.audit import list_target_history
+from webapp.services.directory import FIRST_PARTY
 from webapp.services.errors import Conflict
 from webapp.services.ids import parse_id
 from webapp.services.integrations.bulk import filters_query
@@ -153,6 +154,8 @@ def provider(access: OrgAccess, provider_key: str):
         base=url_for("integrations.index", org_slug=org.slug),
         install_reason=None if access.can(Capability.MANAGE_INTEGRATIONS) else INSTALL_REASON,
         request_href=request_href,
+        # The org's policy refuses it: a badge and the reason instead of the request link.
+        blocked=get_policy(org).refusal(FIRST_PARTY, provider.key, provider.name),
     )
 
 

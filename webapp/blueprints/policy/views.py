@@ -3,7 +3,7 @@ managers change it (thin: the form → services.policy.update_policy)."""
 
 from urllib.parse import urlencode
 
-from flask import g, render_template, request, url_for
+from flask import render_template, request, url_for
 
 from webapp.blueprints.common import client_ip, org_view, save_form
 from webapp.blueprints.policy import bp
@@ -21,17 +21,6 @@ from webapp.services.policy import (
     provider_choices,
     update_policy,
 )
-
-
-def org_policy_refusal(kind: str, slug: str, name: str | None = None) -> str | None:
-    """Templates of one provider, plugin or sentry app (its page): the current org's policy
-    refusal of it (Policy.refusal, the directory's rule), None when allowed or outside an
-    org. One small query a call: a list builds one Policy and asks it for each row."""
-    org = g.get("org")
-    return get_policy(org).refusal(kind, slug, name) if org is not None else None
-
-
-bp.add_app_template_global(org_policy_refusal, "org_policy_refusal")
 
 
 def _form_data(policy: Policy) -> dict:
