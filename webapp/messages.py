@@ -66,6 +66,11 @@ def at_most_characters(limit: int, length: int | None = None, what: str | None =
     return f"At most {limit:,} characters{entered}."
 
 
+def no_control_characters(what: str) -> str:
+    """"Reason cannot contain control characters." (line breaks and tabs are fine)."""
+    return f"{what} cannot contain control characters."
+
+
 def unknown(what: str, value: object, allowed: Iterable[str] | None = None) -> str:
     """"Unknown plugin: nope" or, with the allowed values, "Unknown sort: x. Use one of: a, b." """
     message = f"Unknown {what}: {value}"

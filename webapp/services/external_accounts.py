@@ -23,6 +23,7 @@ from webapp.models import AuthSource, Organization, OrganizationMember, Role, Us
 from webapp.services.accounts import EMAIL_RE, get_user_by_email
 from webapp.services.audit import diff_values, record_audit
 from webapp.services.permissions import ROLE_ORDER
+from webapp.services.text import has_control_characters
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,17 @@ def staff_source(user: User, mappings: Mapping[str, GroupRoles | None]) -> str |
 
 
 def is_valid_email(email: str) -> bool:
-    return bool(EMAIL_RE.match(email)) and len(email) <= EMAIL_LENGTH
+    """One address, no control characters (NUL: PostgreSQL cannot store it), ≤ 254."""
+    return (bool(EMAIL_RE.match(email)) and len(email) <= EMAIL_LENGTH
+            and not has_control_characters(email, allowed=""))
+
+
+def display_name(name: str) -> str:
+    """The name a source sent, as stored: control characters as spaces (a header or an
+    entry may carry NUL, which PostgreSQL refuses), runs of spaces as one, at most
+    NAME_LENGTH."""
+    spaced = "".join(c if " " <= c != "\x7f" else " " for c in name)
+    return " ".join(spaced.split())[:NAME_LENGTH]
 
 
 def sign_in_external(account: ExternalAccount, mapping: GroupRoles,
@@ -155,9 +166,10 @@ def sign_in_external(account: ExternalAccount, mapping: GroupRoles,
         return None
     user = get_user_by_email(account.email)
     created = False
+    name = display_name(account.name)
     if user is None:
-        user = User(email=account.email, name=account.name[:NAME_LENGTH] or
-                    account.email.split("@")[0], auth_source=account.source.value)
+        user = User(email=account.email, name=name or account.email.split("@")[0],
+                    auth_source=account.source.value)
         try:  # two first logins at once (two proxy requests): the second finds the first's row
             with db.session.begin_nested():
                 db.session.add(user)
@@ -173,8 +185,8 @@ def sign_in_external(account: ExternalAccount, mapping: GroupRoles,
     elif not user.is_active:
         return None
     else:
-        if account.name and user.name != account.name[:NAME_LENGTH]:
-            user.name = account.name[:NAME_LENGTH]
+        if name and user.name != name:
+            user.name = name
         if user.auth_source != account.source.value:  # e.g. a local account, now the directory's
             record_audit(event="USER_EDIT", actor=None, target_type="user", target_id=user.id,
                          target_object=user.email, ip_address=ip_address,

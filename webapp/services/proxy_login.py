@@ -83,13 +83,24 @@ class TrustedProxy:
         None unless the peer is the proxy and the user header is set."""
         if not self.trusts(peer_address):
             return None
-        email = (header(self.user_header) or "").strip()
+        email = header_text(header(self.user_header)).strip()
         if not email:
             return None
-        name = (header(self.name_header) or "").strip() if self.name_header else ""
-        raw_groups = (header(self.groups_header) or "") if self.groups_header else ""
+        name = header_text(header(self.name_header)).strip() if self.name_header else ""
+        raw_groups = header_text(header(self.groups_header)) if self.groups_header else ""
         groups = tuple(g.strip() for g in raw_groups.split(",") if g.strip())
         return ProxyIdentity(email, name, groups)
+
+
+def header_text(value: str | None) -> str:
+    """A header's text as the proxy wrote it: WSGI hands header bytes over as Latin-1, and
+    proxies send names in UTF-8 ("JosÃ©" is "José"); bytes that are not UTF-8 stay Latin-1."""
+    if not value:
+        return ""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 def parse_networks(value: object) -> tuple[IpNetwork, ...]:

@@ -10,10 +10,12 @@ from urllib.parse import parse_qsl, urlencode
 from sqlalchemy import Row, func, select
 from sqlalchemy.exc import IntegrityError
 
+from webapp import messages
 from webapp.extensions import db
 from webapp.models import SavedView
 from webapp.services.actors import OrgRef, UserLike
 from webapp.services.errors import NotFound, ValidationFailed
+from webapp.services.text import has_control_characters
 
 # list_key → True when the list belongs to an organization (its views are kept per org).
 LIST_KEYS: dict[str, bool] = {
@@ -79,7 +81,8 @@ def save_view(
     """
     errors: dict[str, list[str]] = {}
     if list_key not in LIST_KEYS:
-        errors["list_key"] = [f"Unknown list: {list_key}"]
+        # Its first 40 characters: the message is flashed, and the session cookie holds it.
+        errors["list_key"] = [f"Unknown list: {str(list_key)[:40]}"]
     elif LIST_KEYS[list_key] and org is None:
         errors["list_key"] = ["This list belongs to an organization; open it from there."]
     name = " ".join((name or "").split())
@@ -87,6 +90,8 @@ def save_view(
         errors.setdefault("name", []).append("Name is required.")
     elif len(name) > NAME_MAX:
         errors.setdefault("name", []).append(f"Name must be at most {NAME_MAX} characters.")
+    elif has_control_characters(name):
+        errors.setdefault("name", []).append(messages.no_control_characters("Name"))
     cleaned = clean_query_string(query_string)
     if len(cleaned) > QUERY_STRING_MAX:
         errors["query_string"] = ["These filters are too long to save."]
