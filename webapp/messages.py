@@ -71,9 +71,22 @@ def no_control_characters(what: str) -> str:
     return f"{what} cannot contain control characters."
 
 
+SHOWN_MAX_LENGTH = 40
+
+
+def shown(value: object) -> str:
+    """A refused value as a message repeats it: at most SHOWN_MAX_LENGTH characters (then
+    "…"), and "(empty)" for nothing, so a 10,000-character value makes no 10 KB message."""
+    text = str(value)
+    if not text.strip():
+        return "(empty)"
+    return text if len(text) <= SHOWN_MAX_LENGTH else text[:SHOWN_MAX_LENGTH] + "…"
+
+
 def unknown(what: str, value: object, allowed: Iterable[str] | None = None) -> str:
-    """"Unknown plugin: nope" or, with the allowed values, "Unknown sort: x. Use one of: a, b." """
-    message = f"Unknown {what}: {value}"
+    """"Unknown plugin: nope" or, with the allowed values, "Unknown sort: x. Use one of: a, b."
+    (the value as `shown` repeats it)."""
+    message = f"Unknown {what}: {shown(value)}"
     if allowed is not None:
         message += f". Use one of: {', '.join(allowed)}."
     return message

@@ -20,8 +20,10 @@ def made(org):
     return seed(org, factories.make_org(slug="globex"))
 
 
-def unknown_action(value) -> dict:
-    return {"action": [f"Unknown action: {value}. {ACTIONS}"]}
+def unknown_action(shown) -> dict:
+    """The message naming the refused action as it shows it: "(empty)", or at most 40
+    characters then "…" (a 10,000-character value makes no 10 KB message)."""
+    return {"action": [f"Unknown action: {shown}. {ACTIONS}"]}
 
 
 def not_an_id(*values) -> dict:
@@ -35,7 +37,8 @@ PLANNED_AT = {"plannedAt": ["Must be an ISO 8601 date-time with a time zone (the
 
 
 @pytest.mark.parametrize("body, errors", [
-    ({"action": "", "ids": [1]}, unknown_action("")),
+    ({"action": "", "ids": [1]}, unknown_action("(empty)")),
+    ({"action": TOO_LONG, "ids": [1]}, unknown_action("x" * 40 + "…")),
     ({"action": "Disable", "ids": [1]}, unknown_action("Disable")),
     ({"action": NON_ASCII, "ids": [1]}, unknown_action(NON_ASCII)),
     ({"action": 1, "ids": [1]}, unknown_action(1)),

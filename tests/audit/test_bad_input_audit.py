@@ -51,7 +51,7 @@ def outsider() -> object:
     ({"date_to": "2026-03-10 12:00"}, "date_to", DATE),
     ({"date_to": HUGE}, "date_to", DATE),
     ({"date_from": "9999-12-31", "date_to": "0001-01-01"}, "date_to", "From must be on or before To."),
-    ({"event": TOO_LONG}, "event", f"Unknown event: {TOO_LONG}"),
+    ({"event": TOO_LONG}, "event", "Unknown event: " + "x" * 40 + "…"),
     ({"event": NON_ASCII}, "event", f"Unknown event: {NON_ASCII}"),
     ({"event": "INTEGRATION_DISABLE"}, "event", "Unknown event: INTEGRATION_DISABLE"),  # globex's
     ({"actor": "-1"}, "actor", "Unknown actor: -1"),

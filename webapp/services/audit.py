@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import joinedload
 
+from webapp import messages
 from webapp.extensions import db
 from webapp.models import AuditLogEntry, Organization, OrganizationMember, User
 from webapp.services.actors import OrgRef, UserLike
@@ -322,7 +323,7 @@ def audit_event_error(event: str | None, facets: AuditFacets) -> str | None:
     """Why `event` cannot filter the org's log: no entry has it (None when one has, or empty)."""
     event = (event or "").strip()
     if event and event not in {e for e, _ in facets.pairs}:
-        return f"Unknown event: {event}"
+        return messages.unknown("event", event)
     return None
 
 

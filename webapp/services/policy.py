@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from webapp import messages
 from webapp.catalog.plugins import PLUGINS
 from webapp.catalog.providers import PROVIDERS
 from webapp.extensions import db
@@ -147,7 +148,7 @@ def clean_policy(mode: object, reason: object, providers: Mapping[str, object],
     listed: set[str] = set()
     for kind, slugs in providers.items():
         if kind not in KINDS:
-            errors.setdefault("__all__", []).append(f"Unknown provider type: {kind}.")
+            errors.setdefault("__all__", []).append(messages.unknown("provider type", kind) + ".")
             continue
         if isinstance(slugs, str) or not isinstance(slugs, list | tuple | set | frozenset):
             errors[kind] = ["Must be a list of providers."]
@@ -155,7 +156,7 @@ def clean_policy(mode: object, reason: object, providers: Mapping[str, object],
         allowed = set(known.get(kind, ()))
         unknown = [str(slug) for slug in slugs if not isinstance(slug, str) or slug not in allowed]
         if unknown:
-            errors[kind] = [f"Unknown provider: {slug}" for slug in unknown]
+            errors[kind] = [messages.unknown("provider", slug) for slug in unknown]
             continue
         listed.update(policy_key(kind, slug) for slug in slugs)
     if not errors and mode != ALLOW_ALL:

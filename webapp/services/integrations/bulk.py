@@ -49,6 +49,7 @@ from sqlalchemy import (
     update,
 )
 
+from webapp import messages
 from webapp.catalog.providers import PROVIDERS, get_provider
 from webapp.extensions import db
 from webapp.models import (
@@ -105,8 +106,7 @@ def get_action(name: object) -> StatusAction:
     """The status action named `name`; ValidationFailed under `action` otherwise."""
     if isinstance(name, str) and name in STATUS_ACTIONS:
         return STATUS_ACTIONS[name]
-    raise ValidationFailed({"action": [f"Unknown action: {name}. Use one of: "
-                                       f"{', '.join(STATUS_ACTIONS)}."]})
+    raise ValidationFailed({"action": [messages.unknown("action", name, STATUS_ACTIONS)]})
 
 
 def json_integer(value: object) -> object:
