@@ -6,6 +6,7 @@ class); `ListFilterForm` adds the page number and page size of an HTML list;
 """
 
 from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple
 
 from flask import current_app, request
 from wtforms import DateField, Form, IntegerField, SelectMultipleField
@@ -72,6 +73,16 @@ def service_rule(error):
     return check
 
 
+class FilterOption(NamedTuple):
+    """One checkbox of a ChoicesFilterField's dropdown, ready to print."""
+
+    id: str
+    value: str
+    label: str
+    checked: bool
+    facet_count: str | None  # as shown ("1,234"); None while the counts are unknown
+
+
 class ChoicesFilterField(SelectMultipleField):
     """A repeatable filter (`status=active&status=disabled`), rendered by macros/filters.html
     as a `<details>` dropdown of checkboxes. Its choices carry plain labels ("Active"); the
@@ -80,21 +91,43 @@ class ChoicesFilterField(SelectMultipleField):
     choices here: each form names a bad value in its own validator."""
 
     counts: Mapping[str, int | str] | None
+    pairs: list[tuple[str, str]]  # the (value, label) choices, as set_choices got them
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate_choice", False)
         kwargs.setdefault("choices", [])
         super().__init__(*args, **kwargs)
         self.counts = None
+        self.pairs = []
 
     def set_choices(self, choices: Iterable[tuple[str, str]],
                     counts: Mapping[str, int | str] | None = None) -> None:
         """The (value, label) choices, and the facet count of each value when known (a value
         missing from `counts` counts 0)."""
-        choices = list(choices)
+        choices = self.pairs = list(choices)
         self.choices = [SelectChoice(value, label) for value, label in choices]
         self.counts = None if counts is None else {value: counts.get(value, 0)
                                                    for value, _ in choices}
+
+    def options(self) -> list[FilterOption]:
+        """The dropdown's checkboxes: each choice, whether the URL chose it, and its count."""
+        chosen = set(self.data or ())
+        counts = self.counts
+        options = []
+        for index, (value, label) in enumerate(self.pairs):
+            count = None if counts is None else counts.get(value)
+            options.append(FilterOption(
+                f"{self.id}-{index}", value, label, value in chosen,
+                f"{count:,}" if isinstance(count, int) else count))
+        return options
+
+    def summary(self, options: Iterable[FilterOption]) -> str:
+        """What the closed dropdown says: "Active, Disabled", "Slack, Jira +2 more" or "Any"."""
+        labels = [option.label for option in options if option.checked]
+        if not labels:
+            return "Any"
+        more = f" +{len(labels) - 2} more" if len(labels) > 2 else ""
+        return ", ".join(labels[:2]) + more
 
 
 class FilterForm(Form):
