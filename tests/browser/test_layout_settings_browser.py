@@ -187,6 +187,24 @@ def test_policy_and_bulk_pages_fit_with_long_values(browser, live_server, settin
     assert_on_screen_across(page.get_by_role("link", name="Back to the list"), width)
     assert_on_screen_across(page.get_by_role("link", name="See the audit log"), width)
     owner.visit(result, "bulk-result-again")
+
+    # A refused saved view: its own 400 page, the name as typed and the message beside it.
+    page = owner.visit("/settings/demo/integrations/?q=" + "Ä" * 200, "list-long-search")
+    page.locator("details.saved-views > summary").click()
+    name = page.get_by_label("Name for the current filters")
+    name.evaluate("(el, v) => { el.removeAttribute('maxlength'); el.value = v; }", "Ж" * 101)
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Save current view").click()
+    assert navigation.value.status == 400
+    expect(page.locator("h1")).to_have_text("Save this view")
+    expect(page.locator("#name-error")).to_have_text("Name must be at most 100 characters.")
+    expect(page.get_by_label("Name")).to_have_value("Ж" * 101)
+    owner.check("saved-view-refused")
+    page.get_by_label("Name").fill("Long search")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save view").click()
+    assert "/settings/demo/integrations/" in page.url
+    expect(page.get_by_text("Saved view “Long search” created.")).to_be_visible()
     owner.close()
 
     # A member reads the policy (the form shown disabled, with why).

@@ -1,10 +1,13 @@
 """POST /saved-views/ and /saved-views/<id>/delete/: both redirect back to a same-site `next`.
 
-The lists live on other pages, so an error cannot re-render them here: it is flashed (with the
-name the user typed) and the user goes back to the list, filters untouched.
+The save form lives in each list's "Saved views" menu. A refused save (no name, a name
+taken, filters too long, filters of no list) answers 400 with a page of its own: the form again,
+the name as typed and the message beside it, and a way back to the list, filters untouched.
 """
 
-from flask import current_app, flash, redirect, url_for
+from urllib.parse import unquote_plus
+
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
@@ -13,9 +16,6 @@ from webapp.blueprints.saved_views import bp
 from webapp.blueprints.saved_views.forms import DeleteSavedViewForm, SavedViewForm
 from webapp.services.permissions import get_org_access
 from webapp.services.saved_views import LIST_ENDPOINTS, delete_saved_view, save_view
-
-# The fields save_view names in its errors, in the order it checks them (the flash keeps it).
-SERVICE_FIELDS = ("list_key", "name", "query_string")
 
 
 def _back_url(target: str | None, list_key: str | None = None, org_slug: str | None = None) -> str:
@@ -50,15 +50,12 @@ def create():
         return save_view(current_user, org, form.list_key.data or "", form.name.data or "",
                          form.query_string.data or "")
 
-    def render(_status: int):
+    def render(status: int):
         back = _back_url(form.next.data, form.list_key.data, org_slug)
-        messages = [m for name in SERVICE_FIELDS for m in form[name].errors] + form.form_errors
-        if not messages:
-            return _refused("The view could not be saved: the form expired. Reload the page "
-                            "and try again.", back)
-        typed = " ".join((form.name.data or "").split())
-        what = f"“{typed[:100]}”" if typed else "this view"
-        return _refused(f"Could not save {what}: {' '.join(messages)}", back)
+        # The filters in words a person reads ("q=Zürich", not "q=Z%C3%BCrich").
+        filters = unquote_plus(form.query_string.data or "")
+        return render_template("saved_views/save.html", form=form, back=back,
+                               filters=filters), status
 
     return save_form(
         form, save, render=render,
