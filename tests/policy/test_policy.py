@@ -294,6 +294,24 @@ def test_the_queue_shows_a_blocked_request_with_dismiss_only(client, org):
     assert blocked_state(row) is None
 
 
+def test_the_requester_sees_their_open_request_is_blocked_now(client, org):
+    requester = member_of(org, "member")
+    for slug, name, status in (("trello", "Trello", "open"), ("asana", "Asana", "open"),
+                               ("jira", "Jira", "dismissed")):
+        db.session.add(IntegrationRequest(organization_id=org.id, requester_id=requester.id,
+                                          provider_type="plugin", provider_slug=slug,
+                                          provider_name=name, message="", status=status))
+    db.session.commit()
+    set_policy(org, "block", plugin=["trello", "jira"])
+    log_in(client, requester)
+    page = soup(client.get(REQUESTS))
+    rows = {row.find("a").get_text(): row for row in page.select("table.my-requests tbody tr")}
+    assert blocked_state(rows["Trello"]) == (
+        "Blocked by policy", f"Trello is blocked by this organization’s integration policy: {REASON}")
+    assert blocked_state(rows["Asana"]) is None
+    assert blocked_state(rows["Jira"]) is None  # resolved: history, no block shown
+
+
 def test_enabling_an_installation_of_a_blocked_provider_is_refused(client, login_as, org):
     made = seed(org)
     set_policy(org, "block", first_party=["jira"])

@@ -102,19 +102,18 @@ def _render_index(access: OrgAccess, form, status: int = 200, can_install_notice
     if request.method == "GET" and form.provider_slug.data:
         prefill_name = get_provider_name(form.provider_type.data, form.provider_slug.data)
     queue = None
-    policy_refusal = None
     if access.can(Capability.RESOLVE_REQUESTS):
         queue = _queue(org)
         if queue.form.errors:
             status = 400
-        policy = get_policy(org)
+    policy = get_policy(org)
 
-        def policy_refusal(item):
-            """An open request of a provider the policy blocks (since): why it cannot be
-            marked done; the row offers Dismiss only."""
-            if item.status != "open":
-                return None
-            return policy.refusal(item.provider_type, item.provider_slug, item.provider_name)
+    def policy_refusal(item):
+        """An open request of a provider the policy blocks (since): why it cannot be marked
+        done (the queue's row offers Dismiss only; the requester's row says so)."""
+        if item.status != "open":
+            return None
+        return policy.refusal(item.provider_type, item.provider_slug, item.provider_name)
     return render_template(
         "requests/index.html",
         form=form,
