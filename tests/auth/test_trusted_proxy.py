@@ -237,3 +237,36 @@ def test_two_first_logins_at_once_make_one_user_not_a_500(app, monkeypatch):
     db.session.commit()
     assert user is not None and user.id == first.id
     assert db.session.scalars(select(User).where(User.email == EMAIL)).all() == [first]
+
+
+def test_two_logins_at_once_add_a_new_group_role_once_not_a_500(app, monkeypatch):
+    """An existing user whose groups now grant an org: the second of two simultaneous logins
+    read no membership, adds one, hits the unique (org, user) index: it takes the row the
+    first one added (one membership, one MEMBER_ADD) instead of failing."""
+    from webapp.models import AuthSource
+    from webapp.services import external_accounts
+    from webapp.services.external_accounts import ExternalAccount, GroupRoles, sign_in_external
+
+    user = factories.make_user(email=EMAIL, auth_source="proxy")
+    org = factories.make_org(slug="acme", name="Acme Corp")
+    mapping = GroupRoles.parse(SETTINGS["TRUSTED_PROXY_GROUP_ROLES"], "TRUSTED_PROXY_GROUP_ROLES")
+    account = ExternalAccount(EMAIL, "Pat Proxy", ("integration-admins",), AuthSource.PROXY)
+    assert sign_in_external(account, mapping) is not None  # the first login
+    db.session.commit()
+    calls = []  # the second login read the memberships before the first one committed
+    real = external_accounts._set_membership
+
+    def read_too_early(user, org, member, *args):
+        calls.append(member)
+        real(user, org, None if len(calls) == 1 else member, *args)
+
+    monkeypatch.setattr(external_accounts, "_set_membership", read_too_early)
+    assert sign_in_external(account, mapping) is not None  # the second
+    db.session.commit()
+    members = db.session.scalars(select(OrganizationMember)
+                                 .where(OrganizationMember.user_id == user.id)).all()
+    assert [(m.organization_id, m.role, m.role_source) for m in members] == [
+        (org.id, "owner", "proxy")]
+    events = db.session.scalars(select(AuditLogEntry.event)
+                                .where(AuditLogEntry.event.like("MEMBER_%"))).all()
+    assert events == ["MEMBER_ADD"]
