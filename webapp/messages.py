@@ -129,6 +129,12 @@ def start_after_end(start: str, end: str) -> str:
     return f"{start} must be on or before {end}."
 
 
+def proxy_user_changed(email: str) -> str:
+    """Single sign-on named another user than the session's in the middle of a form."""
+    return (f"Single sign-on now signs you in as {email}: what you sent was not applied. "
+            "Check this page and send it again.")
+
+
 # --- Values in words: statuses and the before/after values of diffs ---------------------------
 
 EMPTY = "—"  # the one mark of "no value" in diffs, conflicts and tables
