@@ -58,10 +58,11 @@ def at_most(what: str, high: int) -> str:
 
 
 def at_most_characters(limit: int, length: int | None = None, what: str | None = None) -> str:
-    """"At most 10,000 characters (you entered 10,001)." or "Search must be at most 200
-    characters." """
+    """"At most 10,000 characters (you entered 10,001).", "Search must be at most 200
+    characters." or "Reason must be at most 500 characters (it has 501)." """
     if what:
-        return f"{what} must be at most {limit:,} characters."
+        has = f" (it has {length:,})" if length is not None else ""
+        return f"{what} must be at most {limit:,} characters{has}."
     entered = f" (you entered {length:,})" if length is not None else ""
     return f"At most {limit:,} characters{entered}."
 

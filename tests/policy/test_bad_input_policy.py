@@ -37,7 +37,7 @@ def written() -> tuple[int, int]:
     ("mode", "", "Choose one of: allow all, allow only these, block these."),
     ("mode", TOO_LONG, "Choose one of: allow all, allow only these, block these."),
     ("mode", NON_ASCII, "Choose one of: allow all, allow only these, block these."),
-    ("reason", TOO_LONG, "The reason must be at most 500 characters (it has 10000)."),
+    ("reason", TOO_LONG, "Reason must be at most 500 characters (it has 10,000)."),
     ("reason", "   ", "Give the reason members will see."),
     ("reason", "tab\tis\x1bescape", "The reason cannot contain control characters."),
     ("first_party", "", "Unknown provider:"),
