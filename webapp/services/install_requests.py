@@ -39,7 +39,8 @@ PROVIDER_TYPE_LABELS: dict[str, str] = {
 }
 MESSAGE_MAX_LENGTH = 1000
 RESOLVED_STATUSES: tuple[str, ...] = ("done", "dismissed")
-STATUS_LABELS: dict[str, str] = {"open": "Open", "done": "Done", "dismissed": "Dismissed"}
+STATUS_LABELS: dict[str, str] = {status: messages.status_words(status)
+                                 for status in ("open", *RESOLVED_STATUSES)}
 # The queue's `state` filter: one status, or every request ("all").
 QUEUE_STATES: tuple[str, ...] = ("open", *RESOLVED_STATUSES, "all")
 DEFAULT_QUEUE_STATE = "open"
