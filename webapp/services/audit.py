@@ -79,6 +79,9 @@ def list_target_history(target_type: str, target_id: int, limit: int = 50) -> li
     )
 
 
+EXPORT_TARGET = "export"  # the target type of CSV exports' entries
+
+
 def record_export(
     *, actor: UserLike, organization: OrgRef | None, list_name: str, filters: dict,
     ip_address: str | None = None,
@@ -88,7 +91,7 @@ def record_export(
         event="EXPORT_CSV",
         actor=actor,
         organization=organization,
-        target_type="export",
+        target_type=EXPORT_TARGET,
         target_object=list_name,
         data={"list": list_name, "filters": filters},
         ip_address=ip_address,
