@@ -156,13 +156,16 @@ STATUS_WORDS: dict[str, str] = {
 }
 
 
+def name_in_words(name: str) -> str:
+    """A code name as a sentence: "pending_deletion" → "Pending deletion", "TOKEN_REVOKE" →
+    "Token revoke" (one of only underscores and spaces as it is)."""
+    words = name.replace("_", " ").strip().lower()
+    return words[:1].upper() + words[1:] if words else name
+
+
 def status_words(status: str) -> str:
     """"Pending deletion" for pending_deletion; an unknown status in words all the same."""
-    words = STATUS_WORDS.get(status)
-    if words is None:
-        text = status.replace("_", " ").strip()
-        words = text[:1].upper() + text[1:]
-    return words
+    return STATUS_WORDS.get(status) or name_in_words(status)
 
 
 def shown_value(value: object, field: str = "") -> str:

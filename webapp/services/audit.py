@@ -132,11 +132,7 @@ EVENT_LABELS: dict[str, str] = {
 def event_label(event: str) -> str:
     """An audit event as pages show it: "Integration removed" for INTEGRATION_REMOVE; an
     event without a label here reads as its name in words ("TOKEN_REVOKE" → "Token revoke")."""
-    label = EVENT_LABELS.get(event)
-    if label is not None:
-        return label
-    words = event.replace("_", " ").strip().lower()
-    return words[:1].upper() + words[1:] if words else event
+    return EVENT_LABELS.get(event) or messages.name_in_words(event)
 
 
 # --- The org audit log page (SPEC §6, §7.6, §7.7): filters, facet counts, pages, CSV -----------
