@@ -39,7 +39,7 @@ def written() -> tuple[int, int]:
     ("mode", NON_ASCII, "Choose one of: allow all, allow only these, block these."),
     ("reason", TOO_LONG, "Reason must be at most 500 characters (it has 10,000)."),
     ("reason", "   ", "Give the reason members will see."),
-    ("reason", "tab\tis\x1bescape", "The reason cannot contain control characters."),
+    ("reason", "tab\tis\x1bescape", "Reason cannot contain control characters."),
     ("first_party", "", "Unknown provider:"),
     ("first_party", NON_ASCII, f"Unknown provider: {NON_ASCII}"),
     ("first_party", "SLACK", "Unknown provider: SLACK"),
