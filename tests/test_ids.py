@@ -5,7 +5,7 @@ from bs4 import BeautifulSoup
 
 from tests import factories
 from webapp.extensions import db
-from webapp.services.ids import MAX_ID, parse_id
+from webapp.services.ids import MAX_ID, parse_id, parse_version_pair
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -15,6 +15,15 @@ from webapp.services.ids import MAX_ID, parse_id
 ])
 def test_parse_id(raw, expected):
     assert parse_id(raw) == expected
+
+
+@pytest.mark.parametrize("record_id, version, expected", [
+    ("12", "3", (12, 3)), (12, 3, (12, 3)), ("12", "0", None), ("x", "3", None),
+    ("12", "", None), ("12", str(MAX_ID + 1), None), (True, 3, None),
+])
+def test_parse_version_pair(record_id, version, expected):
+    """The bulk confirmation's "id:version" pairs and the API's {"id": version} alike."""
+    assert parse_version_pair(record_id, version) == expected
 
 
 @pytest.mark.parametrize("path", [

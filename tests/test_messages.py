@@ -106,3 +106,13 @@ def test_diff_values_have_one_empty_mark_and_statuses_in_words(value, field, sho
 ])
 def test_sentry_wording_reads_in_the_apps_words_on_pages(message, shown):
     assert messages.in_app_words(message, "Name") == shown
+
+
+@pytest.mark.parametrize("event, shown", [
+    ("INTEGRATION_REMOVE", "Integration removed"), ("SOMETHING_NEW", "Something new"),
+    ("_", "_"),
+])
+def test_audit_events_read_in_words_those_without_a_label_too(event, shown):
+    from webapp.services.audit import event_label
+
+    assert event_label(event) == shown

@@ -58,10 +58,11 @@ def at_most(what: str, high: int) -> str:
 
 
 def at_most_characters(limit: int, length: int | None = None, what: str | None = None) -> str:
-    """"At most 10,000 characters (you entered 10,001)." or "Search must be at most 200
-    characters." """
+    """"At most 10,000 characters (you entered 10,001).", "Search must be at most 200
+    characters." or "Reason must be at most 500 characters (it has 501)." """
     if what:
-        return f"{what} must be at most {limit:,} characters."
+        has = f" (it has {length:,})" if length is not None else ""
+        return f"{what} must be at most {limit:,} characters{has}."
     entered = f" (you entered {length:,})" if length is not None else ""
     return f"At most {limit:,} characters{entered}."
 
@@ -129,6 +130,12 @@ def start_after_end(start: str, end: str) -> str:
     return f"{start} must be on or before {end}."
 
 
+def proxy_user_changed(email: str) -> str:
+    """Single sign-on named another user than the session's in the middle of a form."""
+    return (f"Single sign-on now signs you in as {email}: what you sent was not applied. "
+            "Check this page and send it again.")
+
+
 # --- Values in words: statuses and the before/after values of diffs ---------------------------
 
 EMPTY = "—"  # the one mark of "no value" in diffs, conflicts and tables
@@ -149,13 +156,16 @@ STATUS_WORDS: dict[str, str] = {
 }
 
 
+def name_in_words(name: str) -> str:
+    """A code name as a sentence: "pending_deletion" → "Pending deletion", "TOKEN_REVOKE" →
+    "Token revoke" (one of only underscores and spaces as it is)."""
+    words = name.replace("_", " ").strip().lower()
+    return words[:1].upper() + words[1:] if words else name
+
+
 def status_words(status: str) -> str:
     """"Pending deletion" for pending_deletion; an unknown status in words all the same."""
-    words = STATUS_WORDS.get(status)
-    if words is None:
-        text = status.replace("_", " ").strip()
-        words = text[:1].upper() + text[1:]
-    return words
+    return STATUS_WORDS.get(status) or name_in_words(status)
 
 
 def shown_value(value: object, field: str = "") -> str:

@@ -100,7 +100,7 @@ def test_too_long_message_is_a_field_error(api_as, org):
                                         "message": "x" * 1001})
     assert response.status_code == 400
     assert list(response.json) == ["message"]
-    assert "at most 1000" in response.json["message"][0]
+    assert "at most 1,000 characters" in response.json["message"][0]
     assert stored() == 0
 
 

@@ -3,6 +3,7 @@ first login creates the user, groups give roles at each login (added and removed
 shown on the account page), the directory's failures are clear and leak nothing, the email
 cannot inject a filter, throttling counts as for local logins, API tokens keep working."""
 
+import base64
 import socket
 import threading
 import time
@@ -396,3 +397,17 @@ def test_a_certificate_no_trusted_ca_signed_is_refused(app_factory, tls, caplog,
     response = log_in(app.test_client(), ALICE.email, ALICE.password)
     assert response.status_code == 503
     assert "certificate verify failed" in caplog.text
+
+
+def test_a_name_that_is_not_utf8_still_logs_the_user_in(app_factory, slapd):
+    """A directory whose name attribute holds bytes in another encoding (here Latin-1 in an
+    attribute of binary syntax): the user logs in, the bytes that are not UTF-8 shown as �."""
+    person = slapd.add_person(groups=(USERS,))
+    latin1 = base64.b64encode("Renée Person".encode("latin-1")).decode()
+    slapd.ldapmodify(f"dn: {person.dn}\nchangetype: modify\nadd: audio\naudio:: {latin1}\n")
+    app = make_app(app_factory, slapd, LDAP_NAME_ATTRIBUTE="audio")
+    client = app.test_client()
+    assert log_in(client, person.email, person.password).status_code == 302
+    assert user_row(app, person.email).name == "Ren\ufffde Person"
+    assert roles(app, person.email) == {"acme": ("member", "ldap")}
+    assert "Ren\ufffde Person" in client.get("/account/").get_data(as_text=True)

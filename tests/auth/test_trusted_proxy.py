@@ -3,12 +3,14 @@ requests whose direct peer is the proxy (never from another address, never throu
 forged X-Forwarded-For), users are created at first sight with the roles of their groups,
 logout goes to the proxy's sign-out page; settings are checked at start-up."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
 from tests import factories
 from webapp.extensions import db
-from webapp.models import AuditLogEntry, OrganizationMember, User
+from webapp.models import ApiToken, AuditLogEntry, OrganizationMember, User
 from webapp.services.tokens import create_token
 
 PROXY = "10.0.0.5"
@@ -237,3 +239,76 @@ def test_two_first_logins_at_once_make_one_user_not_a_500(app, monkeypatch):
     db.session.commit()
     assert user is not None and user.id == first.id
     assert db.session.scalars(select(User).where(User.email == EMAIL)).all() == [first]
+
+
+def test_two_logins_at_once_add_a_new_group_role_once_not_a_500(app, monkeypatch):
+    """An existing user whose groups now grant an org: the second of two simultaneous logins
+    read no membership, adds one, hits the unique (org, user) index: it takes the row the
+    first one added (one membership, one MEMBER_ADD) instead of failing."""
+    from webapp.models import AuthSource
+    from webapp.services import external_accounts
+    from webapp.services.external_accounts import ExternalAccount, GroupRoles, sign_in_external
+
+    user = factories.make_user(email=EMAIL, auth_source="proxy")
+    org = factories.make_org(slug="acme", name="Acme Corp")
+    mapping = GroupRoles.parse(SETTINGS["TRUSTED_PROXY_GROUP_ROLES"], "TRUSTED_PROXY_GROUP_ROLES")
+    account = ExternalAccount(EMAIL, "Pat Proxy", ("integration-admins",), AuthSource.PROXY)
+    assert sign_in_external(account, mapping) is not None  # the first login
+    db.session.commit()
+    calls = []  # the second login read the memberships before the first one committed
+    real = external_accounts._set_membership
+
+    def read_too_early(user, org, member, *args):
+        calls.append(member)
+        real(user, org, None if len(calls) == 1 else member, *args)
+
+    monkeypatch.setattr(external_accounts, "_set_membership", read_too_early)
+    assert sign_in_external(account, mapping) is not None  # the second
+    db.session.commit()
+    members = db.session.scalars(select(OrganizationMember)
+                                 .where(OrganizationMember.user_id == user.id)).all()
+    assert [(m.organization_id, m.role, m.role_source) for m in members] == [
+        (org.id, "owner", "proxy")]
+    events = db.session.scalars(select(AuditLogEntry.event)
+                                .where(AuditLogEntry.event.like("MEMBER_%"))).all()
+    assert events == ["MEMBER_ADD"]
+
+
+def test_another_user_named_in_the_middle_of_a_form_does_not_send_it(app_factory):
+    """The proxy names dave while carol's page posts a form (with carol's CSRF token): the
+    form is not run as dave — carol's session ends, dave's starts, 303 back to the page."""
+    app = app_factory(**SETTINGS, WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    page = get(client, "/account/tokens/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    dave = {"X-Forwarded-Email": "dave@corp.example"}
+    response = client.post("/account/tokens/?from=list", data={"csrf_token": token,
+                                                               "name": "deploy"},
+                           headers=dave, environ_base={"REMOTE_ADDR": PROXY})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/account/tokens/?from=list"
+    with app.app_context():
+        assert db.session.scalars(select(ApiToken)).all() == []
+        db.session.remove()
+    page = get(client, "/account/tokens/?from=list", email="dave@corp.example").get_data(
+        as_text=True)
+    assert "Single sign-on now signs you in as dave@corp.example: what you sent was not " \
+           "applied." in page
+    assert "dave@corp.example" in get(client, "/account/", email="dave@corp.example").get_data(
+        as_text=True)
+    # carol's token does not work in dave's session either
+    response = client.post("/account/tokens/", data={"csrf_token": token, "name": "deploy"},
+                           headers=dave, environ_base={"REMOTE_ADDR": PROXY})
+    assert response.status_code == 400
+
+
+def test_other_groups_for_the_same_user_still_send_the_form(app_factory):
+    app = app_factory(**SETTINGS)
+    client = app.test_client()
+    get(client, "/account/tokens/", groups="integration-users")
+    response = client.post("/account/tokens/", data={"name": "deploy"},
+                           headers={"X-Forwarded-Email": EMAIL, "X-Forwarded-Groups": "ops"},
+                           environ_base={"REMOTE_ADDR": PROXY})
+    assert response.status_code == 200 and "Token “deploy” created" in response.get_data(
+        as_text=True)
+    assert stored(app)[0].is_staff

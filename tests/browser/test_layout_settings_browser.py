@@ -113,7 +113,7 @@ def test_policy_and_bulk_pages_fit_with_long_values(browser, live_server, settin
     expect(reason).to_have_attribute("aria-invalid", "true")
     expect(reason).to_have_value("Ж" * 1000)
     error = page.locator("#reason-error")
-    expect(error).to_have_text(f"The reason must be at most {REASON_MAX_LENGTH} characters (it has 1000).")
+    expect(error).to_have_text(f"Reason must be at most {REASON_MAX_LENGTH} characters (it has 1,000).")
     # The message is under its box (below the help text), not elsewhere on the page.
     box, message = reason.bounding_box(), error.bounding_box()
     assert 0 <= message["y"] - (box["y"] + box["height"]) < 80, (box, message)

@@ -46,7 +46,8 @@ def requests_in_db():
 
 
 def audit_events(event):
-    return list(db.session.scalars(select(AuditLogEntry).where(AuditLogEntry.event == event)))
+    return list(db.session.scalars(select(AuditLogEntry).where(AuditLogEntry.event == event)
+                                 .order_by(AuditLogEntry.id)))
 
 
 def queue_rows(response):

@@ -82,7 +82,7 @@ def test_a_repeated_state_takes_the_first(client, trello):
 
 
 @pytest.mark.parametrize(("reason", "message"), [
-    (TOO_LONG, "Reason must be at most 500 characters (it has 10000)."),
+    (TOO_LONG, "Reason must be at most 500 characters (it has 10,000)."),
     (CONTROL, "Reason cannot contain control characters."),
 ])
 def test_a_bad_dismissal_reason_is_400_beside_it_and_nothing_is_resolved(client, trello, reason,

@@ -102,7 +102,11 @@ def test_unknown_provider_is_400_beside_the_field_and_keeps_values(client, login
         ({"provider_type": "first_party", "provider_slug": "   "}, "provider_slug",
          "Provider slug is required."),
         ({"provider_type": "first_party", "provider_slug": "slack", "message": "x" * 1001}, "message",
-         "Message must be at most 1000 characters (it has 1001)."),
+         "Message must be at most 1,000 characters (it has 1,001)."),
+        # the owners are emailed the message, as the requester is a dismissal's reason
+        ({"provider_type": "first_party", "provider_slug": "slack",
+          "message": "Please \x1b[31minstall\x1b[0m"}, "message",
+         "Message cannot contain control characters."),
     ],
 )
 def test_bad_fields_are_400_with_the_message_beside_them(client, login_as, data, field, message):

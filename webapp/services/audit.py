@@ -79,6 +79,9 @@ def list_target_history(target_type: str, target_id: int, limit: int = 50) -> li
     )
 
 
+EXPORT_TARGET = "export"  # the target type of CSV exports' entries
+
+
 def record_export(
     *, actor: UserLike, organization: OrgRef | None, list_name: str, filters: dict,
     ip_address: str | None = None,
@@ -88,7 +91,7 @@ def record_export(
         event="EXPORT_CSV",
         actor=actor,
         organization=organization,
-        target_type="export",
+        target_type=EXPORT_TARGET,
         target_object=list_name,
         data={"list": list_name, "filters": filters},
         ip_address=ip_address,
@@ -129,11 +132,7 @@ EVENT_LABELS: dict[str, str] = {
 def event_label(event: str) -> str:
     """An audit event as pages show it: "Integration removed" for INTEGRATION_REMOVE; an
     event without a label here reads as its name in words ("TOKEN_REVOKE" → "Token revoke")."""
-    label = EVENT_LABELS.get(event)
-    if label is not None:
-        return label
-    words = event.replace("_", " ").strip().lower()
-    return words[:1].upper() + words[1:] if words else event
+    return EVENT_LABELS.get(event) or messages.name_in_words(event)
 
 
 # --- The org audit log page (SPEC §6, §7.6, §7.7): filters, facet counts, pages, CSV -----------

@@ -25,12 +25,11 @@ from webapp.models import (
     Project,
 )
 from webapp.services.actors import OrgRef
-
-INSTALLATION = "organization_integration"  # services.integrations.lifecycle.TARGET_TYPE
-PLUGIN_ON_PROJECT = "project_plugin"  # services.plugins.settings.TARGET_TYPE
-INSTALL_REQUEST = "integration_request"  # services.install_requests.AUDIT_TARGET
-DOC_INTEGRATION = "doc_integration"  # services.doc_integrations.records.TARGET_TYPE
-EXPORT = "export"  # services.audit.record_export
+from webapp.services.audit import EXPORT_TARGET as EXPORT
+from webapp.services.doc_integrations.records import TARGET_TYPE as DOC_INTEGRATION
+from webapp.services.install_requests import AUDIT_TARGET as INSTALL_REQUEST
+from webapp.services.integrations.lifecycle import TARGET_TYPE as INSTALLATION
+from webapp.services.plugins.settings import TARGET_TYPE as PLUGIN_ON_PROJECT
 
 
 @dataclass(frozen=True)

@@ -279,11 +279,14 @@ def _entries(connection: Connection) -> list[tuple[str, Mapping[str, Any]]]:
 
 
 def _values(attributes: Mapping[str, Any], name: str) -> list[str]:
+    """An attribute's values as text. ldap3 gives bytes for what is not UTF-8 (a value in
+    another encoding): its other bytes read as U+FFFD, never a failed login."""
     value = attributes.get(name)
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
-    return [item.decode() if isinstance(item, bytes) else str(item) for item in items]
+    return [item.decode(errors="replace") if isinstance(item, bytes) else str(item)
+            for item in items]
 
 
 def _first(attributes: Mapping[str, Any], name: str) -> str:

@@ -235,8 +235,18 @@ def _set_membership(user: User, org: Organization, member: OrganizationMember | 
     if not changes:
         return
     if member is None:
-        db.session.add(OrganizationMember(organization=org, user=user, role=role,
-                                          role_source=source.value))
+        try:  # two logins at once: the second finds the membership the first one added
+            with db.session.begin_nested():
+                db.session.add(OrganizationMember(organization_id=org.id, user_id=user.id,
+                                                  role=role, role_source=source.value))
+        except IntegrityError:
+            member = db.session.scalar(select(OrganizationMember).where(
+                OrganizationMember.organization_id == org.id,
+                OrganizationMember.user_id == user.id))
+            if member is None:
+                raise
+            _set_membership(user, org, member, role, source, context, ip_address)
+            return
         event = "MEMBER_ADD"
     elif role is None:
         db.session.delete(member)

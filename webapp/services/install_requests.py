@@ -27,6 +27,7 @@ from webapp.services.errors import Conflict, ValidationFailed
 from webapp.services.mail import send_email
 from webapp.services.permissions import Capability, OrgAccess
 from webapp.services.policy import get_policy
+from webapp.services.text import clean_note
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ PROVIDER_TYPE_LABELS: dict[str, str] = {
 }
 MESSAGE_MAX_LENGTH = 1000
 RESOLVED_STATUSES: tuple[str, ...] = ("done", "dismissed")
-STATUS_LABELS: dict[str, str] = {"open": "Open", "done": "Done", "dismissed": "Dismissed"}
+STATUS_LABELS: dict[str, str] = {status: messages.status_words(status)
+                                 for status in ("open", *RESOLVED_STATUSES)}
 # The queue's `state` filter: one status, or every request ("all").
 QUEUE_STATES: tuple[str, ...] = ("open", *RESOLVED_STATUSES, "all")
 DEFAULT_QUEUE_STATE = "open"
@@ -100,19 +102,6 @@ def get_provider_name(provider_type: str, provider_slug: str) -> str | None:
     if provider_type == SENTRY_APP:
         return db.session.scalar(select(SentryApp.name).where(SentryApp.slug == provider_slug))
     return None
-
-
-def clean_note(value, label: str, max_length: int) -> tuple[str, str | None]:
-    """An optional free-text note (a request's message, a dismissal's reason): (the text
-    trimmed, None) or ("", the message for the field). None counts as empty."""
-    if value is None:
-        return "", None
-    if not isinstance(value, str):
-        return "", f"{label} must be text."
-    value = value.strip()
-    if len(value) > max_length:
-        return "", f"{label} must be at most {max_length} characters (it has {len(value)})."
-    return value, None
 
 
 def provider_type_error(provider_type: str | None) -> str | None:

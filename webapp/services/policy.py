@@ -29,7 +29,7 @@ from webapp.services.audit import diff_values, record_audit
 from webapp.services.directory import FIRST_PARTY, PLUGIN, SENTRY_APP
 from webapp.services.errors import Conflict, StaleEdit, ValidationFailed
 from webapp.services.permissions import Capability, OrgAccess
-from webapp.services.text import has_control_characters, is_storable_text
+from webapp.services.text import clean_note
 
 ALLOW_ALL = "allow_all"
 ALLOW_ONLY = "allow_only"
@@ -121,19 +121,6 @@ def provider_choices() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def _clean_reason(reason: object) -> tuple[str, str | None]:
-    if reason is None:
-        return "", None
-    if not isinstance(reason, str):
-        return "", "The reason must be text."
-    reason = reason.strip()
-    if len(reason) > REASON_MAX_LENGTH:
-        return "", f"The reason must be at most {REASON_MAX_LENGTH} characters (it has {len(reason)})."
-    if not is_storable_text(reason) or has_control_characters(reason):
-        return "", "The reason cannot contain control characters."
-    return reason, None
-
-
 def clean_policy(mode: object, reason: object, providers: Mapping[str, object],
                  known: Mapping[str, Iterable[str]]) -> Policy:
     """A submitted policy checked against `known` slugs per kind (provider_choices): the
@@ -142,7 +129,7 @@ def clean_policy(mode: object, reason: object, providers: Mapping[str, object],
     errors: dict[str, list[str]] = {}
     if not isinstance(mode, str) or mode not in MODES:
         errors["mode"] = ["Choose one of: allow all, allow only these, block these."]
-    reason_text, reason_error = _clean_reason(reason)
+    reason_text, reason_error = clean_note(reason, "Reason", REASON_MAX_LENGTH)
     if reason_error:
         errors["reason"] = [reason_error]
     listed: set[str] = set()

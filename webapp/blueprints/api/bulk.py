@@ -17,7 +17,8 @@ from webapp.blueprints.api.serializers import serialize_bulk
 from webapp.blueprints.integrations.forms import API_ALIASES, parse_filter_pairs
 from webapp.extensions import db
 from webapp.services.errors import ValidationFailed
-from webapp.services.ids import parse_id
+from webapp.services.ids import parse_version_pair
+from webapp.services.integrations import IntegrationFilters
 from webapp.services.integrations.bulk import (
     Expected,
     Selection,
@@ -35,7 +36,7 @@ FILTER_NAMES = ("q", "providerKey", "provider_key", "features", "integrationType
                 "integration_type", "status", "policy")
 
 
-def _filters(raw: object):
+def _filters(raw: object) -> IntegrationFilters:
     """The list's filters from the body's object (the list's names and the API's spellings);
     ValidationFailed under "filters.<name>"."""
     if not isinstance(raw, dict):
@@ -81,12 +82,12 @@ def _expected(body: dict) -> Expected:
         errors["versions"] = ["Must be an object of id: version."]
     else:
         for key, value in raw_versions.items():
-            value = json_integer(value)
-            iid, version = parse_id(key), parse_id(value) if isinstance(value, int) else None
-            if iid is None or not version:
+            value = json_integer(value)  # a JSON number: "3" is not a version here
+            pair = parse_version_pair(key, value) if isinstance(value, int) else None
+            if pair is None:
                 errors["versions"] = [f"Not an id and version: {str(key)[:40]}: {str(value)[:40]}"]
                 break
-            versions[iid] = version
+            versions[pair[0]] = pair[1]
     planned_at = parse_planned_at(body["plannedAt"]) if "plannedAt" in body else None
     if "plannedAt" in body and planned_at is None:
         errors["plannedAt"] = ["Must be an ISO 8601 date-time with a time zone (the plannedAt "

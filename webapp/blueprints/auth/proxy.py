@@ -1,9 +1,11 @@
 """The trusted single-sign-on proxy's login, checked before each request when
 TRUSTED_PROXY_AUTH is on (the rules: services/proxy_login.py)."""
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, flash, redirect, request, session
 from flask_login import current_user, login_user, logout_user
+from werkzeug.wrappers import Response
 
+from webapp import messages
 from webapp.blueprints.common import client_ip
 from webapp.extensions import db
 from webapp.services.proxy_login import TrustedProxy, sign_in_from_proxy
@@ -32,28 +34,38 @@ def direct_peer() -> str | None:
     return original.get("REMOTE_ADDR")
 
 
-def log_in_from_proxy() -> None:
+def log_in_from_proxy() -> Response | None:
     """Before each request: when the trusted proxy names a user, the session is theirs
     (logged in at first sight and again when the proxy names someone else or other groups;
-    a user the app refuses is logged out). Requests with an API token are left to the API."""
+    a user the app refuses is logged out). When it names someone other than the session's
+    user, that session ends (its CSRF token too) and a POST is not run: 303 to its URL.
+    Requests with an API token are left to the API."""
     proxy = trusted_proxy()
     if proxy is None or request.endpoint in SKIPPED_ENDPOINTS \
             or "Authorization" in request.headers:
-        return
+        return None
     identity = proxy.identity(direct_peer(), request.headers.get)
     if identity is None:
-        return
+        return None
     if current_user.is_authenticated and session.get(PROXY_SESSION_KEY) == identity.key:
-        return
+        return None
     user = sign_in_from_proxy(proxy, identity, client_ip())
     if user is None:
         db.session.rollback()
         logout_user()
         session.pop(PROXY_SESSION_KEY, None)
-        return
+        return None
     db.session.commit()
+    switched = current_user.is_authenticated and current_user.get_id() != str(user.id)
+    if switched:
+        session.clear()
     login_user(user)
     session[PROXY_SESSION_KEY] = identity.key
+    if switched and request.method not in ("GET", "HEAD"):
+        flash(messages.proxy_user_changed(user.email), "warning")
+        here = request.full_path if request.query_string else request.path
+        return redirect(request.script_root + here, 303)
+    return None
 
 
 def end_proxy_session() -> str | None:

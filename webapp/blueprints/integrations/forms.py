@@ -24,7 +24,7 @@ from webapp.catalog.features import parse_integration_feature
 from webapp.catalog.providers import DOMAINS, PROVIDERS, Provider
 from webapp.models import ObjectStatus
 from webapp.services.errors import ValidationFailed
-from webapp.services.ids import parse_id
+from webapp.services.ids import parse_version_pair
 from webapp.services.integrations import (
     DEFAULT_SORT,
     FILTER_STATUSES,
@@ -298,12 +298,13 @@ class BulkApplyForm(BulkActionForm):
         """What the plan saw; ValidationFailed under `planned_at` when the form is damaged."""
         planned_at = parse_planned_at(self.planned_at.data)
         versions: dict[int, int] = {}
-        for pair in filter(None, (self.versions.data or "").split(",")):
-            iid, _, version = pair.partition(":")
-            if parse_id(iid) is None or not parse_id(version):
+        for text in filter(None, (self.versions.data or "").split(",")):
+            iid, _, version = text.partition(":")
+            pair = parse_version_pair(iid, version)
+            if pair is None:
                 planned_at = None
                 break
-            versions[int(iid)] = int(version)
+            versions[pair[0]] = pair[1]
         if planned_at is None:
             raise ValidationFailed({"planned_at": [
                 "The confirmation is incomplete; go back to the list and try again."]})
