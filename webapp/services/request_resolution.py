@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from webapp import messages
 from webapp.extensions import db
 from webapp.models import IntegrationRequest, utcnow
 from webapp.services.audit import diff_values, record_audit
@@ -23,7 +22,6 @@ from webapp.services.install_requests import (
     AUDIT_TARGET,
     PROVIDER_TYPE_LABELS,
     RESOLVED_STATUSES,
-    clean_note,
     indented,
     queue_link,
     request_link,
@@ -31,7 +29,7 @@ from webapp.services.install_requests import (
 from webapp.services.mail import mail_configured, send_email
 from webapp.services.permissions import Capability, OrgAccess
 from webapp.services.policy import ProviderBlocked, get_policy
-from webapp.services.text import has_control_characters
+from webapp.services.text import clean_note
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +57,6 @@ def clean_reason(reason) -> str:
     """The reason trimmed ("" when none); ValidationFailed({"reason": …}) when it is not
     text, longer than REASON_MAX_LENGTH, or holds control characters (it is emailed)."""
     text, error = clean_note(reason, "Reason", REASON_MAX_LENGTH)
-    if not error and has_control_characters(text):
-        error = messages.no_control_characters("Reason")
     if error:
         raise ValidationFailed({"reason": [error]})
     return text
