@@ -25,7 +25,7 @@ from tests import factories
 from tests.conftest import USING_PG
 from tests.perf.helpers import trigger_names
 from tests.perf.test_migration_0003 import scratch_db_url  # noqa: F401 (a fixture)
-from tests.perf.test_plugin_lists_at_scale import VALUES, fill, plain_lists
+from tests.perf.test_plugin_lists_at_scale import VALUES, fill, plain_lists, wrong_rows
 from webapp.catalog.plugins import PLUGINS, plugins_with_configuration
 from webapp.commands.demo import seed_demo
 from webapp.extensions import db
@@ -52,6 +52,12 @@ def load_migration():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def project_copy_per_row() -> bool:
+    """PostgreSQL: whether 0004's project_plugin_copy trigger runs per row (0012: per statement)."""
+    return bool(db.session.scalar(sa.text(
+        "SELECT tgtype & 1 FROM pg_trigger WHERE tgname = 'project_plugin_copy'")))
 
 
 def counted(org_id: int | None = None) -> dict[tuple[int, str, str], int]:
@@ -84,8 +90,10 @@ def page_totals(org) -> dict[str, int]:
 
 
 def assert_exact(*orgs) -> None:
-    """Counts equal a brute-force COUNT, and the page's numbers the length of each list."""
+    """Counts equal a brute-force COUNT, and the page's numbers the length of each list; the
+    option rows' copies of their project (which the counts follow) are right."""
     db.session.flush()
+    assert wrong_rows() == []
     assert counted() == brute_force()
     assert all(n >= 0 for n in counted().values())
     for org in orgs:
@@ -199,6 +207,14 @@ def test_projects_archived_restored_and_moved_move_the_counts(two_orgs):
     db.session.commit()
     assert_exact(org, other)
     db.session.execute(sa.text("UPDATE project SET status = 0"))
+    db.session.commit()
+    db.session.expire_all()
+    assert_exact(org, other)
+    # One statement moving some projects and renaming others, then one that changes no copy.
+    db.session.execute(sa.text(
+        "UPDATE project SET organization_id = CASE WHEN id % 3 = 0 THEN :o ELSE organization_id END, "
+        "slug = slug || '-m', status = CASE WHEN id % 4 = 0 THEN 1 ELSE status END"), {"o": other.id})
+    db.session.execute(sa.text("UPDATE project SET name = name || ' (renamed)'"))
     db.session.commit()
     db.session.expire_all()
     assert_exact(org, other)
@@ -393,6 +409,8 @@ def test_upgrade_fills_the_counts_downgrade_drops_them_and_the_model_matches(
             warnings.simplefilter("ignore")  # SQLite cannot reflect the expression index on user
             diffs = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert [d for d in diffs if "plugin_option_count" in repr(d)] == []
+        if USING_PG:
+            assert not project_copy_per_row()
         org = db.session.get(Organization, 1)
         assert page_totals(org)["trello"] == brute_force(1)[(1, "trello", "key")]
         db.session.remove()
@@ -400,8 +418,11 @@ def test_upgrade_fills_the_counts_downgrade_drops_them_and_the_model_matches(
         downgrade(revision="0011_provider_policy")
         assert "plugin_option_count" not in sa.inspect(db.engine).get_table_names()
         assert not set(load_migration().TRIGGER_NAMES[dialect]) & trigger_names()
+        if USING_PG:
+            assert project_copy_per_row()  # 0004's own trigger is back
         with db.engine.begin() as conn:  # written while 0012 was undone: counted by the next fill
             conn.execute(sa.text("UPDATE project SET status = 0"))
+        db.session.remove()
         upgrade()
         assert counted() == brute_force()
         # Every project active now: the 6 "k" / 0 values (i % 4 in (0, 3)), 12 `enabled`.
