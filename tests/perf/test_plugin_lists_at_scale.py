@@ -403,11 +403,10 @@ def test_plugin_lists_cost_the_same_statements_at_5_and_300_projects(client, log
     assert counts[0] == counts[1] <= 5, counts
 
 
-def test_the_configs_counts_read_the_list_index(two_orgs):
-    """The configs page's exact counts (issue 22) are one range of
-    ix_project_plugin_option_list per plugin, inside the page's one statement: an Index Only
-    Scan on PostgreSQL (once the table has statistics), the same index SEARCH as the list
-    parts on SQLite (which does not treat an index on a generated column as covering)."""
+def test_the_configs_counts_read_the_kept_counts(two_orgs):
+    """The configs page's exact counts (issue 22) are read from plugin_option_count (kept on
+    write, migration 0012), one row per plugin by its unique index, inside the page's one
+    statement: no plugin's range of option rows is counted any more."""
     org, other = two_orgs
     fill(org, 150, random.Random(3))
     fill(other, 150, random.Random(4), prefix="o")
@@ -417,14 +416,16 @@ def test_the_configs_counts_read_the_list_index(two_orgs):
     sql = str(query.params(org_id=org.id).compile(db.engine, compile_kwargs={"literal_binds": True}))
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         if USING_PG:
-            connection.exec_driver_sql("VACUUM ANALYZE project_plugin_option")
+            connection.exec_driver_sql("VACUUM ANALYZE plugin_option_count")
             plan = [row[0] for row in connection.exec_driver_sql(f"EXPLAIN {sql}")]
-            expected = "Index Only Scan using ix_project_plugin_option_list on project_plugin_option counted_option"
         else:
             plan = [row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
-            expected = "SEARCH counted_option USING INDEX ix_project_plugin_option_list"
-    counted = [line for line in plan if "counted_option" in line]
-    assert counted and all(expected in line for line in counted), "\n".join(plan)
+    text = "\n".join(plan)
+    assert "plugin_option_count" in text, text
+    assert "Aggregate" not in text and "counted_option" not in text, text
+    if not USING_PG:
+        assert "SEARCH plugin_option_count USING INDEX sqlite_autoindex_plugin_option_count_1 " \
+               "(organization_id=? AND plugin=? AND key=?)" in text, text
     assert previews_total(org) == {slug: len(rows) for slug, rows in
                                    plain_lists(org.id, list(plugins)).items()}
 

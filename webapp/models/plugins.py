@@ -63,6 +63,30 @@ class ProjectPluginOption(Base):
     __mapper_args__ = {"eager_defaults": False}
 
 
+class PluginOptionCount(Base):
+    """How many ACTIVE projects of an organization hold a value for a plugin option.
+
+    One row per (organization, plugin, option key) with the number of project_plugin_option
+    rows in that group whose `has_value` is true and whose `project_status` is ACTIVE — the
+    rows the plugin configs page lists. Nothing in Python writes this table: triggers on
+    project_plugin_option (migration 0012) keep it exact in the same transaction as the
+    change, whatever the write path; a project's status change, move or deletion reaches it
+    through the option rows' copies (migration 0004). Rows are kept at 0. The configs page
+    reads each plugin's count here instead of counting its index range.
+    """
+
+    __tablename__ = "plugin_option_count"
+    __table_args__ = (UniqueConstraint("organization_id", "plugin", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE")
+    )
+    plugin: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(64))
+    projects: Mapped[int] = mapped_column(server_default="0")
+
+
 class IntegrationRequest(Base):
     __tablename__ = "integration_request"
     __table_args__ = (

@@ -6,7 +6,9 @@ a UNION ALL of one part per plugin, each part one index range of
 ix_project_plugin_option_list (the option rows carry trigger-kept copies of their project's
 org, slug and status, migration 0004), so a list's cost follows its length, not the number
 of projects of the org. That is what keeps the configs page fast at 100k installations and
-50k projects; a plain join over the org's projects scanned them all.
+50k projects; a plain join over the org's projects scanned them all. The length of each
+whole list (the page's exact counts) is kept on write in plugin_option_count (migration
+0012) and read in the same statement: one row per plugin, not a count of its range.
 """
 
 from __future__ import annotations
@@ -36,7 +38,13 @@ from sqlalchemy import (
 
 from webapp.catalog.plugins import PLUGINS, Plugin, get_plugin, plugins_with_configuration
 from webapp.extensions import db
-from webapp.models import ObjectStatus, Organization, Project, ProjectPluginOption
+from webapp.models import (
+    ObjectStatus,
+    Organization,
+    PluginOptionCount,
+    Project,
+    ProjectPluginOption,
+)
 from webapp.services.actors import OrgRef
 from webapp.services.errors import NotFound
 from webapp.services.plugins.predicates import (
@@ -48,6 +56,8 @@ from webapp.services.plugins.predicates import (
     truthy_json_text,
     truthy_sql,
 )
+
+COUNTS = PluginOptionCount.__table__
 
 # ---------------------------------------------------------------------------------------
 # Which plugins
@@ -97,8 +107,8 @@ class ProjectEntry(NamedTuple):
 @dataclass(frozen=True)
 class ProjectListPreview:
     """The first rows of a plugin's project list, whether there are more, and how many
-    projects the whole list has (`total`, counted in the same statement: the number the
-    plugin's page gives as "Configured")."""
+    projects the whole list has (`total`, read in the same statement from the counts kept
+    on write: the number the plugin's page gives as "Configured")."""
 
     entries: list[ProjectEntry]
     has_more: bool
@@ -156,38 +166,34 @@ def _project_walk_part(position: int, plugin: Plugin, org_id) -> Select:
     )
 
 
-def _count_part(position: int, plugin: Plugin, org_id) -> Select:
-    """(position, how many projects the plugin's list has): the index range of
-    `_indexed_part` counted (index only), or the project walk of `_project_walk_part`."""
-    if plugin.required_field is None:
-        return select(literal(position).label("position"), func.count().label("total")).where(
-            *active_projects(org_id), configured_sql(plugin))
-    required = OPTION.alias("counted_option")
-    return _configured_range(
-        (literal(position).label("position"), func.count().label("total")),
-        required, org_id, plugin.slug, plugin.required_field).order_by(None)
-
-
-def _count_lateral_part(indexed: list[tuple[int, Plugin]], org_id) -> Select:
-    """PostgreSQL: `_count_part` of each (position, plugin) with a required field as one
-    part, a LATERAL count per row of the constant list (as `_indexed_lateral_part`)."""
-    wanted = _wanted_plugins(indexed)
-    required = OPTION.alias("counted_option")
-    counted = _configured_range((func.count().label("total"),), required, org_id,
-                                wanted.c.plugin, wanted.c.key).order_by(None).lateral("counted")
-    return select(wanted.c.position.label("position"), counted.c.total.label("total")).select_from(
-        wanted.join(counted, true()))
-
-
-def _counts(plugins: tuple[Plugin, ...], org_id, dialect: str) -> Select | CompoundSelect:
-    """(position, total) of every plugin, glued with UNION ALL."""
-    parts = []
+def _count_part(plugins: tuple[Plugin, ...], org_id) -> Select | None:
+    """(position, how many projects the plugin's list has) of each plugin with a required
+    field: its row of plugin_option_count for (org, plugin, required field), kept exact on
+    write by triggers (migration 0012) with the predicate of `_configured_range`; one
+    lookup of the table's unique index per plugin. A plugin whose list is empty may have
+    no row (0). None when no plugin has a required field."""
     indexed = [(position, plugin) for position, plugin in enumerate(plugins)
                if plugin.required_field is not None]
-    if dialect == "postgresql" and indexed:
-        parts.append(_count_lateral_part(indexed, org_id))
-    parts += [_count_part(position, plugin, org_id) for position, plugin in enumerate(plugins)
-              if dialect != "postgresql" or plugin.required_field is None]
+    if not indexed:
+        return None
+    wanted = _wanted_plugins(indexed)
+    return select(wanted.c.position.label("position"), COUNTS.c.projects.label("total")).select_from(
+        wanted.join(COUNTS, and_(COUNTS.c.organization_id == org_id, COUNTS.c.plugin == wanted.c.plugin,
+                                 COUNTS.c.key == wanted.c.key)))
+
+
+def _walk_count_part(position: int, plugin: Plugin, org_id) -> Select:
+    """(position, total) of a plugin without a required field: `_project_walk_part` counted."""
+    return select(literal(position).label("position"), func.count().label("total")).where(
+        *active_projects(org_id), configured_sql(plugin))
+
+
+def _counts(plugins: tuple[Plugin, ...], org_id) -> Select | CompoundSelect:
+    """(position, total) of the plugins, glued with UNION ALL (no row: 0)."""
+    counted = _count_part(plugins, org_id)
+    parts = [counted] if counted is not None else []
+    parts += [_walk_count_part(position, plugin, org_id) for position, plugin in enumerate(plugins)
+              if plugin.required_field is None]
     return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
@@ -203,9 +209,9 @@ def project_lists_statement(plugins: tuple[Plugin, ...], limit: int | None, dial
     dialect, counts): building the 24 parts of the configs page costs more than running them.
 
     With *counts*, every row has a 7th column `total`: NULL on the project rows, and one
-    more row per plugin (no project) whose `total` is the length of its whole list, the
-    same index range counted (`_counts`): the configs page shows exact numbers without a
-    second statement.
+    more row per plugin (no project) whose `total` is the length of its whole list, read
+    from plugin_option_count (`_counts`; a plugin without a row has none, and 0 projects):
+    the configs page shows exact numbers without a second statement, whatever the length.
 
     On PostgreSQL the plugins with a required field share one part: a LATERAL subquery
     run once per (plugin, required field) pair of a constant list, the same index range
@@ -248,7 +254,7 @@ def project_lists_statement(plugins: tuple[Plugin, ...], limit: int | None, dial
     )
     if not counts:
         return entries.order_by(listed.c.position, listed.c.project_slug, listed.c.project_id)
-    totals = _counts(plugins, org_id, dialect).subquery("totals")
+    totals = _counts(plugins, org_id).subquery("totals")
     count_rows = select(totals.c.position, cast(null(), Integer), cast(null(), String),
                         cast(null(), String), cast(null(), String), cast(null(), String),
                         totals.c.total)
@@ -329,8 +335,8 @@ def plugin_project_previews(
 ) -> dict[str, ProjectListPreview]:
     """Like plugin_project_lists, but at most *limit* projects per plugin, whether the
     list goes on and how long it is (what the HTML page shows); one SQL statement, whose
-    rows depend on *limit* and the number of plugins; the counts read one index range per
-    plugin (index only)."""
+    rows depend on *limit* and the number of plugins; the counts read one row of
+    plugin_option_count per plugin."""
     entries: dict[str, list[ProjectEntry]] = {plugin.slug: [] for plugin in plugins}
     totals: dict[str, int] = dict.fromkeys(entries, 0)
     if plugins:
