@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp import messages
@@ -94,13 +94,15 @@ class Policy:
         return {"mode": self.mode, "reason": self.reason, "providers": sorted(self.providers)}
 
 
+# Built once with a bound parameter (as permissions.USER_AND_ORGANIZATIONS): many pages read it.
+POLICY_OF_ORG = select(ProviderPolicy.mode, ProviderPolicy.reason, ProviderPolicy.providers,
+                       ProviderPolicy.version, ProviderPolicy.id
+                       ).where(ProviderPolicy.organization_id == bindparam("org_id"))
+
+
 def get_policy(org: OrgRef) -> Policy:
     """Anyone in the org: its policy (allow all when none is stored); one small query."""
-    row = db.session.execute(
-        select(ProviderPolicy.mode, ProviderPolicy.reason, ProviderPolicy.providers,
-               ProviderPolicy.version, ProviderPolicy.id)
-        .where(ProviderPolicy.organization_id == org.id)
-    ).first()
+    row = db.session.execute(POLICY_OF_ORG, {"org_id": org.id}).first()
     if row is None:
         return Policy()
     mode, reason, providers, version, policy_id = row

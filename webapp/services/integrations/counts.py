@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from webapp.catalog.features import IntegrationFeatures
 from webapp.catalog.providers import DOMAINS, PROVIDERS
@@ -65,12 +65,19 @@ def q_condition(pattern):
             | func.lower(OI.integration_external_id).like(pattern, escape="/"))
 
 
+# Without `q`, the org's kept counts: built once with a bound parameter (as
+# permissions.USER_AND_ORGANIZATIONS), since every list request runs it.
+KEPT_COUNTS = select(
+    OrganizationIntegrationCount.provider, OrganizationIntegrationCount.status,
+    OrganizationIntegrationCount.count,
+).where(OrganizationIntegrationCount.organization_id == bindparam("org_id"),
+        OrganizationIntegrationCount.count > 0)
+
+
 def matrix_statement(org: OrgRef, filters: IntegrationFilters) -> Select:
-    """The statement behind `status_matrix`: (provider, status, count) rows."""
+    """The statement behind `status_matrix`, values included: (provider, status, count)."""
     if not filters.q:
-        counts = OrganizationIntegrationCount
-        return select(counts.provider, counts.status, counts.count).where(
-            counts.organization_id == org.id, counts.count > 0)
+        return KEPT_COUNTS.params(org_id=org.id)
     return (
         select(OI.integration_provider, OI.status, func.count())
         .where(OI.organization_id == org.id,
@@ -84,7 +91,10 @@ def status_matrix(org: OrgRef, filters: IntegrationFilters) -> Matrix:
     """{(provider, status): count} of the org's rows matching `q`, in one statement.
     Without `q`, deletion_in_progress rows are included (the planner counts the index
     entries it may skip); facets and totals only ever sum the visible statuses."""
-    rows = db.session.execute(matrix_statement(org, filters))
+    if filters.q:
+        rows = db.session.execute(matrix_statement(org, filters))
+    else:
+        rows = db.session.execute(KEPT_COUNTS, {"org_id": org.id})
     return {(provider, status): count for provider, status, count in rows}
 
 
