@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Label, Select, bindparam, case, literal_column, select, union_all
+from sqlalchemy import Integer, Label, Select, bindparam, case, literal_column, select, union_all
 
 from webapp.catalog.providers import PROVIDERS
 from webapp.extensions import db
@@ -154,6 +154,14 @@ def installations_query(org: OrgRef, filters: IntegrationFilters,
     return query.where(OI.integration_id.in_(ids)) if ids else query
 
 
+def _limit(name: str):
+    """A LIMIT written into the SQL as a number (`literal_execute`; SQLAlchemy still caches
+    the statement): PostgreSQL's generic plan then knows the page is 25 rows. With the limit
+    as a parameter it guessed thousands, and joined the page to the whole table (28 ms
+    instead of 0.3 ms for `?sort=-date_added&status=disabled` at 100k rows)."""
+    return bindparam(name, type_=Integer, literal_execute=True)
+
+
 def _union(parts: list[Select]):
     """UNION ALL of the parts, each kept whole (its own ORDER BY and LIMIT)."""
     return union_all(*(select(part.subquery()) for part in parts))
@@ -188,16 +196,16 @@ def _page_statement(sort: str, has_q: bool, merge: bool,
             columns.insert(0, literal_column(str(rank)).label("rank"))
         part = select(*columns).where(*_terms(providers, statuses, has_q)).order_by(*ordered(keys))
         if not (merge and len(shapes) == 1):
-            part = part.limit(bindparam(f"limit_{i}"))
+            part = part.limit(_limit(f"limit_{i}"))
             if not merge:
                 part = part.offset(bindparam(f"offset_{i}"))
         parts.append(part)
     if merge and len(parts) == 1:
-        ids = parts[0].limit(bindparam("limit")).offset(bindparam("offset")).subquery("page_ids")
+        ids = parts[0].limit(_limit("limit")).offset(bindparam("offset")).subquery("page_ids")
     elif merge:
         members = _union(parts).subquery("parts")
         ids = (select(members).order_by(*merged(members.c.k0, members.c.k1))
-               .limit(bindparam("limit")).offset(bindparam("offset")).subquery("page_ids"))
+               .limit(_limit("limit")).offset(bindparam("offset")).subquery("page_ids"))
     else:
         ids = (parts[0] if len(parts) == 1 else _union(parts)).subquery("page_ids")
     order_by = merged(ids.c.k0, ids.c.k1)
