@@ -164,8 +164,9 @@ def update_policy(access: OrgAccess, mode: object, reason: object,
                   ip_address: str | None = None) -> dict[str, dict[str, object]]:
     """Owners and managers: set the org's policy. ValidationFailed (nothing written) for bad
     values; StaleEdit when `expected_version` (None: no check) is not the stored one (0:
-    none stored), also when another first save of the org's policy wins the insert. Writes PROVIDER_POLICY_EDIT with the before/after diff in the current
-    transaction; the caller commits. Returns the changes (empty: nothing changed)."""
+    none stored), also when another first save of the org's policy wins the insert. Writes
+    PROVIDER_POLICY_EDIT with the before/after diff in the current transaction; the caller
+    commits. Returns the changes (empty: nothing changed)."""
     access.require(Capability.MANAGE_POLICY)
     known = {kind: [slug for slug, _ in choices] for kind, choices in provider_choices().items()}
     wanted = clean_policy(mode, reason, providers, known)

@@ -206,6 +206,7 @@ def _render_detail(access: OrgAccess, oi, form, status: int = 200):
         history=list_target_history(svc.TARGET_TYPE, oi.id),
         manage_reason=reason,
         disable_reason=svc.disable_reason(oi),
+        uninstall_reason=svc.uninstall_reason(oi),
         enable_reason=svc.enable_reason(oi, get_policy(access.organization))
         if oi.status == int(ObjectStatus.DISABLED) else None,
         action_form=ConfirmForm(formdata=None, next=_returning_next(access) or ""),
@@ -271,8 +272,9 @@ def _confirmed_action(access: OrgAccess, provider_key: str, integration_id: int,
                       done, confirm: str | None = None, refusal=None, context=None):
     """A status change of one installation. GET (routes with a `confirm` template) shows
     the confirmation page — what happens, or `refusal(oi)`, why it cannot — and changes
-    nothing; POST (CSRF) calls `action(user, oi, ip)`, commits and flashes `done(oi, result)` (what `action` returned). A
-    refused change (a second click, a stale page) says why on the installation page (409)."""
+    nothing; POST (CSRF) calls `action(user, oi, ip)`, commits and flashes
+    `done(oi, result)` (`result`: what `action` returned). A refused change (a second
+    click, a stale page) says why on the installation page (409)."""
     oi = _load(access, provider_key, integration_id)
     form = ConfirmForm(next=_returning_next(access) or "")
     if request.method == "GET" and confirm is not None:

@@ -67,6 +67,7 @@ __all__ = [
     "disable_reason", "enable_integration", "enable_reason", "extra_config", "facet_counts",
     "get_org_integration", "installation_rows", "installations_query", "iter_installations",
     "list_installations", "provider_installations", "provider_of", "providers_with_features",
-    "resolve_policy", "restore_integration", "restore_plan", "restore_reason", "result_counts", "run_deletions",
-    "schema_values", "uninstall_impact", "uninstall_integration", "uninstall_reason", "update_integration_config",
+    "resolve_policy", "restore_integration", "restore_plan", "restore_reason", "result_counts",
+    "run_deletions", "schema_values", "uninstall_impact", "uninstall_integration",
+    "uninstall_reason", "update_integration_config",
 ]
