@@ -25,7 +25,8 @@ from tests.browser.test_accessibility import AXE_JS, AXE_PATH, RUN_AXE_JS
 from tests.browser.test_layout_browser import VIEWPORTS, Visitor, assert_on_screen_across
 from webapp.commands.demo import seed_demo
 from webapp.extensions import db
-from webapp.models import ObjectStatus, Organization, SentryApp, User
+from webapp.models import IntegrationRequest, ObjectStatus, Organization, SentryApp, User
+from webapp.services.integrations import uninstall_integration
 from webapp.services.permissions import get_org_access
 from webapp.services.policy import ALLOW_ONLY, BLOCK, REASON_MAX_LENGTH, update_policy
 
@@ -34,6 +35,7 @@ POLICY_REASON = ("Ä" + LONG_WORD * 9)[:REASON_MAX_LENGTH]
 # A provider this version's catalog does not know: its key is all the pages can name it by.
 UNKNOWN_PROVIDERS = ("ж" * 64, "q" * 64)
 LONG_APP_NAME = ("Σύστημα παρακολούθησης " + LONG_WORD)[:64]
+BLOCKED_APP_NAME = ("Блокированное приложение " + LONG_WORD)[:64]
 
 
 class AxeVisitor(Visitor):
@@ -212,6 +214,87 @@ def test_policy_and_bulk_pages_fit_with_long_values(browser, live_server, settin
     login_with_form(member.page, live_server, "member@demo.example", passwords["member@demo.example"])
     page = member.visit("/settings/demo/integration-policy/", "policy-member")
     expect(page.locator(".disabled-reason")).to_be_visible()
+    member.close()
+
+    assert not problems, "\n".join(problems)
+
+
+def blocked_refusal(name: str) -> str:
+    return f"{name} is blocked by this organization’s integration policy: {POLICY_REASON}"
+
+
+@pytest.fixture
+def blocked_data(settings_data):
+    """settings_data plus what the policy now blocks: a Jira installation with a 200-character
+    name that was active when the owner uninstalled it (pending deletion), a published sentry
+    app outside the allowed ones, and the member's own open request for Jira (1,000 characters)."""
+    passwords, _, _ = settings_data
+    demo = db.session.scalar(select(Organization).where(Organization.slug == "demo"))
+    owner = db.session.scalar(select(User).where(User.email == "owner@demo.example"))
+    member = db.session.scalar(select(User).where(User.email == "member@demo.example"))
+    name = ("Ю pending " + LONG_WORD * 4)[:200]
+    integration = factories.make_integration("jira", external_id="long-pending", name=name)
+    oi = factories.install(demo, integration, status=ObjectStatus.ACTIVE)
+    uninstall_integration(owner, oi, "10.0.0.1")
+    db.session.add(SentryApp(slug="b" * 64, name=BLOCKED_APP_NAME, author="D" * 255,
+                             overview=LONG_WORD * 3, status="published"))
+    db.session.add(IntegrationRequest(
+        organization_id=demo.id, requester_id=member.id, provider_type="first_party",
+        provider_slug="jira", provider_name="Jira", message="ы" * 1000, status="open"))
+    db.session.commit()
+    return passwords, integration.id, name
+
+
+@pytest.mark.parametrize("size", VIEWPORTS, ids=lambda size: f"{size[0]}px")
+def test_blocked_provider_pages_fit_with_long_values(browser, live_server, blocked_data, size):
+    passwords, integration_id, name = blocked_data
+    problems: list[str] = []
+    width = size[0]
+
+    owner = AxeVisitor(browser, live_server, size, "owner", problems)
+    login_with_form(owner.page, live_server, "owner@demo.example", passwords["owner@demo.example"])
+
+    # Restoring a pending-deletion installation the policy now blocks: it comes back
+    # disabled, and the page says why with the whole long reason.
+    page = owner.visit(f"/settings/demo/integrations/jira/{integration_id}/restore/",
+                       "restore-blocked")
+    back = page.get_by_text("it comes back disabled: ")
+    expect(back).to_contain_text(blocked_refusal("Jira"))
+    expect(back).to_contain_text(name)
+    assert_on_screen_across(page.get_by_role("button", name="Restore"), width)
+
+    # The provider and sentry-app pages: badge and reason instead of a request button.
+    for path, shown, shot in (("/settings/demo/integrations/jira/", "Jira", "provider-blocked"),
+                              (f"/settings/demo/sentry-apps/{'b' * 64}/", BLOCKED_APP_NAME,
+                               "sentry-app-blocked")):
+        page = owner.visit(path, shot)
+        main = page.locator("main")
+        expect(main.locator(".policy-badge")).to_have_text("Blocked by policy")
+        expect(main.locator(".policy-refusal")).to_have_text(blocked_refusal(shown))
+        expect(main.get_by_text("Request installation")).to_have_count(0)
+        assert_on_screen_across(main.locator(".policy-badge"), width)
+
+    # The owner's queue: the blocked request offers Dismiss only.
+    page = owner.visit("/settings/demo/integration-requests/", "requests-blocked-owner")
+    row = page.locator("tr.queue-row", has_text="ы" * 50).filter(has=page.locator(".policy-badge"))
+    expect(row).to_have_count(1)
+    expect(row.locator(".policy-refusal")).to_have_text(blocked_refusal("Jira"))
+    expect(row.get_by_role("button", name="Mark done")).to_have_count(0)
+    assert_on_screen_across(row.get_by_role("link", name="Dismiss…"), width)
+    owner.close()
+
+    # The member's own request, in "Your requests": badge and the long reason.
+    member = AxeVisitor(browser, live_server, size, "member", problems)
+    login_with_form(member.page, live_server, "member@demo.example", passwords["member@demo.example"])
+    page = member.visit("/settings/demo/integration-requests/", "requests-blocked-member")
+    mine = page.locator("tr[data-blocked]", has_text="Jira")
+    expect(mine).to_have_count(1)
+    expect(mine.locator(".policy-badge")).to_be_visible()
+    expect(mine.locator(".policy-refusal")).to_have_text(blocked_refusal("Jira"))
+    assert_on_screen_across(mine.locator(".policy-badge"), width)
+    # The three columns fit the window: the outcome is not cut off at the right.
+    assert_on_screen_across(page.get_by_role("columnheader", name="Outcome"), width)
+    assert_on_screen_across(mine.locator(".request-outcome"), width)
     member.close()
 
     assert not problems, "\n".join(problems)
